@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../cli-context.js';
+import { registerEmbed } from './embed.command.js';
+import { registerModel } from './model.command.js';
+import { registerTokenize } from './tokenize.command.js';
+
+/** Every top-level command, in help order. */
+export function registerCommands(program: Command, ctx: CliContext): void {
+  registerTokenize(program, ctx);
+  registerEmbed(program, ctx);
+  registerModel(program, ctx);
+}
