@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { CtgiError } from '../errors/ctgi-error.js';
+import { contextLengthFromConfig, DEFAULT_CONTEXT_LENGTH } from '../text/context-length.js';
 import { parseHfPreprocessorConfig, parseImmichPreprocessConfig } from '../vision/preprocess-config.js';
 import type { PreprocessSpec } from '../vision/preprocess-spec.js';
 
@@ -88,16 +89,14 @@ export async function readModelDir(dirArg: string): Promise<ModelDir> {
   const configPath = join(dir, files.config);
   const config = asRecord(await readJsonFile(configPath));
 
-  let contextLength: number | undefined;
+  const contextLength = contextLengthFromConfig(config);
   let dim: number | undefined;
   let preprocess: PreprocessSpec;
   if (layout === 'hf') {
-    contextLength = positiveInt(asRecord(config.text_config).max_position_embeddings);
     dim = positiveInt(config.projection_dim);
     const ppPath = join(dir, 'preprocessor_config.json');
     preprocess = parseHfPreprocessorConfig(await readJsonFile(ppPath), ppPath);
   } else {
-    contextLength = positiveInt(asRecord(config.text_cfg).context_length);
     dim = positiveInt(config.embed_dim);
     const ppPath = join(dir, 'visual', 'preprocess_cfg.json');
     preprocess = parseImmichPreprocessConfig(await readJsonFile(ppPath), ppPath);
@@ -108,7 +107,7 @@ export async function readModelDir(dirArg: string): Promise<ModelDir> {
     modelId: await modelIdentity(dir, config),
     textModelPath,
     visionModelPath,
-    contextLength: contextLength ?? 77,
+    contextLength: contextLength ?? DEFAULT_CONTEXT_LENGTH,
     dim,
     preprocess,
     configPath,

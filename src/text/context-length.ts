@@ -29,6 +29,14 @@ export async function readModelContextLength(modelDir: string): Promise<number> 
   } catch (err) {
     throw new CtgiError('MODEL_INVALID', `Model config ${file} is not valid JSON.`, { cause: err });
   }
+  return contextLengthFromConfig(cfg) ?? DEFAULT_CONTEXT_LENGTH;
+}
+
+/**
+ * The context length a parsed `config.json` declares: Hugging Face `text_config.max_position_embeddings`
+ * or immich/open_clip `text_cfg.context_length`; undefined when it declares none.
+ */
+export function contextLengthFromConfig(cfg: unknown): number | undefined {
   const c = (cfg ?? {}) as { text_config?: { max_position_embeddings?: unknown }; text_cfg?: { context_length?: unknown } };
-  return positiveInt(c.text_config?.max_position_embeddings) ?? positiveInt(c.text_cfg?.context_length) ?? DEFAULT_CONTEXT_LENGTH;
+  return positiveInt(c.text_config?.max_position_embeddings) ?? positiveInt(c.text_cfg?.context_length);
 }
