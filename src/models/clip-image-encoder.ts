@@ -1,6 +1,6 @@
 import { CtgiError } from '../errors/ctgi-error.js';
 import { preprocessImageFileInto, type ImageLimits } from '../vision/image-io.js';
-import type { ImageEncoder } from './encoder.js';
+import type { ImageEmbedding, ImageEncoder } from './encoder.js';
 import { imageTowerIo, normalizeRows, type TowerIo } from './graph-io.js';
 import { readModelDir, requireFile, type ModelDir } from './model-dir.js';
 import { openOnnxSession, type OnnxSession } from './onnx-runtime.js';
@@ -12,8 +12,6 @@ export interface ImageEncoderOptions {
   limits?: ImageLimits;
 }
 
-/** One image's outcome in a settled batch: a vector, or the reason it was skipped. */
-export type ImageEmbedding = { path: string; ok: true; vector: Float32Array } | { path: string; ok: false; error: Error };
 
 /**
  * CLIP vision tower on ONNX Runtime. Decoding and preprocessing of the next batch (sharp, on libuv's

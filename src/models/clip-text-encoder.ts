@@ -86,6 +86,10 @@ export class OnnxClipTextEncoder implements TextEncoder {
     }
   }
 
+  countTokens(text: string): number {
+    return this.tokenizer.encodeRaw(text).length + 2;
+  }
+
   /** Embeds texts (tokenised and truncated to the context length). */
   async embedTexts(texts: string[]): Promise<Float32Array[]> {
     return this.embedTokenIds(texts.map((t) => this.tokenizer.encode(t, this.contextLength)));

@@ -6,6 +6,8 @@ export interface TextEncoder {
   /** The longest token sequence the text tower accepts (77, or 248 when stretched). */
   readonly contextLength: number;
   embedTexts(texts: string[]): Promise<Float32Array[]>;
+  /** Tokens `text` takes before truncation, SOT and EOT included (compare with `contextLength`). */
+  countTokens(text: string): number;
   close(): Promise<void>;
 }
 
@@ -15,5 +17,13 @@ export interface ImageEncoder {
   readonly dim: number;
   /** Embeds image files, in order. @throws CtgiError IMAGE_INVALID / IMAGE_TOO_LARGE naming the file. */
   embedImageFiles(paths: string[]): Promise<Float32Array[]>;
+  /**
+   * Embeds image files in order; an unreadable image becomes a failed entry and the rest go on.
+   * `onProgress` receives the number of images done so far.
+   */
+  embedImageFilesSettled(paths: string[], onProgress?: (done: number) => void): Promise<ImageEmbedding[]>;
   close(): Promise<void>;
 }
+
+/** One image's outcome in a settled batch: a vector, or the reason it was skipped. */
+export type ImageEmbedding = { path: string; ok: true; vector: Float32Array } | { path: string; ok: false; error: Error };
