@@ -5,7 +5,7 @@ import { CtgiError } from '../errors/ctgi-error.js';
 
 const envSchema = z.object({
   CTGI_HOME: z.string().min(1).optional(),
-  HF_ENDPOINT: z.url({ message: 'must be an http(s) URL such as https://huggingface.co' }).optional(),
+  HF_ENDPOINT: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://huggingface.co' }).optional(),
   HF_TOKEN: z.string().min(1).optional(),
   CTGI_DEBUG: z.enum(['0', '1', 'true', 'false']).optional(),
   CTGI_MAX_IMAGE_PIXELS: z.coerce.number().int().positive().optional(),
