@@ -36,3 +36,21 @@ export function writeJson(stream: NodeJS.WritableStream, value: unknown): void {
     JSON.stringify(value, (_k, v: unknown) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as Float32Array) : v)) + '\n',
   );
 }
+
+/**
+ * Reads stdin as one JSON object; `example` (a short sample of the expected input) goes into the error.
+ * @throws CtgiError BAD_INPUT when the input is not JSON or not an object.
+ */
+export async function readJsonObject(stream: NodeJS.ReadableStream, example: string): Promise<Record<string, unknown>> {
+  const text = await readAll(stream);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CtgiError('BAD_INPUT', `Standard input is not valid JSON: expected a JSON object such as ${example}.`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new CtgiError('BAD_INPUT', `Standard input must be a JSON object such as ${example}.`);
+  }
+  return value as Record<string, unknown>;
+}

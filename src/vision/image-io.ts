@@ -2,6 +2,7 @@ import { open, stat } from 'node:fs/promises';
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGE_PIXELS } from '../config/config.js';
 import { CtgiError, isCtgiError } from '../errors/ctgi-error.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { writeNormalisedChw } from './pixel-normalise.js';
 import type { PreprocessSpec } from './preprocess-spec.js';
 import { planCrops, planResize } from './resize-plan.js';
@@ -258,4 +259,33 @@ export async function readImageMeta(path: string): Promise<ImageMeta> {
   if (!stats.isFile()) throw invalid(path, 'it is not a regular file');
   if (stats.size === 0) throw invalid(path, 'the file is empty');
   return readHeader(path, path);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Rendering (charts and other vector graphics to PNG)
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Renders an SVG document to a PNG file (through librsvg), written atomically. `density` is the DPI the
+ * SVG is rasterised at: 72 (the default here is 144) maps one SVG unit to one pixel.
+ * @throws CtgiError IMAGE_INVALID when the SVG cannot be rendered, BAD_INPUT when the file cannot be written.
+ */
+export async function renderSvgToPng(svg: string, outPath: string, options: { density?: number } = {}): Promise<void> {
+  const density = options.density ?? 144;
+  let png: Buffer;
+  try {
+    png = await sharp(Buffer.from(svg, 'utf8'), { density }).png().toBuffer();
+  } catch (err) {
+    throw new CtgiError('IMAGE_INVALID', `Cannot render the SVG to PNG: ${err instanceof Error ? err.message : String(err)}.`, { cause: err });
+  }
+  try {
+    await writeFileAtomic(outPath, png);
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    throw new CtgiError(
+      'BAD_INPUT',
+      `Cannot write ${outPath} (${typeof code === 'string' ? code : 'I/O error'}); check that its folder exists and is writable.`,
+      { cause: err },
+    );
+  }
 }

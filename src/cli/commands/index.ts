@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { registerEmbed } from './embed.command.js';
+import { registerEval } from './eval.command.js';
+import { registerMetrics } from './metrics.command.js';
 import { registerModel } from './model.command.js';
 import { registerTokenize } from './tokenize.command.js';
 
@@ -9,4 +11,6 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerTokenize(program, ctx);
   registerEmbed(program, ctx);
   registerModel(program, ctx);
+  registerMetrics(program, ctx);
+  registerEval(program, ctx);
 }
