@@ -271,13 +271,7 @@ export async function readImageMeta(path: string): Promise<ImageMeta> {
  * @throws CtgiError IMAGE_INVALID when the SVG cannot be rendered, BAD_INPUT when the file cannot be written.
  */
 export async function renderSvgToPng(svg: string, outPath: string, options: { density?: number } = {}): Promise<void> {
-  const density = options.density ?? 144;
-  let png: Buffer;
-  try {
-    png = await sharp(Buffer.from(svg, 'utf8'), { density }).png().toBuffer();
-  } catch (err) {
-    throw new CtgiError('IMAGE_INVALID', `Cannot render the SVG to PNG: ${err instanceof Error ? err.message : String(err)}.`, { cause: err });
-  }
+  const png = await renderSvgToPngBuffer(svg, options);
   try {
     await writeFileAtomic(outPath, png);
   } catch (err) {
@@ -287,5 +281,48 @@ export async function renderSvgToPng(svg: string, outPath: string, options: { de
       `Cannot write ${outPath} (${typeof code === 'string' ? code : 'I/O error'}); check that its folder exists and is writable.`,
       { cause: err },
     );
+  }
+}
+
+/**
+ * Renders an SVG document to PNG bytes (through librsvg). With the default density of 72 one SVG unit is
+ * one pixel, so an SVG of width 128 and height 384 becomes a 128×384 image.
+ * @throws CtgiError IMAGE_INVALID when the SVG cannot be rendered.
+ */
+export async function renderSvgToPngBuffer(svg: string, options: { density?: number } = {}): Promise<Buffer> {
+  try {
+    return await sharp(Buffer.from(svg, 'utf8'), { density: options.density ?? 144 }).png().toBuffer();
+  } catch (err) {
+    throw new CtgiError('IMAGE_INVALID', `Cannot render the SVG to PNG: ${err instanceof Error ? err.message : String(err)}.`, { cause: err });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Raw pixels (for readers that look at colours and shapes rather than a model tensor)
+// ---------------------------------------------------------------------------------------------------------
+
+/** Decoded 8-bit sRGB pixels, row-major RGB (3 bytes per pixel). */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/**
+ * Decodes encoded image bytes (JPEG, PNG, WebP) to 8-bit RGB, EXIF-oriented, alpha flattened onto white,
+ * optionally resized (squash) to `size`. `label` names the image in errors.
+ * @throws CtgiError IMAGE_TOO_LARGE / IMAGE_INVALID naming `label`.
+ */
+export async function decodeRgb(data: Buffer, label: string, options: { size?: { width: number; height: number }; limits?: ImageLimits } = {}): Promise<RgbImage> {
+  const limits = options.limits ?? DEFAULT_IMAGE_LIMITS;
+  await probeImage(data, label, limits);
+  try {
+    let pipeline = openProbed(data, limits).flatten({ background: '#ffffff' });
+    if (options.size) pipeline = pipeline.resize(options.size.width, options.size.height, { fit: 'fill' });
+    const { data: raw, info } = await pipeline.toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) };
+  } catch (err) {
+    if (isCtgiError(err)) throw err;
+    throw invalid(label, err instanceof Error ? err.message : String(err), err);
   }
 }
