@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rankingMetrics, type PersonId } from '../../src/retrieval/metrics.js';
+import { mulberry32 as rng } from '../../src/util/prng.js';
 
 /** Expects `fn` to throw a BAD_INPUT CtgiError whose message matches `pattern`. */
 function expectBadInput(fn: () => unknown, pattern: RegExp): void {
@@ -35,18 +36,6 @@ function referenceMetrics(sim: number[][], queryIds: PersonId[], galleryIds: Per
   });
   const n = sim.length;
   return { R1: (100 * r1) / n, R5: (100 * r5) / n, R10: (100 * r10) / n, mAP: (100 * ap) / n, mINP: (100 * inp) / n };
-}
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('rankingMetrics', () => {
