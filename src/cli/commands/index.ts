@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { registerEmbed } from './embed.command.js';
+import { registerIndex } from './index.command.js';
 import { registerEval } from './eval.command.js';
 import { registerMetrics } from './metrics.command.js';
 import { registerModel } from './model.command.js';
+import { registerSearch } from './search.command.js';
 import { registerTokenize } from './tokenize.command.js';
 
 /** Every top-level command, in help order. */
@@ -11,6 +13,8 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerTokenize(program, ctx);
   registerEmbed(program, ctx);
   registerModel(program, ctx);
+  registerIndex(program, ctx);
+  registerSearch(program, ctx);
   registerMetrics(program, ctx);
   registerEval(program, ctx);
 }

@@ -1,0 +1,210 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { readDataset, selectSplit } from '../../datasets/dataset-io.js';
+import { CtgiError } from '../../errors/ctgi-error.js';
+import { DEFAULT_HNSW, GalleryIndex } from '../../gallery/gallery-index.js';
+import { readManifest } from '../../gallery/gallery-manifest.js';
+import { scanImageDir, storedPathFor } from '../../gallery/image-scan.js';
+import { ingestImages, type IngestItem, type IngestReport } from '../../gallery/ingest.js';
+import { cameraMatcher, itemsFromDataset, itemsFromFiles, readImageFacts } from '../../gallery/ingest-items.js';
+import { openImageEncoder } from '../../models/open-encoders.js';
+import type { CliContext } from '../cli-context.js';
+import { writeJson } from '../io.js';
+import { items as itemUnit, ProgressBar } from '../progress.js';
+import { positiveInt } from './embed.command.js';
+
+interface IngestFlags {
+  index: string;
+  model?: string;
+  images?: string;
+  dataset?: string;
+  imagesRoot?: string;
+  split?: string;
+  cameraPattern?: string;
+  metadata?: string;
+  batchSize: number;
+  saveEvery: number;
+  m: number;
+  efConstruction: number;
+  ef: number;
+  json?: boolean;
+}
+
+const nonNegative = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number of seconds ≥ 0.');
+  return n;
+};
+
+/** `ctgi index build|add|remove|info`. */
+export function registerIndex(program: Command, ctx: CliContext): void {
+  const index = program.command('index').description('Build and maintain gallery indexes (CLIP vectors in HNSW + metadata in SQLite).');
+
+  const withIngestOptions = (cmd: Command) =>
+    cmd
+      .option('--images <dir>', 'folder of images, searched recursively (jpg, png, webp)')
+      .option('--dataset <file>', 'CUHK-PEDES / ICFG-PEDES / RSTPReid dataset JSON')
+      .option('--images-root <dir>', 'folder the dataset’s image paths are relative to (default: the dataset file’s folder)')
+      .option('--split <name>', 'only this split of the dataset (default: all)')
+      .option('--camera-pattern <regex>', 'camera id from the indexed path: first capture group, e.g. "^([^/]+)/"')
+      .option('--metadata <file>', 'JSON array of {path, camera?, capturedAt?, personId?}')
+      .option('--batch-size <n>', 'images per inference batch', positiveInt('--batch-size'), 16)
+      .option('--save-every <seconds>', 'checkpoint the HNSW graph this often', nonNegative, 30)
+      .option('--m <n>', 'HNSW M (new indexes only)', positiveInt('--m'), DEFAULT_HNSW.M)
+      .option('--ef-construction <n>', 'HNSW efConstruction (new indexes only)', positiveInt('--ef-construction'), DEFAULT_HNSW.efConstruction)
+      .option('--ef <n>', 'HNSW ef at query time (new indexes only)', positiveInt('--ef'), DEFAULT_HNSW.ef)
+      .option('--json', 'print the report as JSON');
+
+  withIngestOptions(
+    index
+      .command('build')
+      .description('Create an index, or add what is new to it (re-runs resume where a previous run stopped).')
+      .requiredOption('--model <dir>', 'CLIP model directory')
+      .requiredOption('--index <dir>', 'index directory'),
+  ).action((flags: IngestFlags) => runIngest(ctx, flags, true));
+
+  withIngestOptions(
+    index
+      .command('add')
+      .description('Add image files or folders to an existing index.')
+      .requiredOption('--index <dir>', 'index directory')
+      .option('--model <dir>', 'CLIP model directory (default: the one the index was built with)')
+      .argument('[files...]', 'image files to add'),
+  ).action((files: string[], flags: IngestFlags) => runIngest(ctx, flags, false, files));
+
+  index
+    .command('remove')
+    .description('Remove images from an index by their indexed path (or file path).')
+    .requiredOption('--index <dir>', 'index directory')
+    .argument('<paths...>', 'paths as indexed (see `ctgi search`), or files under the images root')
+    .action(async (paths: string[], flags: { index: string }) => {
+      const gallery = await GalleryIndex.open(flags.index);
+      try {
+        const root = gallery.manifest.imagesRoot;
+        const stored = paths.map((p) => (isAbsolute(p) ? storedPathFor(p, root) : p));
+        const { removed, missing } = gallery.remove(stored);
+        ctx.stdout.write(`Removed ${removed} image${removed === 1 ? '' : 's'}; the index holds ${gallery.size}.\n`);
+        if (missing.length > 0) ctx.stdout.write(`Not in the index (${missing.length}):\n${missing.map((p) => `  ${p}`).join('\n')}\n`);
+      } finally {
+        await gallery.close();
+      }
+    });
+
+  index
+    .command('info')
+    .description('Describe an index: model, vector count, cameras, skipped files.')
+    .requiredOption('--index <dir>', 'index directory')
+    .option('--json', 'print JSON')
+    .action(async (flags: { index: string; json?: boolean }) => {
+      const gallery = await GalleryIndex.open(flags.index);
+      try {
+        const m = gallery.manifest;
+        const info = {
+          index: gallery.dir,
+          model: m.model,
+          images: gallery.size,
+          imagesRoot: m.imagesRoot,
+          hnsw: m.hnsw,
+          cameras: gallery.store.cameras(),
+          skipped: gallery.store.listSkipped(),
+          createdAt: m.createdAt,
+          updatedAt: m.updatedAt,
+        };
+        if (flags.json) return writeJson(ctx.stdout, info);
+        const lines = [
+          `index:        ${info.index}`,
+          `model:        ${m.model.id} (${m.model.layout}, ${m.model.dim}-d, ${m.model.contextLength}-token text)`,
+          `images:       ${info.images}${m.imagesRoot ? ` under ${m.imagesRoot}` : ''}`,
+          `hnsw:         M ${m.hnsw.M}, efConstruction ${m.hnsw.efConstruction}, ef ${m.hnsw.ef}`,
+          `cameras:      ${info.cameras.length ? info.cameras.map((c) => `${c.camera} (${c.count})`).join(', ') : 'none recorded'}`,
+          `skipped:      ${info.skipped.length} unreadable file${info.skipped.length === 1 ? '' : 's'}`,
+          ...info.skipped.slice(0, 20).map((s) => `  ${s.path}: ${s.reason}`),
+          ...(info.skipped.length > 20 ? [`  … and ${info.skipped.length - 20} more (--json lists all)`] : []),
+          `updated:      ${m.updatedAt}`,
+        ];
+        ctx.stdout.write(lines.join('\n') + '\n');
+      } finally {
+        gallery.closeWithoutSaving();
+      }
+    });
+}
+
+async function runIngest(ctx: CliContext, flags: IngestFlags, create: boolean, files: string[] = []): Promise<void> {
+  const sources = [flags.images, flags.dataset, files.length > 0 ? 'files' : undefined].filter(Boolean).length;
+  if (sources !== 1) {
+    throw new CtgiError('BAD_INPUT', create ? 'Give exactly one of --images DIR or --dataset FILE.' : 'Give image files, --images DIR or --dataset FILE (one of them).');
+  }
+  const config = ctx.config();
+  const existing = create ? undefined : await readManifest(resolve(flags.index));
+  const camera = cameraMatcher(flags.cameraPattern);
+  const facts = flags.metadata ? await readImageFacts(flags.metadata) : undefined;
+  const { encoder, description } = await openImageEncoder(flags.model ?? existing!.model.dir, {
+    batchSize: flags.batchSize,
+    limits: { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes },
+  });
+  try {
+    let root: string;
+    let build: (indexRoot: string | null) => Promise<IngestItem[]>;
+    let ignored: string[] = [];
+    const notes: string[] = [];
+    if (flags.dataset) {
+      const dataset = await readDataset(flags.dataset);
+      const entries = flags.split ? selectSplit(dataset, flags.split) : dataset.entries;
+      for (const s of dataset.skipped) notes.push(`dataset entry ${s.index} skipped: ${s.reason}`);
+      root = resolve(flags.imagesRoot ?? dirname(resolve(flags.dataset)));
+      build = async () => itemsFromDataset(entries, root, camera, facts);
+    } else if (flags.images) {
+      root = resolve(flags.images);
+      const scan = await scanImageDir(root);
+      ignored = scan.ignored;
+      build = async (indexRoot) => itemsFromFiles(scan.images, indexRoot ?? root, camera, facts);
+    } else {
+      root = existing?.imagesRoot ?? process.cwd();
+      build = async (indexRoot) => itemsFromFiles(files.map((f) => resolve(f)), indexRoot, camera, facts);
+    }
+    const gallery = await GalleryIndex.openOrCreate(flags.index, {
+      model: description,
+      hnsw: { M: flags.m, efConstruction: flags.efConstruction, ef: flags.ef },
+      imagesRoot: root,
+    });
+    let report: IngestReport;
+    try {
+      // Paths of an existing index stay relative to the root it was created with.
+      const items = flags.dataset ? await build(root) : await build(gallery.manifest.imagesRoot);
+      const bar = new ProgressBar({ label: 'indexing', total: items.length, unit: itemUnit('images'), stream: ctx.stderr });
+      report = await ingestImages({
+        index: gallery,
+        encoder,
+        items,
+        chunkSize: Math.max(flags.batchSize * 4, 32),
+        saveEverySeconds: flags.saveEvery,
+        onProgress: (done) => bar.update(done),
+      });
+      bar.finish();
+    } finally {
+      await gallery.close();
+    }
+    if (flags.json) {
+      writeJson(ctx.stdout, { index: gallery.dir, images: gallery.size, ...report, ignored, notes });
+      return;
+    }
+    ctx.stdout.write(formatReport(gallery.dir, gallery.size, report, ignored, notes));
+  } finally {
+    await encoder.close();
+  }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function formatReport(dir: string, total: number, r: IngestReport, ignored: string[], notes: string[]): string {
+  const lines = [
+    `${dir}: ${plural(r.added, 'image')} added, ${r.unchanged} already indexed, ${r.replaced} re-indexed, ${plural(r.duplicates.length, 'duplicate')}, ${r.skipped.length} skipped; the index holds ${plural(total, 'image')}.`,
+  ];
+  if (r.skipped.length > 0) lines.push(`Skipped ${plural(r.skipped.length, 'unreadable file')}:`, ...r.skipped.map((s) => `  ${s.path}: ${s.reason}`));
+  if (r.duplicates.length > 0) lines.push(`Not added, same bytes as an indexed image (${r.duplicates.length}):`, ...r.duplicates.map((d) => `  ${d.path} = ${d.of}`));
+  if (ignored.length > 0) lines.push(`Ignored ${plural(ignored.length, 'file')} that are not .jpg/.jpeg/.png/.webp images:`, ...ignored.map((p) => `  ${p}`));
+  lines.push(...notes);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+import { CtgiError } from '../../errors/ctgi-error.js';
+import { GalleryIndex } from '../../gallery/gallery-index.js';
+import { assertSameModel } from '../../gallery/gallery-manifest.js';
+import { openTextEncoder } from '../../models/open-encoders.js';
+import type { CliContext } from '../cli-context.js';
+import { writeJson } from '../io.js';
+import { positiveInt } from './embed.command.js';
+
+interface SearchFlags {
+  index: string;
+  model?: string;
+  top: number;
+  json?: boolean;
+  exact?: boolean;
+  camera?: string[];
+  from?: string;
+  to?: string;
+}
+
+function isoTime(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new CtgiError('BAD_INPUT', `${flag} ${value} is not a date/time; use ISO-8601, e.g. 2026-11-27T08:00:00Z.`);
+  return new Date(t).toISOString();
+}
+
+/** `ctgi search`: the best gallery images for a description. */
+export function registerSearch(program: Command, ctx: CliContext): void {
+  program
+    .command('search')
+    .description('Search a gallery index with a text description.')
+    .requiredOption('--index <dir>', 'index directory')
+    .option('--model <dir>', 'CLIP model directory (default: the one the index was built with; a stretched copy of it works too)')
+    .option('--top <n>', 'number of hits', positiveInt('--top'), 10)
+    .option('--json', 'print a JSON array of {rank, id, path, score, cosine}')
+    .option('--exact', 'brute-force search instead of HNSW (exact; used automatically for small galleries)')
+    .option('--camera <ids>', 'only images from these cameras (comma-separated; repeatable)', (v: string, acc: string[]) => [...acc, ...v.split(',').map((c) => c.trim()).filter(Boolean)], [] as string[])
+    .option('--from <time>', 'only images captured at or after this ISO-8601 time')
+    .option('--to <time>', 'only images captured at or before this ISO-8601 time')
+    .argument('<description...>', 'what the person looks like')
+    .action(async (words: string[], flags: SearchFlags) => {
+      const text = words.join(' ').trim();
+      if (!text) throw new CtgiError('BAD_INPUT', 'The description is empty; say what the person looks like.');
+      const filter = { camera: flags.camera?.length ? flags.camera : undefined, from: isoTime('--from', flags.from), to: isoTime('--to', flags.to) };
+      const gallery = await GalleryIndex.open(flags.index);
+      try {
+        const encoder = await openTextEncoder(flags.model ?? gallery.manifest.model.dir);
+        let query: Float32Array;
+        try {
+          assertSameModel(gallery.manifest, { id: encoder.modelId, dim: encoder.dim }, gallery.dir);
+          const tokens = encoder.countTokens(text);
+          if (tokens > encoder.contextLength) {
+            ctx.stderr.write(
+              `Note: the description is ${tokens} tokens; ${encoder.modelId} reads the first ${encoder.contextLength}` +
+                (encoder.contextLength < 248 ? ' (`ctgi model stretch` makes a 248-token copy).\n' : '.\n'),
+            );
+          }
+          [query] = await encoder.embedTexts([text]);
+        } finally {
+          await encoder.close();
+        }
+        const hits = gallery.search(query, { top: flags.top, filter, exact: flags.exact ? true : undefined });
+        if (flags.json) {
+          writeJson(
+            ctx.stdout,
+            hits.map((h) => ({ rank: h.rank, id: h.id, path: h.path, score: h.score, cosine: h.cosine })),
+          );
+          return;
+        }
+        if (hits.length === 0) {
+          ctx.stdout.write('No images match (the index is empty or the filters exclude everything).\n');
+          return;
+        }
+        const camWidth = Math.max(6, ...hits.map((h) => (h.record.camera ?? '-').length));
+        const personWidth = Math.max(6, ...hits.map((h) => (h.record.personId ?? '-').length));
+        const row = (cells: string[]) => cells.join('  ');
+        const header = row(['rank', ' score', ' cosine', 'camera'.padEnd(camWidth), 'person'.padEnd(personWidth), 'path']);
+        const rows = hits.map((h) =>
+          row([
+            String(h.rank).padStart(4),
+            h.score.toFixed(3).padStart(6),
+            h.cosine.toFixed(4).padStart(7),
+            (h.record.camera ?? '-').padEnd(camWidth),
+            (h.record.personId ?? '-').padEnd(personWidth),
+            h.path,
+          ]),
+        );
+        ctx.stdout.write([header, ...rows].join('\n') + '\n');
+      } finally {
+        gallery.closeWithoutSaving();
+      }
+    });
+}

@@ -1,0 +1,230 @@
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { CtgiError, isCtgiError } from '../errors/ctgi-error.js';
+import { CALIBRATION_POOL, calibratedScores, CLIP_LOGIT_SCALE } from '../retrieval/calibration.js';
+import { ExactVectorIndex } from '../retrieval/exact.vector-index.js';
+import { HnswVectorIndex, type HnswOptions } from '../retrieval/hnsw.vector-index.js';
+import type { VectorHit } from '../retrieval/vector-index.js';
+import { assertSameModel, readManifest, writeManifest, type GalleryManifest } from './gallery-manifest.js';
+import type { GalleryStore, ImageFilter, ImageRecord, NewImage } from './gallery-store.js';
+import { SqliteGalleryStore } from './sqlite.gallery-store.js';
+
+export const DB_FILE = 'gallery.sqlite';
+export const HNSW_FILE = 'vectors.hnsw';
+/** Galleries up to this size are searched exactly (a brute-force pass is then faster than HNSW is useful). */
+export const EXACT_SEARCH_LIMIT = 20_000;
+export const DEFAULT_HNSW = { M: 16, efConstruction: 200, ef: 64 } as const;
+
+/** One search result, best first. */
+export interface GalleryHit {
+  rank: number;
+  id: number;
+  path: string;
+  /** Raw cosine similarity between the query and the image embeddings. */
+  cosine: number;
+  /** Calibrated score in [0, 1] (see retrieval/calibration.ts). */
+  score: number;
+  record: ImageRecord;
+}
+
+export interface SearchOptions {
+  top?: number;
+  filter?: ImageFilter;
+  /** true: the exact brute-force path; false: HNSW; unset: exact up to EXACT_SEARCH_LIMIT images, else HNSW. */
+  exact?: boolean;
+}
+
+/**
+ * A gallery index directory: `manifest.json` (what made the vectors), `gallery.sqlite` (metadata and
+ * embeddings, the source of truth) and `vectors.hnsw` (the HNSW graph, rebuilt or caught up from SQLite
+ * whenever it lags behind, e.g. after a crash).
+ */
+export class GalleryIndex {
+  private constructor(
+    readonly dir: string,
+    public manifest: GalleryManifest,
+    readonly store: GalleryStore,
+    private readonly exactIndex: ExactVectorIndex,
+    private readonly hnsw: HnswVectorIndex,
+    /** Labels added or removed since the HNSW file was last saved. */
+    private dirty: boolean,
+  ) {
+    hnsw.setRescoreSource((label) => exactIndex.get(label));
+  }
+
+  get size(): number {
+    return this.exactIndex.size;
+  }
+
+  /** Creates a new index, or opens an existing one made with the same model. */
+  static async openOrCreate(dirArg: string, init: Omit<GalleryManifest, 'format' | 'version' | 'vectorCount' | 'createdAt' | 'updatedAt'>): Promise<GalleryIndex> {
+    const dir = resolve(dirArg);
+    const exists = await stat(join(dir, 'manifest.json')).then(
+      () => true,
+      () => false,
+    );
+    if (exists) {
+      const index = await GalleryIndex.open(dir);
+      assertSameModel(index.manifest, { id: init.model.id, dim: init.model.dim }, dir);
+      return index;
+    }
+    await mkdir(dir, { recursive: true });
+    const now = new Date().toISOString();
+    const manifest: GalleryManifest = { format: 'ctgi-gallery', version: 1, ...init, vectorCount: 0, createdAt: now, updatedAt: now };
+    const store = SqliteGalleryStore.open(join(dir, DB_FILE), { create: true });
+    await writeManifest(dir, manifest);
+    const hnsw = new HnswVectorIndex(manifest.model.dim, hnswOptions(manifest));
+    return new GalleryIndex(dir, manifest, store, new ExactVectorIndex(manifest.model.dim), hnsw, true);
+  }
+
+  /**
+   * Opens an index. The HNSW graph is loaded and reconciled with SQLite: images committed after its last
+   * save are added, removed ones dropped; an unreadable graph file is rebuilt.
+   * @throws CtgiError NOT_FOUND / INDEX_MISMATCH naming the directory.
+   */
+  static async open(dirArg: string, options: { log?: (message: string) => void } = {}): Promise<GalleryIndex> {
+    const dir = resolve(dirArg);
+    const manifest = await readManifest(dir);
+    await removeStaleTempFiles(dir);
+    const store = SqliteGalleryStore.open(join(dir, DB_FILE));
+    try {
+      const { dim } = manifest.model;
+      const { ids, matrix } = store.loadEmbeddings(dim);
+      const exact = new ExactVectorIndex(dim);
+      ids.forEach((id, row) => exact.add(id, matrix.subarray(row * dim, (row + 1) * dim)));
+      let hnsw: HnswVectorIndex;
+      let dirty = false;
+      try {
+        hnsw = await HnswVectorIndex.load(join(dir, HNSW_FILE), dim, hnswOptions(manifest));
+      } catch (err) {
+        if (!isCtgiError(err) && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        if (ids.length > 0) options.log?.(`Rebuilding the HNSW graph of ${dir} from its ${ids.length} stored vectors.`);
+        hnsw = new HnswVectorIndex(dim, hnswOptions(manifest));
+        dirty = true;
+      }
+      const live = new Set(ids);
+      for (const label of hnsw.labels()) {
+        if (!live.has(label)) {
+          hnsw.remove(label);
+          dirty = true;
+        }
+      }
+      ids.forEach((id, row) => {
+        if (!hnsw.has(id)) {
+          hnsw.add(id, matrix.subarray(row * dim, (row + 1) * dim));
+          dirty = true;
+        }
+      });
+      return new GalleryIndex(dir, manifest, store, exact, hnsw, dirty);
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+  }
+
+  /** Stores images (one SQLite transaction) and adds them to both vector indexes. */
+  add(images: NewImage[]): number[] {
+    for (const img of images) {
+      if (img.embedding.length !== this.manifest.model.dim) {
+        throw new CtgiError('INDEX_MISMATCH', `An embedding of ${img.embedding.length} values cannot join the ${this.manifest.model.dim}-d index ${this.dir}.`);
+      }
+    }
+    const ids = this.store.insertImages(images);
+    ids.forEach((id, i) => {
+      this.exactIndex.add(id, images[i].embedding);
+      this.hnsw.add(id, images[i].embedding);
+    });
+    if (ids.length > 0) this.dirty = true;
+    return ids;
+  }
+
+  /** Removes images by their indexed path; returns the paths that were not in the index. */
+  remove(paths: string[]): { removed: number; missing: string[] } {
+    const missing = paths.filter((p) => !this.store.findByPath(p));
+    const ids = this.store.removeByPaths(paths);
+    for (const id of ids) {
+      this.exactIndex.remove(id);
+      this.hnsw.remove(id);
+    }
+    if (ids.length > 0) this.dirty = true;
+    return { removed: ids.length, missing };
+  }
+
+  /**
+   * Top hits for an L2-normalised query vector: HNSW candidates (or the exact pass for small galleries
+   * and on request), re-scored exactly against the stored vectors, with calibrated scores.
+   */
+  search(query: Float32Array, options: SearchOptions = {}): GalleryHit[] {
+    const top = options.top ?? 10;
+    if (query.length !== this.manifest.model.dim) {
+      throw new CtgiError('INDEX_MISMATCH', `A ${query.length}-d query cannot search the ${this.manifest.model.dim}-d index ${this.dir}.`);
+    }
+    const allowed = options.filter && hasFilter(options.filter) ? this.store.filterIds(options.filter) : undefined;
+    const accept = allowed ? (label: number) => allowed.has(label) : undefined;
+    const pool = Math.max(top, CALIBRATION_POOL);
+    const exact = options.exact ?? this.size <= EXACT_SEARCH_LIMIT;
+    // HNSW candidates are re-scored exactly against the stored vectors (the same arithmetic as the exact pass).
+    const candidates: VectorHit[] = exact ? this.exactIndex.search(query, pool, accept) : this.hnsw.search(query, pool, accept);
+    const scores = calibratedScores(
+      candidates.map((c) => c.score),
+      CLIP_LOGIT_SCALE,
+    );
+    const best = candidates.slice(0, top);
+    const records = this.store.getMany(best.map((c) => c.label));
+    return best.map((c, i) => {
+      const record = records.get(c.label)!;
+      return { rank: i + 1, id: c.label, path: record.path, cosine: c.score, score: scores[i], record };
+    });
+  }
+
+  /** Saves the HNSW graph (atomically) and the manifest's counts when anything changed. */
+  async save(): Promise<void> {
+    if (this.dirty) {
+      await this.hnsw.save(join(this.dir, HNSW_FILE));
+      this.dirty = false;
+    }
+    if (this.manifest.vectorCount !== this.size) {
+      this.manifest = { ...this.manifest, vectorCount: this.size, updatedAt: new Date().toISOString() };
+      await writeManifest(this.dir, this.manifest);
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.save();
+    } finally {
+      this.store.close();
+    }
+  }
+
+  /** Closes without saving (read-only use). */
+  closeWithoutSaving(): void {
+    this.store.close();
+  }
+}
+
+/** Deletes `*.tmp-PID` files left by atomic writes of processes that died mid-write. */
+async function removeStaleTempFiles(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const m = /\.tmp-(\d+)$/.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    await rm(join(dir, name), { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function hasFilter(f: ImageFilter): boolean {
+  return (f.camera?.length ?? 0) > 0 || f.from !== undefined || f.to !== undefined;
+}
+
+function hnswOptions(m: GalleryManifest): HnswOptions {
+  return { M: m.hnsw.M, efConstruction: m.hnsw.efConstruction, ef: m.hnsw.ef };
+}

@@ -1,0 +1,63 @@
+/** Metadata of one indexed image; `id` is also its label in the vector index. */
+export interface ImageRecord {
+  id: number;
+  /** The path as indexed (relative to the images root when one was given). */
+  path: string;
+  sha256: string;
+  personId: string | null;
+  camera: string | null;
+  /** ISO-8601 capture time, when known. */
+  capturedAt: string | null;
+  width: number | null;
+  height: number | null;
+  bytes: number;
+  mtimeMs: number;
+  addedAt: string;
+}
+
+/** An image ready to be stored: its metadata and its embedding. */
+export type NewImage = Omit<ImageRecord, 'id' | 'addedAt'> & {
+  embedding: Float32Array;
+  /** Captions that come with the image (e.g. a dataset's), stored with source `dataset`. */
+  captions?: string[];
+};
+
+/** Which images a search may return. */
+export interface ImageFilter {
+  camera?: string[];
+  /** Inclusive ISO-8601 bounds on the capture time (images without a time are excluded when set). */
+  from?: string;
+  to?: string;
+}
+
+/** A file that could not be indexed and why; kept so a re-run can list it again. */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+  at: string;
+}
+
+/** Metadata and embeddings of a gallery: the source of truth the vector index is rebuilt from. */
+export interface GalleryStore {
+  count(): number;
+  get(id: number): ImageRecord | undefined;
+  getMany(ids: number[]): Map<number, ImageRecord>;
+  findByPath(path: string): ImageRecord | undefined;
+  findBySha(sha256: string): ImageRecord | undefined;
+  /** Inserts in one transaction; returns the new ids in order. */
+  insertImages(images: NewImage[]): number[];
+  /** Removes images (and their captions and answers) in one transaction; returns the removed ids. */
+  removeByPaths(paths: string[]): number[];
+  /** Ids of images the filter accepts. */
+  filterIds(filter: ImageFilter): Set<number>;
+  /** Every stored embedding, as ids plus one row-major matrix. */
+  loadEmbeddings(dim: number): { ids: number[]; matrix: Float32Array };
+  recordSkipped(files: Array<{ path: string; reason: string }>): void;
+  /** Forgets skip records for these paths (they were indexed after all). */
+  clearSkipped(paths: string[]): void;
+  listSkipped(): SkippedFile[];
+  captionsOf(id: number): string[];
+  /** Cameras present in the gallery with their image counts. */
+  cameras(): Array<{ camera: string; count: number }>;
+  close(): void;
+}

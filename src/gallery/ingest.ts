@@ -1,0 +1,127 @@
+import { stat } from 'node:fs/promises';
+import type { ImageEncoder } from '../models/encoder.js';
+import { sha256File } from '../util/file-hash.js';
+import { readImageMeta } from '../vision/image-io.js';
+import type { GalleryIndex } from './gallery-index.js';
+import type { NewImage } from './gallery-store.js';
+
+/** One file to index and what is known about it besides its pixels. */
+export interface IngestItem {
+  absPath: string;
+  /** The path recorded in the index (see storedPathFor). */
+  storedPath: string;
+  personId: string | null;
+  camera: string | null;
+  capturedAt: string | null;
+  captions?: string[];
+}
+
+export interface IngestReport {
+  considered: number;
+  added: number;
+  /** Already indexed with the same size and modification time. */
+  unchanged: number;
+  /** Re-indexed because the file at an indexed path changed. */
+  replaced: number;
+  /** Same bytes as an image already indexed under another path. */
+  duplicates: Array<{ path: string; of: string }>;
+  /** Unreadable files, with the reason; they are recorded in the index and listed by `index info`. */
+  skipped: Array<{ path: string; reason: string }>;
+}
+
+export interface IngestOptions {
+  index: GalleryIndex;
+  encoder: Pick<ImageEncoder, 'embedImageFilesSettled'>;
+  items: IngestItem[];
+  /** Images per committed chunk: a crash loses at most one chunk of work. */
+  chunkSize?: number;
+  /** Seconds between checkpoints of the HNSW graph (SQLite commits every chunk regardless). */
+  saveEverySeconds?: number;
+  onProgress?: (done: number, report: IngestReport) => void;
+}
+
+/**
+ * Adds images to an index incrementally and resumably: files already indexed (same path, size and
+ * mtime, or the same sha256 elsewhere) are skipped, unreadable files are recorded and skipped, and every
+ * chunk commits atomically — a process killed at any moment resumes from the last chunk.
+ */
+export async function ingestImages(options: IngestOptions): Promise<IngestReport> {
+  const { index, encoder, items } = options;
+  const chunkSize = Math.max(1, options.chunkSize ?? 64);
+  const saveEveryMs = (options.saveEverySeconds ?? 30) * 1000;
+  const report: IngestReport = { considered: items.length, added: 0, unchanged: 0, replaced: 0, duplicates: [], skipped: [] };
+  let lastSave = Date.now();
+  let done = 0;
+  for (let start = 0; start < items.length; start += chunkSize) {
+    const chunk = items.slice(start, start + chunkSize);
+    const todo: Array<{ item: IngestItem; sha256: string; bytes: number; mtimeMs: number; replaces: boolean }> = [];
+    const seen = new Map<string, string>();
+    const skipped: Array<{ path: string; reason: string }> = [];
+    for (const item of chunk) {
+      let info;
+      try {
+        info = await stat(item.absPath);
+      } catch (err) {
+        skipped.push({ path: item.storedPath, reason: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+        continue;
+      }
+      const existing = index.store.findByPath(item.storedPath);
+      if (existing && existing.bytes === info.size && existing.mtimeMs === info.mtimeMs) {
+        report.unchanged++;
+        continue;
+      }
+      const sha256 = await sha256File(item.absPath);
+      if (existing && existing.sha256 === sha256) {
+        report.unchanged++;
+        continue;
+      }
+      const twin = index.store.findBySha(sha256);
+      const earlier = seen.get(sha256);
+      if ((twin && twin.path !== item.storedPath) || earlier) {
+        report.duplicates.push({ path: item.storedPath, of: earlier ?? twin!.path });
+        continue;
+      }
+      seen.set(sha256, item.storedPath);
+      todo.push({ item, sha256, bytes: info.size, mtimeMs: info.mtimeMs, replaces: existing !== undefined });
+    }
+    const embedded = todo.length > 0 ? await encoder.embedImageFilesSettled(todo.map((t) => t.item.absPath)) : [];
+    const fresh: NewImage[] = [];
+    const replaced: string[] = [];
+    for (const [i, result] of embedded.entries()) {
+      const t = todo[i];
+      if (!result.ok) {
+        skipped.push({ path: t.item.storedPath, reason: result.error.message });
+        continue;
+      }
+      const meta = await readImageMeta(t.item.absPath).catch(() => undefined);
+      if (t.replaces) replaced.push(t.item.storedPath);
+      fresh.push({
+        path: t.item.storedPath,
+        sha256: t.sha256,
+        personId: t.item.personId,
+        camera: t.item.camera,
+        capturedAt: t.item.capturedAt,
+        width: meta?.width ?? null,
+        height: meta?.height ?? null,
+        bytes: t.bytes,
+        mtimeMs: t.mtimeMs,
+        embedding: result.vector,
+        captions: t.item.captions,
+      });
+    }
+    if (replaced.length > 0) index.remove(replaced);
+    index.add(fresh);
+    if (skipped.length > 0) index.store.recordSkipped(skipped);
+    report.added += fresh.length - replaced.length;
+    report.replaced += replaced.length;
+    report.skipped.push(...skipped);
+    done += chunk.length;
+    if (Date.now() - lastSave >= saveEveryMs) {
+      await index.save();
+      lastSave = Date.now();
+    }
+    options.onProgress?.(done, report);
+  }
+  await index.save();
+  return report;
+}

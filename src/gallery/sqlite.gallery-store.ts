@@ -1,0 +1,245 @@
+// The only module that imports better-sqlite3.
+import Database from 'better-sqlite3';
+import { CtgiError } from '../errors/ctgi-error.js';
+import type { GalleryStore, ImageFilter, ImageRecord, NewImage, SkippedFile } from './gallery-store.js';
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS images (
+  id          INTEGER PRIMARY KEY,
+  path        TEXT NOT NULL UNIQUE,
+  sha256      TEXT NOT NULL,
+  person_id   TEXT,
+  camera      TEXT,
+  captured_at TEXT,
+  width       INTEGER,
+  height      INTEGER,
+  bytes       INTEGER NOT NULL,
+  mtime_ms    REAL NOT NULL,
+  added_at    TEXT NOT NULL,
+  embedding   BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS images_sha256 ON images(sha256);
+CREATE INDEX IF NOT EXISTS images_camera ON images(camera);
+CREATE INDEX IF NOT EXISTS images_captured_at ON images(captured_at);
+-- Captions per image: dataset captions and MTG pseudo-captions.
+CREATE TABLE IF NOT EXISTS captions (
+  id         INTEGER PRIMARY KEY,
+  image_id   INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  source     TEXT NOT NULL,
+  text       TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS captions_image ON captions(image_id);
+-- Per-image answers to attribute questions (MTG fills it; MTI reads it instead of asking the MLLM again).
+CREATE TABLE IF NOT EXISTS attribute_answers (
+  image_id   INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  attribute  TEXT NOT NULL,
+  question   TEXT NOT NULL,
+  answer     TEXT NOT NULL,
+  source     TEXT NOT NULL,
+  confidence REAL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (image_id, attribute, source)
+);
+CREATE TABLE IF NOT EXISTS skipped (path TEXT PRIMARY KEY, reason TEXT NOT NULL, at TEXT NOT NULL);
+`;
+
+interface Row {
+  id: number;
+  path: string;
+  sha256: string;
+  person_id: string | null;
+  camera: string | null;
+  captured_at: string | null;
+  width: number | null;
+  height: number | null;
+  bytes: number;
+  mtime_ms: number;
+  added_at: string;
+}
+
+const COLUMNS = 'id, path, sha256, person_id, camera, captured_at, width, height, bytes, mtime_ms, added_at';
+
+function toRecord(r: Row): ImageRecord {
+  return {
+    id: r.id,
+    path: r.path,
+    sha256: r.sha256,
+    personId: r.person_id,
+    camera: r.camera,
+    capturedAt: r.captured_at,
+    width: r.width,
+    height: r.height,
+    bytes: r.bytes,
+    mtimeMs: r.mtime_ms,
+    addedAt: r.added_at,
+  };
+}
+
+/**
+ * Gallery metadata and embeddings in one SQLite file (WAL journal): every batch commits atomically, so
+ * a process killed at any moment leaves the last committed batch intact.
+ */
+export class SqliteGalleryStore implements GalleryStore {
+  private constructor(private readonly db: Database.Database) {}
+
+  /** Opens (creating if asked) a gallery database. @throws CtgiError naming the file. */
+  static open(path: string, options: { create?: boolean; readonly?: boolean } = {}): SqliteGalleryStore {
+    let db: Database.Database;
+    try {
+      db = new Database(path, { fileMustExist: !options.create, readonly: options.readonly ?? false });
+    } catch (err) {
+      throw new CtgiError('NOT_FOUND', `Cannot open the gallery database ${path}: ${(err as Error).message}.`, { cause: err });
+    }
+    try {
+      if (!options.readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+      }
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      if (!options.readonly) db.exec(SCHEMA);
+      const version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+      if (!version && !options.readonly) db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+      else if (version && Number(version.value) > SCHEMA_VERSION) {
+        throw new CtgiError('INDEX_MISMATCH', `${path} was written by a newer ctgi (schema ${version.value}); upgrade ctgi to open it.`);
+      }
+    } catch (err) {
+      db.close();
+      if ((err as { name?: string }).name === 'CtgiError') throw err;
+      throw new CtgiError('INDEX_MISMATCH', `${path} is not a ctgi gallery database: ${(err as Error).message}.`, { cause: err });
+    }
+    return new SqliteGalleryStore(db);
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
+  }
+
+  get(id: number): ImageRecord | undefined {
+    const r = this.db.prepare(`SELECT ${COLUMNS} FROM images WHERE id = ?`).get(id) as Row | undefined;
+    return r && toRecord(r);
+  }
+
+  getMany(ids: number[]): Map<number, ImageRecord> {
+    const out = new Map<number, ImageRecord>();
+    const stmt = this.db.prepare(`SELECT ${COLUMNS} FROM images WHERE id = ?`);
+    for (const id of ids) {
+      const r = stmt.get(id) as Row | undefined;
+      if (r) out.set(id, toRecord(r));
+    }
+    return out;
+  }
+
+  findByPath(path: string): ImageRecord | undefined {
+    const r = this.db.prepare(`SELECT ${COLUMNS} FROM images WHERE path = ?`).get(path) as Row | undefined;
+    return r && toRecord(r);
+  }
+
+  findBySha(sha256: string): ImageRecord | undefined {
+    const r = this.db.prepare(`SELECT ${COLUMNS} FROM images WHERE sha256 = ? LIMIT 1`).get(sha256) as Row | undefined;
+    return r && toRecord(r);
+  }
+
+  insertImages(images: NewImage[]): number[] {
+    const now = new Date().toISOString();
+    const stmt = this.db.prepare(
+      `INSERT INTO images (path, sha256, person_id, camera, captured_at, width, height, bytes, mtime_ms, added_at, embedding)
+       VALUES (@path, @sha256, @personId, @camera, @capturedAt, @width, @height, @bytes, @mtimeMs, @addedAt, @embedding)`,
+    );
+    const clear = this.db.prepare('DELETE FROM skipped WHERE path = ?');
+    const caption = this.db.prepare("INSERT INTO captions (image_id, source, text, created_at) VALUES (?, 'dataset', ?, ?)");
+    const run = this.db.transaction((batch: NewImage[]) =>
+      batch.map(({ captions, ...img }) => {
+        clear.run(img.path);
+        const embedding = Buffer.from(img.embedding.buffer, img.embedding.byteOffset, img.embedding.byteLength);
+        const id = Number(stmt.run({ ...img, addedAt: now, embedding }).lastInsertRowid);
+        for (const text of captions ?? []) caption.run(id, text, now);
+        return id;
+      }),
+    );
+    return run(images);
+  }
+
+  removeByPaths(paths: string[]): number[] {
+    const find = this.db.prepare('SELECT id FROM images WHERE path = ?');
+    const del = this.db.prepare('DELETE FROM images WHERE id = ?');
+    const run = this.db.transaction((ps: string[]) => {
+      const ids: number[] = [];
+      for (const p of ps) {
+        const r = find.get(p) as { id: number } | undefined;
+        if (!r) continue;
+        del.run(r.id);
+        ids.push(r.id);
+      }
+      return ids;
+    });
+    return run(paths);
+  }
+
+  filterIds(filter: ImageFilter): Set<number> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.camera && filter.camera.length > 0) {
+      where.push(`camera IN (${filter.camera.map(() => '?').join(', ')})`);
+      params.push(...filter.camera);
+    }
+    if (filter.from) {
+      where.push('captured_at >= ?');
+      params.push(filter.from);
+    }
+    if (filter.to) {
+      where.push('captured_at <= ?');
+      params.push(filter.to);
+    }
+    const sql = `SELECT id FROM images${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    return new Set((this.db.prepare(sql).all(...params) as Array<{ id: number }>).map((r) => r.id));
+  }
+
+  loadEmbeddings(dim: number): { ids: number[]; matrix: Float32Array } {
+    const n = this.count();
+    const ids: number[] = [];
+    const matrix = new Float32Array(n * dim);
+    let row = 0;
+    for (const r of this.db.prepare('SELECT id, embedding FROM images ORDER BY id').iterate() as Iterable<{ id: number; embedding: Buffer }>) {
+      if (r.embedding.byteLength !== dim * 4) {
+        throw new CtgiError('INDEX_MISMATCH', `Image ${r.id} has a ${r.embedding.byteLength / 4}-dimensional embedding but the gallery is ${dim}-dimensional.`);
+      }
+      if (row >= n) break;
+      matrix.set(new Float32Array(r.embedding.buffer.slice(r.embedding.byteOffset, r.embedding.byteOffset + r.embedding.byteLength)), row * dim);
+      ids.push(r.id);
+      row++;
+    }
+    return { ids, matrix: matrix.subarray(0, row * dim) };
+  }
+
+  recordSkipped(files: Array<{ path: string; reason: string }>): void {
+    const now = new Date().toISOString();
+    const stmt = this.db.prepare('INSERT INTO skipped (path, reason, at) VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET reason = excluded.reason, at = excluded.at');
+    this.db.transaction(() => files.forEach((f) => stmt.run(f.path, f.reason, now)))();
+  }
+
+  clearSkipped(paths: string[]): void {
+    const stmt = this.db.prepare('DELETE FROM skipped WHERE path = ?');
+    this.db.transaction(() => paths.forEach((p) => stmt.run(p)))();
+  }
+
+  captionsOf(id: number): string[] {
+    return (this.db.prepare('SELECT text FROM captions WHERE image_id = ? ORDER BY id').all(id) as Array<{ text: string }>).map((r) => r.text);
+  }
+
+  cameras(): Array<{ camera: string; count: number }> {
+    return this.db.prepare('SELECT camera, COUNT(*) AS count FROM images WHERE camera IS NOT NULL GROUP BY camera ORDER BY camera').all() as Array<{ camera: string; count: number }>;
+  }
+
+  listSkipped(): SkippedFile[] {
+    return this.db.prepare('SELECT path, reason, at FROM skipped ORDER BY path').all() as SkippedFile[];
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
