@@ -6,21 +6,16 @@ import { isCtgiError } from '../../src/errors/ctgi-error.js';
 import { ExactVectorIndex } from '../../src/retrieval/exact.vector-index.js';
 import { HnswVectorIndex } from '../../src/retrieval/hnsw.vector-index.js';
 import type { VectorIndex } from '../../src/retrieval/vector-index.js';
+import { mulberry32 } from '../../src/util/prng.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const S = Math.SQRT1_2;
 const vec = (...xs: number[]) => Float32Array.from(xs);
 
-/** mulberry32 + Box–Muller: seeded Gaussian draws. */
+/** Seeded Gaussian draws (Box–Muller over mulberry32). */
 function gaussian(seed: number): () => number {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  const uniform = mulberry32(seed);
+  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
 function normalised(v: Float32Array): Float32Array {

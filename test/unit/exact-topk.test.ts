@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { dotAt, ExactVectorIndex, selectTopK, topKExact } from '../../src/retrieval/exact.vector-index.js';
 import { WasmMatrix, wasmSimdAvailable } from '../../src/retrieval/wasm-matrix.js';
-
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/util/prng.js';
 
 function randomMatrix(rows: number, dim: number, seed: number): Float32Array {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   return Float32Array.from({ length: rows * dim }, () => r() * 2 - 1);
 }
 
