@@ -1,23 +1,27 @@
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { FORMAT_LAYOUTS } from '../../datasets/dataset-formats.js';
 import { readDataset, selectSplit } from '../../datasets/dataset-io.js';
 import { evaluationView } from '../../datasets/dataset-split.js';
 import { CtgiError } from '../../errors/ctgi-error.js';
 import { evaluationJson, formatEvaluationTable, type EvaluationLabels } from '../../eval/eval-report.js';
 import { runEvaluation, type EvaluationProgress } from '../../eval/run-evaluation.js';
-import { OnnxClipImageEncoder } from '../../models/clip-image-encoder.js';
-import { OnnxClipTextEncoder } from '../../models/clip-text-encoder.js';
+import { evaluateDemoRetrieval } from '../../demo/demo-eval.js';
+import { openImageEncoder, openTextEncoder } from '../../models/open-encoders.js';
 import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
 import { items, ProgressBar } from '../progress.js';
+import { buildDemoWithProgress } from './demo.command.js';
 import { positiveInt } from './embed.command.js';
 
 interface EvalFlags {
-  model: string;
-  dataset: string;
-  imagesRoot: string;
+  model?: string;
+  dataset?: string;
+  imagesRoot?: string;
+  demo?: boolean;
+  seed: number;
+  identities: number;
   split: string;
   json?: boolean;
   plot?: string;
@@ -36,39 +40,68 @@ export function registerEval(program: Command, ctx: CliContext): void {
       'Evaluate a CLIP model on a text-based person search dataset: each caption is a query, each image of the split is in the gallery once, ' +
         'a match is an image of the same person (R1/R5/R10, mAP, mINP in percent).',
     )
-    .requiredOption('--model <dir>', 'model directory (Hugging Face or immich ONNX export)')
-    .requiredOption('--dataset <file>', 'CUHK-PEDES reid_raw.json, ICFG-PEDES ICFG-PEDES.json or RSTPReid data_captions.json')
-    .requiredOption('--images-root <dir>', 'folder the dataset’s image paths are relative to')
+    .option('--model <dir>', 'model directory (Hugging Face or immich ONNX export)')
+    .option('--dataset <file>', 'CUHK-PEDES reid_raw.json, ICFG-PEDES ICFG-PEDES.json or RSTPReid data_captions.json')
+    .option('--images-root <dir>', 'folder the dataset’s image paths are relative to')
+    .option('--demo', 'benchmark on the synthetic demo world’s vague witness queries instead (built on first use)')
+    .option('--seed <n>', 'with --demo: the world’s seed', positiveInt('--seed'), 1)
+    .option('--identities <n>', 'with --demo: number of people', positiveInt('--identities'), 500)
     .option('--split <name>', 'split to evaluate', 'test')
     .option('--json', 'print one JSON object instead of the table')
     .option('--plot <file.png>', 'also draw the CMC curve (ranks 1–50) to this PNG file')
     .option('--batch-size <n>', 'images or captions per inference batch', positiveInt('--batch-size'), 16)
-    .action((flags: EvalFlags) => runEval(ctx, flags));
+    .action((flags: EvalFlags) => (flags.demo ? runDemoEval(ctx, flags) : runEval(ctx, flags)));
+}
+
+/** `eval --demo`: plain retrieval on the demo world's vague queries (the MTI rows join with the agent). */
+async function runDemoEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
+  if (flags.model || flags.dataset || flags.imagesRoot) {
+    throw new CtgiError('BAD_INPUT', '--demo evaluates the synthetic demo world; leave out --model, --dataset and --images-root.');
+  }
+  const out = join(ctx.config().home, 'demo', `seed-${flags.seed}-people-${flags.identities}`);
+  const build = await buildDemoWithProgress(ctx, { out, identities: flags.identities, seed: flags.seed });
+  const result = await evaluateDemoRetrieval(build);
+  if (flags.json) {
+    writeJson(ctx.stdout, { seed: result.seed, identities: result.identities, queries: result.queries, gallery: result.gallery, rows: result.rows });
+    return;
+  }
+  const header = 'mode                round     R1     R5    R10    mAP   mINP';
+  const rows = result.rows.map((r) =>
+    [r.mode.padEnd(18), String(r.round).padStart(5), ...[r.R1, r.R5, r.R10, r.mAP, r.mINP].map((x) => x.toFixed(1).padStart(6))].join(' '),
+  );
+  ctx.stdout.write(
+    [`Demo world (synthetic data), seed ${result.seed}: ${result.queries} vague queries over ${result.gallery} images of ${result.identities} people`, header, ...rows, ''].join('\n'),
+  );
 }
 
 async function runEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
+  if (!flags.model || !flags.dataset || !flags.imagesRoot) {
+    throw new CtgiError('BAD_INPUT', 'ctgi eval needs --model DIR, --dataset FILE and --images-root DIR (or --demo).');
+  }
+  const model = flags.model;
+  const datasetFile = flags.dataset;
   const config = ctx.config();
   const imagesRoot = resolve(flags.imagesRoot);
   await requireDirectory(imagesRoot, '--images-root', 'the folder the dataset’s image paths are relative to');
   if (flags.plot) await requireDirectory(dirname(resolve(flags.plot)), '--plot', 'the folder the PNG goes in');
 
-  const dataset = await readDataset(flags.dataset);
+  const dataset = await readDataset(datasetFile);
   reportDatasetProblems(ctx, dataset.skipped);
   const view = evaluationView(selectSplit(dataset, flags.split));
 
-  const imageEncoder = await OnnxClipImageEncoder.open(flags.model, {
+  const { encoder: imageEncoder } = await openImageEncoder(model, {
     batchSize: flags.batchSize,
     limits: { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes },
   });
   try {
-    const textEncoder = await OnnxClipTextEncoder.open(imageEncoder.model, { batchSize: flags.batchSize });
+    const textEncoder = await openTextEncoder(model, { batchSize: flags.batchSize });
     try {
       const progress = new PhaseProgress(ctx.stderr);
       const result = await runEvaluation({ textEncoder, imageEncoder, view, imagesRoot, onProgress: (e) => progress.update(e) });
       progress.finish();
       const labels: EvaluationLabels = {
         model: imageEncoder.modelId,
-        dataset: flags.dataset,
+        dataset: datasetFile,
         datasetName: FORMAT_LAYOUTS[dataset.format].title,
         split: flags.split,
       };

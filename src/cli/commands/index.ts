@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
+import { registerDemo } from './demo.command.js';
 import { registerEmbed } from './embed.command.js';
 import { registerIndex } from './index.command.js';
 import { registerEval } from './eval.command.js';
@@ -17,4 +18,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerSearch(program, ctx);
   registerMetrics(program, ctx);
   registerEval(program, ctx);
+  registerDemo(program, ctx);
 }
