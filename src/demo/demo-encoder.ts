@@ -1,7 +1,5 @@
-import { open } from 'node:fs/promises';
-import { CtgiError, isCtgiError } from '../errors/ctgi-error.js';
-import type { ImageEmbedding, ImageEncoder, TextEncoder } from '../models/encoder.js';
-import { decodeRgb, DEFAULT_IMAGE_LIMITS, type ImageLimits } from '../vision/image-io.js';
+import { vectorsOrFirstError, type ImageEmbedding, type ImageEncoder, type TextEncoder } from '../models/encoder.js';
+import { decodeRgbFile, DEFAULT_IMAGE_LIMITS, type ImageLimits } from '../vision/image-io.js';
 import { DEMO_DIM, evidenceVector, SLOTS, type AttributeEvidence } from './attributes.js';
 import { readAttributes } from './pixel-reader.js';
 import { parseDescription } from './text-parser.js';
@@ -56,10 +54,7 @@ export class DemoImageEncoder implements ImageEncoder {
 
   /** Embeds image files in order. @throws CtgiError for the first image that cannot be read. */
   async embedImageFiles(paths: string[]): Promise<Float32Array[]> {
-    const results = await this.embedImageFilesSettled(paths);
-    const failed = results.find((r) => !r.ok);
-    if (failed && !failed.ok) throw failed.error;
-    return results.map((r) => (r as { vector: Float32Array }).vector);
+    return vectorsOrFirstError(await this.embedImageFilesSettled(paths));
   }
 
   async embedImageFilesSettled(paths: string[], onProgress?: (done: number) => void): Promise<ImageEmbedding[]> {
@@ -84,8 +79,7 @@ export class DemoImageEncoder implements ImageEncoder {
 
   /** The vector of one image file. @throws CtgiError NOT_FOUND, IMAGE_TOO_LARGE or IMAGE_INVALID naming it. */
   async embedFile(path: string): Promise<Float32Array> {
-    const data = await readLimited(path, this.limits);
-    return demoVector(readAttributes(await decodeRgb(data, path, { limits: this.limits })));
+    return demoVector(readAttributes(await decodeRgbFile(path, { limits: this.limits })));
   }
 
   async close(): Promise<void> {}
@@ -102,31 +96,3 @@ export function demoVector(evidence: AttributeEvidence): Float32Array {
   return evidenceVector(Object.keys(evidence).length > 0 ? evidence : NO_EVIDENCE);
 }
 
-/** Reads a file whole, refusing it before reading when it is over the byte limit. */
-async function readLimited(path: string, limits: ImageLimits): Promise<Buffer> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    throw fileError(path, err);
-  }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw new CtgiError('IMAGE_INVALID', `Cannot read image ${path}: it is not a regular file.`);
-    if (stats.size > limits.maxBytes) {
-      throw new CtgiError('IMAGE_TOO_LARGE', `Image ${path} is ${stats.size} bytes, over the limit of ${limits.maxBytes}; shrink the file or raise CTGI_MAX_IMAGE_BYTES.`);
-    }
-    return await handle.readFile();
-  } catch (err) {
-    throw isCtgiError(err) ? err : fileError(path, err);
-  } finally {
-    await handle.close();
-  }
-}
-
-function fileError(path: string, err: unknown): CtgiError {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new CtgiError('NOT_FOUND', `Image file ${path} does not exist; check the path.`, { cause: err });
-  const reason = code === 'EISDIR' ? 'it is a directory, not a file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `the file could not be read (${typeof code === 'string' ? code : 'I/O error'})`;
-  return new CtgiError('IMAGE_INVALID', `Cannot read image ${path}: ${reason}.`, { cause: err });
-}

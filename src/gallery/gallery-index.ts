@@ -8,6 +8,7 @@ import type { VectorHit } from '../retrieval/vector-index.js';
 import { assertSameModel, readManifest, writeManifest, type GalleryManifest } from './gallery-manifest.js';
 import type { GalleryStore, ImageFilter, ImageRecord, NewImage } from './gallery-store.js';
 import { SqliteGalleryStore } from './sqlite.gallery-store.js';
+import { processAlive } from '../util/process.js';
 
 export const DB_FILE = 'gallery.sqlite';
 export const HNSW_FILE = 'vectors.hnsw';
@@ -209,15 +210,6 @@ async function removeStaleTempFiles(dir: string): Promise<void> {
     const m = /\.tmp-(\d+)$/.exec(name);
     if (!m || processAlive(Number(m[1]))) continue;
     await rm(join(dir, name), { force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

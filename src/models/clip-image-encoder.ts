@@ -1,6 +1,6 @@
 import { CtgiError } from '../errors/ctgi-error.js';
 import { preprocessImageFileInto, type ImageLimits } from '../vision/image-io.js';
-import type { ImageEmbedding, ImageEncoder } from './encoder.js';
+import { vectorsOrFirstError, type ImageEmbedding, type ImageEncoder } from './encoder.js';
 import { imageTowerIo, normalizeRows, type TowerIo } from './graph-io.js';
 import { readModelDir, requireFile, type ModelDir } from './model-dir.js';
 import { openOnnxSession, type OnnxSession } from './onnx-runtime.js';
@@ -70,10 +70,7 @@ export class OnnxClipImageEncoder implements ImageEncoder {
 
   /** Embeds image files in order. @throws CtgiError for the first image that cannot be read. */
   async embedImageFiles(paths: string[]): Promise<Float32Array[]> {
-    const results = await this.embedImageFilesSettled(paths);
-    const failed = results.find((r) => !r.ok);
-    if (failed && !failed.ok) throw failed.error;
-    return results.map((r) => (r as { vector: Float32Array }).vector);
+    return vectorsOrFirstError(await this.embedImageFilesSettled(paths));
   }
 
   /**

@@ -27,3 +27,11 @@ export interface ImageEncoder {
 
 /** One image's outcome in a settled batch: a vector, or the reason it was skipped. */
 export type ImageEmbedding = { path: string; ok: true; vector: Float32Array } | { path: string; ok: false; error: Error };
+
+/** The vectors of a settled batch, in order. @throws the error of the first image that failed. */
+export function vectorsOrFirstError(results: ImageEmbedding[]): Float32Array[] {
+  return results.map((r) => {
+    if (!r.ok) throw r.error;
+    return r.vector;
+  });
+}

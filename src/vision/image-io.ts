@@ -326,3 +326,13 @@ export async function decodeRgb(data: Buffer, label: string, options: { size?: {
     throw invalid(label, err instanceof Error ? err.message : String(err), err);
   }
 }
+
+/**
+ * Reads and decodes an image file to 8-bit RGB (see decodeRgb), with the same size checks as the model
+ * preprocessing path.
+ * @throws CtgiError NOT_FOUND, IMAGE_TOO_LARGE or IMAGE_INVALID naming the file.
+ */
+export async function decodeRgbFile(path: string, options: { size?: { width: number; height: number }; limits?: ImageLimits } = {}): Promise<RgbImage> {
+  const limits = options.limits ?? DEFAULT_IMAGE_LIMITS;
+  return decodeRgb(await readImageFile(path, limits), path, { ...options, limits });
+}

@@ -1,18 +1,9 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CtgiError } from '../../errors/ctgi-error.js';
+import { processAlive } from '../../util/process.js';
 
 const LOCK_NAME = '.ctgi-pull.lock';
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Takes the per-model pull lock so two pulls never write the same `.part` files; a lock left by a
