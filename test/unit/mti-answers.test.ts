@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { knownSlots, mergeAnswers, recordAnswer, type RawAnswer } from '../../agent/core/answers.js';
+
+const ask = (slot: RawAnswer['slot'], reply: string | null, source: RawAnswer['source'] = 'witness') =>
+  recordAnswer({ slot, question: 'q?', source, reply });
+
+describe('recordAnswer', () => {
+  it('records don\'t know, skip, not sure and timeouts as unknown', () => {
+    for (const reply of ["Don't know", 'dont know', 'skip', 'Not sure.', 'I have no idea', '???', '', '  ', null]) {
+      expect(ask('bag', reply).status, String(reply)).toBe('unknown');
+    }
+    expect(ask('bag', 'I have no idea').value).toBeUndefined();
+  });
+
+  it('matches replies to slot values, with synonyms and negatives', () => {
+    expect(ask('bag', 'A black backpack').value).toBe('backpack');
+    expect(ask('bag', 'no').value).toBe('none');
+    expect(ask('bag', 'Yes, a backpack!').value).toBe('backpack');
+    expect(ask('hat', 'Nope, no hat').value).toBe('no');
+    expect(ask('hat', 'yes').value).toBe('yes');
+    expect(ask('upperColour', 'gray').value).toBe('grey');
+    expect(ask('gender', 'a lady').value).toBe('woman');
+    expect(ask('upperType', 'T-shirt').value).toBe('t-shirt');
+  });
+
+  it('leaves ambiguous or unmatched replies unknown', () => {
+    expect(ask('upperColour', 'blue and red').status).toBe('unknown');
+    expect(ask('bag', 'yes').status).toBe('unknown');
+    expect(ask('upperColour', 'teal-ish').status).toBe('unknown');
+  });
+
+  it('keeps free-text replies to slotless questions, cleaned', () => {
+    const a = recordAnswer({ question: 'Anything else?', source: 'witness', reply: 'walking\na dog ' });
+    expect(a).toMatchObject({ status: 'known', text: 'walking a dog' });
+    expect(a.value).toBeUndefined();
+  });
+});
+
+describe('mergeAnswers', () => {
+  it('lets the witness override the MLLM for the same slot, in either order', () => {
+    const m1 = mergeAnswers([ask('upperColour', 'red', 'mllm'), ask('upperColour', 'blue', 'witness')]);
+    const m2 = mergeAnswers([ask('upperColour', 'blue', 'witness'), ask('upperColour', 'red', 'mllm')]);
+    expect(m1.bySlot.get('upperColour')?.value).toBe('blue');
+    expect(m2.bySlot.get('upperColour')?.value).toBe('blue');
+  });
+
+  it('keeps a later answer of the same source', () => {
+    const m = mergeAnswers([ask('hat', 'no', 'mllm'), ask('hat', 'yes', 'mllm')]);
+    expect(m.bySlot.get('hat')?.value).toBe('yes');
+  });
+
+  it('does not let an unknown witness answer unsettle a known MLLM answer', () => {
+    const m = mergeAnswers([ask('upperColour', 'red', 'mllm'), ask('upperColour', "don't know", 'witness'), ask('bag', null)]);
+    expect(m.bySlot.get('upperColour')?.source).toBe('mllm');
+    expect(m.bySlot.has('bag')).toBe(false);
+  });
+});
+
+describe('knownSlots', () => {
+  it('counts confident description evidence and known answers, not hedges or unknowns', () => {
+    const description = { gender: { man: 1 }, upperColour: { red: 0.64, blue: 0.36 } };
+    const answers = mergeAnswers([ask('glasses', 'yes'), ask('hat', 'not sure'), ask('lowerType', null)]);
+    expect([...knownSlots(description, answers)].sort()).toEqual(['gender', 'glasses']);
+  });
+
+  it('settles a dependent slot when its requirement is settled as not holding', () => {
+    const known = knownSlots({ hat: { no: 1 } }, mergeAnswers([ask('bag', 'none')]));
+    expect([...known].sort()).toEqual(['bag', 'bagColour', 'hat', 'hatColour']);
+    const withBag = knownSlots({}, mergeAnswers([ask('bag', 'a handbag')]));
+    expect(withBag.has('bagColour')).toBe(false);
+  });
+});
