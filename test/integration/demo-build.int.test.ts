@@ -67,7 +67,7 @@ describe('demo build', () => {
 
 describe('eval --demo', () => {
   it('prints retrieval metrics on the vague queries as JSON rows', async () => {
-    const r = await ctgi(['eval', '--demo', '--identities', '30', '--seed', '4', '--json'], { CTGI_HOME: join(root, 'home') });
+    const r = await ctgi(['eval', '--demo', '--identities', '30', '--seed', '4', '--json', '--no-mti'], { CTGI_HOME: join(root, 'home') });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ seed: 4, identities: 30 });

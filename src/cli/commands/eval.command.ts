@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { FORMAT_LAYOUTS } from '../../datasets/dataset-formats.js';
@@ -7,6 +7,8 @@ import { evaluationView } from '../../datasets/dataset-split.js';
 import { CtgiError } from '../../errors/ctgi-error.js';
 import { evaluationJson, formatEvaluationTable, type EvaluationLabels } from '../../eval/eval-report.js';
 import { runEvaluation, type EvaluationProgress } from '../../eval/run-evaluation.js';
+import { demoMtiRunner } from '../../../agent/round/mti-demo-eval.js';
+import { DEFAULT_LAMBDA } from '../../../agent/round/mti-round.js';
 import { evaluateDemoRetrieval } from '../../demo/demo-eval.js';
 import { openImageEncoder, openTextEncoder } from '../../models/open-encoders.js';
 import type { CliContext } from '../cli-context.js';
@@ -26,6 +28,11 @@ interface EvalFlags {
   json?: boolean;
   plot?: string;
   batchSize: number;
+  rounds: number;
+  mllmLatencyMs: number;
+  mti: boolean;
+  queries?: number;
+  lambda: number;
 }
 
 /** Dataset entries skipped as malformed that are named one by one on stderr; the rest are counted. */
@@ -50,28 +57,74 @@ export function registerEval(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON object instead of the table')
     .option('--plot <file.png>', 'also draw the CMC curve (ranks 1–50) to this PNG file')
     .option('--batch-size <n>', 'images or captions per inference batch', positiveInt('--batch-size'), 16)
+    .option('--rounds <n>', 'with --demo: MTI dialogue rounds per query', positiveInt('--rounds'), 2)
+    .option('--mllm-latency-ms <t>', 'with --demo: simulated latency of each demo MLLM call', nonNegativeNumber('--mllm-latency-ms'), 500)
+    .option('--no-mti', 'with --demo: plain retrieval only, no MTI rows')
+    .option('--queries <n>', 'with --demo: evaluate an evenly spread sample of this many queries (default: all)', positiveInt('--queries'))
+    .option('--lambda <x>', 'with --demo: Eq. 7 weight of the original description in MTI re-ranking', unitInterval('--lambda'), DEFAULT_LAMBDA)
     .action((flags: EvalFlags) => (flags.demo ? runDemoEval(ctx, flags) : runEval(ctx, flags)));
 }
 
-/** `eval --demo`: plain retrieval on the demo world's vague queries (the MTI rows join with the agent). */
+/**
+ * `eval --demo`: plain retrieval on the demo world's vague queries, then MTI per dialogue round with the
+ * demo MLLM served in-process over HTTP (MLLM only, and MLLM + simulated witness), with cost and timing.
+ */
 async function runDemoEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
   if (flags.model || flags.dataset || flags.imagesRoot) {
     throw new CtgiError('BAD_INPUT', '--demo evaluates the synthetic demo world; leave out --model, --dataset and --images-root.');
   }
   const out = join(ctx.config().home, 'demo', `seed-${flags.seed}-people-${flags.identities}`);
   const build = await buildDemoWithProgress(ctx, { out, identities: flags.identities, seed: flags.seed });
-  const result = await evaluateDemoRetrieval(build);
+  if (flags.mti) ctx.stderr.write(`MTI: ${flags.rounds} round(s) per query in two modes, demo MLLM latency ${flags.mllmLatencyMs} ms per call\n`);
+  const mti = flags.mti
+    ? demoMtiRunner({
+        rounds: flags.rounds,
+        latencyMs: flags.mllmLatencyMs,
+        lambda: flags.lambda,
+        // The local server has no batch limit: all K verifications go out at once, as to a vLLM server.
+        round: { mllmConcurrency: 20 },
+        onProgress: (mode, done) => ctx.stderr.write(`  ${mode}: ${done} dialogues done\n`),
+      })
+    : undefined;
+  const result = await evaluateDemoRetrieval(build, { queries: flags.queries, mti });
   if (flags.json) {
-    writeJson(ctx.stdout, { seed: result.seed, identities: result.identities, queries: result.queries, gallery: result.gallery, rows: result.rows });
+    writeJson(ctx.stdout, { seed: result.seed, identities: result.identities, queries: result.queries, gallery: result.gallery, rows: result.rows, ...(result.mti ? { mti: result.mti } : {}) });
     return;
   }
   const header = 'mode                round     R1     R5    R10    mAP   mINP';
   const rows = result.rows.map((r) =>
     [r.mode.padEnd(18), String(r.round).padStart(5), ...[r.R1, r.R5, r.R10, r.mAP, r.mINP].map((x) => x.toFixed(1).padStart(6))].join(' '),
   );
-  ctx.stdout.write(
-    [`Demo world (synthetic data), seed ${result.seed}: ${result.queries} vague queries over ${result.gallery} images of ${result.identities} people`, header, ...rows, ''].join('\n'),
-  );
+  const lines = [`Demo world (synthetic data), seed ${result.seed}: ${result.queries} vague queries over ${result.gallery} images of ${result.identities} people`, header, ...rows];
+  if (result.mti) {
+    const m = result.mti;
+    lines.push('', `MTI (λ = ${m.lambda}, MLLM latency ${m.mllmLatencyMs} ms, ${(m.wallMs / 1000).toFixed(1)} s in all):`);
+    for (const s of m.modes) {
+      lines.push(`  ${s.mode.padEnd(18)} ${s.mllmCallsPerDialogue.toFixed(1)} MLLM calls and ${s.witnessQuestionsPerDialogue.toFixed(1)} witness questions per dialogue, ${Math.round(s.meanRoundMs)} ms per round`);
+    }
+    const t = m.timing;
+    lines.push(
+      `  anchor verification over ${t.sample} queries: parallel ${Math.round(t.parallelRoundMs)} ms per round (${t.parallelVerificationCalls.toFixed(1)} calls), ` +
+        `sequential ${Math.round(t.sequentialRoundMs)} ms (${t.sequentialVerificationCalls.toFixed(1)} calls), ${t.speedup.toFixed(1)}× faster`,
+    );
+  }
+  ctx.stdout.write([...lines, ''].join('\n'));
+}
+
+function nonNegativeNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!value.trim() || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number of at least 0.`);
+    return n;
+  };
+}
+
+function unitInterval(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!value.trim() || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`${name} must be a number between 0 and 1.`);
+    return n;
+  };
 }
 
 async function runEval(ctx: CliContext, flags: EvalFlags): Promise<void> {

@@ -1,0 +1,133 @@
+import { performance } from 'node:perf_hooks';
+import { startDemoMllmServer, DEMO_MLLM_MODEL } from '../../src/demo/demo-mllm-server.js';
+import type { DemoMtiContext, DemoMtiModeOutcome, DemoMtiRunner, DemoMtiStats, DemoQuery } from '../../src/demo/demo-eval.js';
+import { WitnessSimulator } from '../../src/demo/witness-simulator.js';
+import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
+import { openTextEncoder } from '../../src/models/open-encoders.js';
+import type { TextEncoder } from '../../src/models/encoder.js';
+import { mapSettledLimit } from './map-limit.js';
+import { DEFAULT_LAMBDA, runMtiRound, type MtiRoundOptions, type RoundState, type WitnessQuestionOut } from './mti-round.js';
+
+export interface DemoMtiRunnerOptions {
+  /** Dialogue rounds per query (default 2). */
+  rounds?: number;
+  /** Simulated MLLM latency per call (default 500 ms). */
+  latencyMs?: number;
+  lambda?: number;
+  /** Dialogues run at once (default 8). */
+  dialogues?: number;
+  /** Queries in the parallel-versus-sequential verification timing (default 20). */
+  timingSample?: number;
+  /** Round options passed through (K, concurrency, …). */
+  round?: MtiRoundOptions;
+  /** Progress: dialogues finished per mode. */
+  onProgress?: (mode: string, done: number, total: number) => void;
+}
+
+/**
+ * MTI on the demo benchmark: the demo MLLM in-process on 127.0.0.1 over HTTP, reached through the
+ * product's OpenAiMllm, and for every query N rounds in two modes — MLLM only (the paper's protocol) and
+ * MLLM plus a simulated witness of the query's person — then one round per sampled query with sequential
+ * anchor verification for comparison.
+ */
+export function demoMtiRunner(options: DemoMtiRunnerOptions = {}): DemoMtiRunner {
+  const rounds = options.rounds ?? 2;
+  const latencyMs = options.latencyMs ?? 500;
+  const lambda = options.lambda ?? DEFAULT_LAMBDA;
+  const dialogues = options.dialogues ?? 8;
+  return async (ctx) => {
+    const started = performance.now();
+    const server = await startDemoMllmServer({ latencyMs, seed: ctx.build.world.seed });
+    const textEncoder = await openTextEncoder(ctx.build.modelDir);
+    try {
+      const mllm = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 0 });
+      const roundOptions: MtiRoundOptions = { lambda, ...options.round };
+      const run = (withWitness: boolean, sample: DemoQuery[], n: number, extra: MtiRoundOptions = {}) =>
+        mapSettledLimit(sample, dialogues, (q, i) => dialogue(ctx, textEncoder, mllm, q, i, n, withWitness, { ...roundOptions, ...extra }));
+      const modes: DemoMtiModeOutcome[] = [];
+      const modeStats: DemoMtiStats['modes'] = [];
+      for (const [mode, withWitness] of [['mti-mllm', false], ['mti-mllm-witness', true]] as const) {
+        const settled = await run(withWitness, ctx.queries, rounds);
+        const results = settled.map((s) => {
+          if (!s.ok) throw s.error;
+          return s.value;
+        });
+        options.onProgress?.(mode, results.length, ctx.queries.length);
+        modes.push({ mode, rankings: Array.from({ length: rounds }, (_, r) => results.map((d) => d.rankings[r])) });
+        const roundTimes = results.flatMap((d) => d.roundMs);
+        modeStats.push({
+          mode,
+          mllmCallsPerDialogue: mean(results.map((d) => d.mllmCalls)),
+          witnessQuestionsPerDialogue: mean(results.map((d) => d.witnessQuestions)),
+          meanRoundMs: mean(roundTimes),
+          earlyStops: results.filter((d) => d.earlyStop).length,
+        });
+      }
+      const timingQueries = ctx.queries.slice(0, options.timingSample ?? 20);
+      const timed = async (sequential: boolean) => {
+        const settled = await run(false, timingQueries, 1, { sequentialAnchorVerification: sequential });
+        const ok = settled.flatMap((s) => (s.ok ? [s.value] : []));
+        return { ms: mean(ok.flatMap((d) => d.roundMs)), calls: mean(ok.map((d) => d.verificationCalls)) };
+      };
+      const parallel = await timed(false);
+      const sequential = await timed(true);
+      const stats: DemoMtiStats = {
+        rounds,
+        lambda,
+        mllmLatencyMs: latencyMs,
+        modes: modeStats,
+        timing: {
+          sample: timingQueries.length,
+          parallelRoundMs: parallel.ms,
+          sequentialRoundMs: sequential.ms,
+          speedup: parallel.ms > 0 ? sequential.ms / parallel.ms : 0,
+          parallelVerificationCalls: parallel.calls,
+          sequentialVerificationCalls: sequential.calls,
+        },
+        wallMs: performance.now() - started,
+      };
+      return { modes, stats };
+    } finally {
+      await textEncoder.close();
+      await server.close();
+    }
+  };
+}
+
+interface DialogueOutcome {
+  rankings: number[][];
+  roundMs: number[];
+  mllmCalls: number;
+  witnessQuestions: number;
+  /** Anchor-verification calls of the first round. */
+  verificationCalls: number;
+  earlyStop: boolean;
+}
+
+/** One dialogue of `rounds` rounds; after an early stop the ranking stays as it is and no more calls are made. */
+async function dialogue(ctx: DemoMtiContext, textEncoder: TextEncoder, mllm: OpenAiMllm, q: DemoQuery, i: number, rounds: number, withWitness: boolean, options: MtiRoundOptions): Promise<DialogueOutcome> {
+  const simulator = withWitness ? new WitnessSimulator(q.identity.attributes, { seed: ctx.build.world.seed * 100_003 + i }) : undefined;
+  const witness = simulator ? async (question: WitnessQuestionOut) => simulator.answer(question) : undefined;
+  const out: DialogueOutcome = { rankings: [], roundMs: [], mllmCalls: 0, witnessQuestions: 0, verificationCalls: 0, earlyStop: false };
+  let state: RoundState | undefined;
+  for (let r = 0; r < rounds; r++) {
+    if (out.earlyStop) {
+      out.rankings.push(out.rankings[r - 1]);
+      continue;
+    }
+    const t0 = performance.now();
+    const result = await runMtiRound({ query: q.text, previous: state, gallery: ctx.index, textEncoder, mllm, witness, options });
+    out.roundMs.push(performance.now() - t0);
+    if (r === 0) out.verificationCalls = result.verificationCalls;
+    out.rankings.push(result.ranking.map((x) => x.id));
+    out.mllmCalls += result.mllmCalls;
+    out.witnessQuestions += result.witnessQuestions;
+    out.earlyStop = result.earlyStop;
+    state = result.state;
+  }
+  return out;
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
+}

@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMtiRound, type RoundState } from '../../agent/round/mti-round.js';
+import { buildDemo, type DemoBuild } from '../../src/demo/demo-build.js';
+import { DemoTextEncoder } from '../../src/demo/demo-encoder.js';
+import { DEMO_MLLM_MODEL, startDemoMllmServer, type DemoMllmServer } from '../../src/demo/demo-mllm-server.js';
+import { WitnessSimulator } from '../../src/demo/witness-simulator.js';
+import type { DemoIdentity } from '../../src/demo/world.js';
+import { GalleryIndex } from '../../src/gallery/gallery-index.js';
+import { OpenAiMllm, type Mllm, type YesNo } from '../../src/mllm/openai-chat.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const PEOPLE = 40;
+const SAMPLE = 10;
+
+/** Wraps an MLLM and records how many calls were in flight at once (the peak is the concurrency used). */
+class CountingMllm implements Mllm {
+  yesNoCalls = 0;
+  inFlight = 0;
+  peak = 0;
+  constructor(private readonly inner: Mllm) {}
+  ask(prompt: string, images?: Buffer[]): Promise<string> {
+    return this.track(() => this.inner.ask(prompt, images));
+  }
+  askYesNo(prompt: string, image: Buffer): Promise<YesNo> {
+    this.yesNoCalls++;
+    return this.track(() => this.inner.askYesNo(prompt, image));
+  }
+  private async track<T>(call: () => Promise<T>): Promise<T> {
+    this.inFlight++;
+    this.peak = Math.max(this.peak, this.inFlight);
+    try {
+      // A macrotask boundary, so calls started together overlap even when the server answers at once.
+      await new Promise((r) => setTimeout(r, 1));
+      return await call();
+    } finally {
+      this.inFlight--;
+    }
+  }
+}
+
+describe('one MTI round on the demo world, with the demo MLLM over HTTP', () => {
+  let temp: Awaited<ReturnType<typeof makeTempDir>>;
+  let build: DemoBuild;
+  let gallery: GalleryIndex;
+  let server: DemoMllmServer;
+  let mllm: OpenAiMllm;
+  const textEncoder = new DemoTextEncoder();
+  let personOf: Map<number, string>;
+  let queries: Array<{ text: string; person: DemoIdentity }>;
+
+  beforeAll(async () => {
+    temp = await makeTempDir('mti-round');
+    build = await buildDemo({ out: temp.dir, identities: PEOPLE, seed: 3 });
+    gallery = await GalleryIndex.open(build.indexDir);
+    server = await startDemoMllmServer({ latencyMs: 0, seed: 3 });
+    mllm = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 0, timeoutMs: 10_000 });
+    const { ids } = gallery.store.loadEmbeddings(gallery.manifest.model.dim);
+    personOf = new Map([...gallery.store.getMany(ids)].map(([id, r]) => [id, r.personId ?? '']));
+    const all = build.world.identities.flatMap((person) => person.vagueQueries.map((text) => ({ text, person })));
+    queries = Array.from({ length: SAMPLE }, (_, k) => all[Math.floor((k * all.length) / SAMPLE)]);
+  });
+
+  afterAll(async () => {
+    gallery?.closeWithoutSaving();
+    await server?.close();
+    await temp?.cleanup();
+  });
+
+  /** 1-based position of the person's first image: in `ranked`, else after it in plain-retrieval order. */
+  async function targetRank(query: string, person: DemoIdentity, ranked: number[] = []): Promise<number> {
+    const [v] = await textEncoder.embedTexts([query]);
+    const rest = gallery.search(v, { top: gallery.size, exact: true }).map((h) => h.id).filter((id) => !ranked.includes(id));
+    return [...ranked, ...rest].findIndex((id) => personOf.get(id) === String(person.id)) + 1;
+  }
+
+  const witnessFor = (person: DemoIdentity, seed: number) => {
+    const sim = new WitnessSimulator(person.attributes, { seed });
+    return async (q: { text: string; options: string[] }) => sim.answer(q);
+  };
+
+  it('with the witness, two rounds move the described person up for most queries, and anchors are found', async () => {
+    let better = 0;
+    let worse = 0;
+    let notFirst = 0;
+    let withAnchors = 0;
+    for (const [i, q] of queries.entries()) {
+      const before = await targetRank(q.text, q.person);
+      let state: RoundState | undefined;
+      let ranking: number[] = [];
+      for (let round = 0; round < 2; round++) {
+        const r = await runMtiRound({ query: q.text, previous: state, gallery, textEncoder, mllm, witness: witnessFor(q.person, i + 1) });
+        expect(r.notices).toEqual([]);
+        if (r.anchors.length > 0) withAnchors++;
+        ranking = r.ranking.map((x) => x.id);
+        state = r.state;
+        if (r.earlyStop) break;
+      }
+      const after = await targetRank(q.text, q.person, ranking);
+      if (before > 1) notFirst++;
+      if (after < before) better++;
+      if (after > before) worse++;
+    }
+    expect(withAnchors).toBeGreaterThan(0);
+    expect(better).toBeGreaterThan(worse);
+    expect(better).toBeGreaterThanOrEqual(Math.ceil(notFirst / 2));
+  });
+
+  it('goes on witness-only with a notice when the MLLM server is down', async () => {
+    const dead = await startDemoMllmServer({});
+    await dead.close();
+    const down = new OpenAiMllm({ baseUrl: dead.url, model: DEMO_MLLM_MODEL, maxRetries: 0, timeoutMs: 5_000 });
+    const q = queries[0];
+    const asked: string[] = [];
+    const r = await runMtiRound({
+      query: q.text,
+      gallery,
+      textEncoder,
+      mllm: down,
+      witness: async (question) => {
+        asked.push(question.text);
+        return witnessFor(q.person, 7)(question);
+      },
+    });
+    expect(r.notices.join(' ')).toMatch(/could not be reached/);
+    expect(r.anchors).toEqual([]);
+    expect(r.questions.mllm).toEqual([]);
+    expect(asked).toHaveLength(2);
+    expect(r.ranking.length).toBeGreaterThan(0);
+    expect(r.state.round).toBe(1);
+  });
+
+  it('without an MLLM the witness is asked and the answers are merged by template', async () => {
+    const q = queries[1];
+    const r = await runMtiRound({ query: q.text, gallery, textEncoder, witness: async () => 'red' });
+    expect(r.mllmCalls).toBe(0);
+    expect(r.anchors).toEqual([]);
+    // The first two template questions by SLOTS weight that the query leaves open.
+    expect(r.witnessQuestions).toBe(2);
+    expect(r.questions.witness.every((x) => x.slot !== undefined)).toBe(true);
+    const redSettled = r.answers.filter((a) => a.status === 'known' && a.value === 'red');
+    if (redSettled.length > 0) expect(r.refinedQuery).toContain('red');
+    expect(r.refinedQuery.startsWith(q.text.trim().replace(/\.$/, ''))).toBe(true);
+    // Without settled answers nothing changes; with them the refined query differs from q.
+    expect(r.refinedQuery === q.text.trim()).toBe(redSettled.length === 0);
+  });
+
+  it('asks the witness first about the attribute that splits the candidates when per-candidate evidence is given', async () => {
+    const q = queries[3];
+    // Half the candidates have a hat, half not; nothing else differs: the hat question has the only gain.
+    const candidateEvidence = async (ids: number[]) => new Map(ids.map((id, i) => [id, { hat: i % 2 === 0 ? { yes: 1 } : { no: 1 } }]));
+    const r = await runMtiRound({ query: q.text, gallery, textEncoder, candidateEvidence, witness: async () => null, options: { witnessPerRound: 2 } });
+    // Only questions with a positive gain go to the witness when evidence exists.
+    expect(r.questions.witness.map((x) => x.slot)).toEqual(['hat']);
+  });
+
+  it('verifies the top-K in parallel, and one at a time in the sequential mode', async () => {
+    const q = queries[2];
+    const parallel = new CountingMllm(mllm);
+    const p = await runMtiRound({ query: q.text, gallery, textEncoder, mllm: parallel, options: { K: 20, mllmConcurrency: 8 } });
+    const sequential = new CountingMllm(mllm);
+    const s = await runMtiRound({ query: q.text, gallery, textEncoder, mllm: sequential, options: { K: 20, sequentialAnchorVerification: true, mllmConcurrency: 8 } });
+    expect(parallel.yesNoCalls).toBe(20);
+    expect(p.verificationCalls).toBe(20);
+    expect(parallel.peak).toBe(8);
+    // Sequential: one yes/no at a time; the VQA calls after it may still overlap, so check the yes/no phase alone.
+    const seqOnly = new CountingMllm(mllm);
+    const yesNoOnly: Mllm = { ask: () => Promise.reject(new Error('not asked in this check')), askYesNo: (pr, img) => seqOnly.askYesNo(pr, img) };
+    await runMtiRound({ query: q.text, gallery, textEncoder, mllm: yesNoOnly, options: { sequentialAnchorVerification: true } });
+    expect(seqOnly.peak).toBe(1);
+    // Same anchors either way: the highest-ranked "yes" answers.
+    expect(s.anchors).toEqual(p.anchors);
+    expect(s.verificationCalls).toBeLessThanOrEqual(20);
+  });
+});
