@@ -1,21 +1,15 @@
 import { similarityMatrix } from '../eval/similarity-matrix.js';
 import { GalleryIndex } from '../gallery/gallery-index.js';
-import { rankingMetrics } from '../retrieval/metrics.js';
+import { rankingMetrics, type RankingMetrics } from '../retrieval/metrics.js';
 import { DemoTextEncoder } from './demo-encoder.js';
 import type { DemoBuild } from './demo-build.js';
 import type { DemoIdentity } from './world.js';
 
 /** One row of the demo benchmark: a mode at a dialogue round (plain retrieval is round 0). */
-export interface DemoEvalRow {
+export type DemoEvalRow = {
   mode: 'retrieval' | 'mti-mllm' | 'mti-mllm-witness';
   round: number;
-  R1: number;
-  R5: number;
-  R10: number;
-  mAP: number;
-  mINP: number;
-  rSum: number;
-}
+} & Omit<RankingMetrics, 'cmc'>;
 
 export interface DemoEvalResult {
   seed: number;

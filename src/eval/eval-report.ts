@@ -1,4 +1,5 @@
 import type { EvaluationResult } from './run-evaluation.js';
+import type { RankingMetrics } from '../retrieval/metrics.js';
 
 /** What was evaluated, for the report's header. */
 export interface EvaluationLabels {
@@ -11,22 +12,15 @@ export interface EvaluationLabels {
 }
 
 /** The `ctgi eval --json` object (metrics in percent; `cmc[k - 1]` is rank k). */
-export interface EvaluationJson {
+export type EvaluationJson = RankingMetrics & {
   model: string;
   dataset: string;
   split: string;
   queries: number;
   gallery: number;
-  R1: number;
-  R5: number;
-  R10: number;
-  mAP: number;
-  mINP: number;
-  rSum: number;
-  cmc: number[];
   skipped: Array<{ path: string; reason: string }>;
   excludedQueries: Array<{ index: number; personId: string; text: string }>;
-}
+};
 
 /** The machine-readable report. */
 export function evaluationJson(result: EvaluationResult, labels: EvaluationLabels): EvaluationJson {

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 
@@ -11,4 +13,22 @@ export async function runCli(argv: string[], stdin = ''): Promise<{ code: number
   stderr.on('data', (c: Buffer) => (err += c.toString()));
   const code = await main(argv, { stdin: Readable.from([Buffer.from(stdin)]), stdout, stderr });
   return { code, stdout: out, stderr: err };
+}
+
+const BIN = resolve(__dirname, '../../bin/ctgi.js');
+
+/**
+ * Runs `node bin/ctgi.js ARGS` as a real process with only PATH and `env` in its environment
+ * (configuration such as CTGI_HOME or HF_ENDPOINT comes from there).
+ */
+export function spawnCtgi(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: resolve(__dirname, '../..'), env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
 }

@@ -1,23 +1,9 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyClipModel } from '../fixtures/tiny-clip.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, spawnCtgi } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-
-const BIN = resolve(__dirname, '../../bin/ctgi.js');
-
-function ctgi(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 let root: string;
 let cleanup: () => Promise<void>;
@@ -67,7 +53,7 @@ describe('demo build', () => {
 
 describe('eval --demo', () => {
   it('prints retrieval metrics on the vague queries as JSON rows', async () => {
-    const r = await ctgi(['eval', '--demo', '--identities', '30', '--seed', '4', '--json', '--no-mti'], { CTGI_HOME: join(root, 'home') });
+    const r = await spawnCtgi(['eval', '--demo', '--identities', '30', '--seed', '4', '--json', '--no-mti'], { CTGI_HOME: join(root, 'home') });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ seed: 4, identities: 30 });
@@ -78,7 +64,7 @@ describe('eval --demo', () => {
     for (const k of ['R1', 'R5', 'R10', 'mAP', 'mINP']) expect(row[k]).toBeGreaterThanOrEqual(0);
     expect(row.R1).toBeLessThanOrEqual(row.R5);
     expect(row.R5).toBeLessThanOrEqual(row.R10);
-    const bad = await ctgi(['eval', '--demo', '--model', '/x'], { CTGI_HOME: join(root, 'home') });
+    const bad = await spawnCtgi(['eval', '--demo', '--model', '/x'], { CTGI_HOME: join(root, 'home') });
     expect(bad.stderr).toMatch(/--demo evaluates the synthetic demo world/);
   }, 120_000);
 });

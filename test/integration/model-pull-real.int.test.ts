@@ -1,25 +1,11 @@
-import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxClipTextEncoder } from '../../src/models/clip-text-encoder.js';
 import { startFakeHub, type FakeHub } from '../fakes/hub-server.js';
 import { writeTinyClipModel, type TinyClipInfo } from '../fixtures/tiny-clip.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, spawnCtgi } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { maxAbsDiff } from '../helpers/vectors.js';
-
-const BIN = resolve(__dirname, '../../bin/ctgi.js');
-
-function pull(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, 'model', 'pull', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 let root: string;
 let cleanup: () => Promise<void>;
@@ -44,7 +30,7 @@ describe('model pull of a real (generated) model from a local hub', () => {
     ['immich-clip-vit-b16', 'immich-app/ViT-B-16__openai', () => immich],
   ])('pulls %s into $CTGI_HOME/models and the pulled model embeds exactly like the served one', async (alias, repo, served) => {
     const home = join(root, `home-${alias}`);
-    const r = await pull([alias], { CTGI_HOME: home, HF_ENDPOINT: hub.url });
+    const r = await spawnCtgi(['model', 'pull', alias], { CTGI_HOME: home, HF_ENDPOINT: hub.url });
     expect(r.stderr).not.toMatch(/Internal error/);
     expect(r.code).toBe(0);
     const dir = r.stdout.trim();

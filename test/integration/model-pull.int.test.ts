@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CliContext } from '../../src/cli/cli-context.js';
@@ -16,8 +14,8 @@ import { isCtgiError } from '../../src/errors/ctgi-error.js';
 import { FetchHubClient } from '../../src/models/store/hub-client.js';
 import { ModelStore } from '../../src/models/store/model-store.js';
 import { startFakeHub, writeRepoFiles, type FakeHub, type FakeHubOptions } from '../fakes/hub-server.js';
+import { spawnCtgi } from '../helpers/cli.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FAST_RETRY = { attempts: 3, baseDelayMs: 1 };
 const TOKEN = 'hf_SECRETtoken_do_not_print_123';
 
@@ -385,22 +383,6 @@ function pullIsWired(): boolean {
   const ctx: CliContext = { config: () => loadConfig({}), stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() };
   const model = buildProgram(ctx).commands.find((c) => c.name() === 'model');
   return model?.commands.some((c) => c.name() === 'pull') ?? false;
-}
-
-function spawnCtgi(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'ctgi.js'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe('ctgi model pull (command)', () => {
