@@ -1,0 +1,120 @@
+// The front-end-neutral contract of the MTI conversation service (DESIGN.md flow 3). Every front end (web,
+// Slack, Discord, terminal) turns platform input into start/answer calls and renders the BotEvents it gets
+// back; none holds dialogue state of its own.
+
+/** One conversation: `platform:channel:thread`, e.g. `slack:C024BE91L:1700000000.000100` or `web:local:3f2a…`. */
+export type ThreadKey = string;
+
+/** Who sent a message, as the platform identifies them. */
+export interface BotUser {
+  /** Platform user id (Slack U…, Discord snowflake, web session id, OS user for the terminal). */
+  id: string;
+  /** Display name, for the audit trail only. */
+  name?: string;
+}
+
+/** A one-click answer: `label` is shown, `value` is sent back as the reply text. */
+export interface AnswerOption {
+  label: string;
+  value: string;
+}
+
+/** One gallery tile. */
+export interface GalleryItem {
+  /** 1-based rank. */
+  rank: number;
+  /** The gallery's image id (stable within an index). */
+  imageId: number;
+  /** Image path as stored in the index (relative to its images root when relative). */
+  path: string;
+  /** Fused score Ŝ in [0, 1] (1 for anchors). */
+  score: number;
+  /** Cosine similarity to the original description. */
+  cosine: number;
+  /** True when this image is an anchor (the MLLM said yes, or the witness picked it). */
+  anchor: boolean;
+  camera?: string;
+  takenAt?: string;
+}
+
+/** What the bot says. Front ends render each kind natively (buttons, grids, numbered lists). */
+export type BotEvent =
+  | { kind: 'text'; text: string; tone: 'info' | 'notice' | 'error' }
+  | {
+      kind: 'question';
+      /** Stable within the thread; answers may quote it back (`answer` also accepts plain text). */
+      id: string;
+      text: string;
+      /** One-click answers; empty when only free text makes sense. */
+      options: AnswerOption[];
+      /** Whether a typed free-text reply is accepted too. */
+      freeText: boolean;
+      /** Seconds after which silence counts as "no answer". */
+      timeoutSeconds: number;
+    }
+  | {
+      kind: 'gallery';
+      /** Dialogue round that produced it (0 = plain retrieval before any refinement). */
+      round: number;
+      items: GalleryItem[];
+      /** The description the ranking used (q̂ after refinement). */
+      query: string;
+      /** True over the synthetic demo world, so front ends label it. */
+      demo: boolean;
+      /** Buttons under the gallery ("None of these", "Refine", "Done"); each tile's "#n is them" reply is `pickReply(n)`. */
+      options: AnswerOption[];
+    }
+  | { kind: 'done'; reason: 'confirmed' | 'stopped' | 'no-results' | 'refused'; text: string; imageId?: number };
+
+/** Events a call produced, in order. */
+export type BotEvents = BotEvent[];
+
+/** The reply text that names gallery rank n as the person ("#4 is them"). */
+export function pickReply(rank: number): string {
+  return `#${rank} is them`;
+}
+
+/** Receives events that arrive outside a start/answer call, e.g. when a question times out. */
+export type EventListener = (thread: ThreadKey, events: BotEvents) => void;
+
+/** The MTI conversation service every front end uses as is. */
+export interface ConversationService {
+  /**
+   * Starts (or restarts) the conversation in `thread` with the witness's description. Never throws for
+   * user mistakes: an empty or unusable description gets a `text` event saying why.
+   */
+  start(thread: ThreadKey, user: BotUser, text: string): Promise<BotEvents>;
+  /**
+   * Feeds the witness's reply to the pending question or gallery: an option value, free text, "#4 is them",
+   * "none of these", "refine", "skip", "don't know", "stop". A thread with nothing pending gets a text hint.
+   */
+  answer(thread: ThreadKey, user: BotUser, reply: string): Promise<BotEvents>;
+  /** The encoded bytes of a gallery image, for contact sheets and attachments. @throws CtgiError NOT_FOUND. */
+  readImage(imageId: number): Promise<Buffer>;
+  /** The events that re-render the thread's pending question or gallery (after a page reload), or []. */
+  pending(thread: ThreadKey): Promise<BotEvents>;
+  /** Registers a listener for asynchronous events (timeouts); returns an unsubscribe function. */
+  onEvents(listener: EventListener): () => void;
+  /** Whether the gallery is the synthetic demo world. */
+  readonly demo: boolean;
+  /** Stops timers and closes the checkpoint database. */
+  close(): Promise<void>;
+}
+
+/** One audit record: who did what, where, when (DESIGN.md: every search is audited). */
+export interface AuditRecord {
+  at: string;
+  thread: ThreadKey;
+  userId: string;
+  userName?: string;
+  kind: 'description' | 'answer' | 'question' | 'gallery' | 'refusal' | 'done';
+  /** The description, question, or reply text. */
+  text?: string;
+  /** Image ids shown (gallery). */
+  imageIds?: number[];
+}
+
+/** Where the service writes audit records (SQLite in the product). */
+export interface AuditSink {
+  record(entry: AuditRecord): void;
+}
