@@ -3,6 +3,10 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CtgiError } from '../errors/ctgi-error.js';
 
+const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://127.0.0.1:8000/v1' });
+/** A comma-separated id list ("C1, C2"); empty entries are dropped. */
+const idList = z.string().transform((v) => v.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
+
 const envSchema = z.object({
   CTGI_HOME: z.string().min(1).optional(),
   HF_ENDPOINT: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://huggingface.co' }).optional(),
@@ -10,6 +14,43 @@ const envSchema = z.object({
   CTGI_DEBUG: z.enum(['0', '1', 'true', 'false']).optional(),
   CTGI_MAX_IMAGE_PIXELS: z.coerce.number().int().positive().optional(),
   CTGI_MAX_IMAGE_BYTES: z.coerce.number().int().positive().optional(),
+  // The MLLM (VQA, anchor checks) and the Reconstructor (rewrites; may be a text-only LLM).
+  CTGI_MLLM_BASE_URL: httpUrl.optional(),
+  CTGI_MLLM_MODEL: z.string().trim().min(1).optional(),
+  CTGI_MLLM_API_KEY: z.string().min(1).optional(),
+  CTGI_MLLM_TEMPERATURE: z.coerce.number().min(0).max(2).optional(),
+  CTGI_MLLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).optional(),
+  CTGI_MLLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).optional(),
+  CTGI_MLLM_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
+  CTGI_MLLM_LOG: z.string().min(1).optional(),
+  CTGI_RECONSTRUCTOR_BASE_URL: httpUrl.optional(),
+  CTGI_RECONSTRUCTOR_MODEL: z.string().trim().min(1).optional(),
+  CTGI_RECONSTRUCTOR_API_KEY: z.string().min(1).optional(),
+  CTGI_RECONSTRUCTOR_TEMPERATURE: z.coerce.number().min(0).max(2).optional(),
+  // The conversation: gallery, checkpoints, audit, witness timeout.
+  CTGI_INDEX: z.string().min(1).optional(),
+  CTGI_WITNESS_TIMEOUT_S: z.coerce.number().int().min(5).max(86_400).optional(),
+  CTGI_WITNESS_QUESTIONS: z.coerce.number().int().min(0).max(10).optional(),
+  CTGI_LAMBDA: z.coerce.number().min(0).max(1).optional(),
+  // Web chat.
+  CTGI_WEB_HOST: z.string().min(1).optional(),
+  CTGI_WEB_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  CTGI_WEB_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Slack (Socket Mode needs the app-level token; HTTP mode needs the signing secret).
+  SLACK_BOT_TOKEN: z.string().min(1).optional(),
+  SLACK_APP_TOKEN: z.string().min(1).optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  CTGI_SLACK_MODE: z.enum(['socket', 'http']).optional(),
+  CTGI_SLACK_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  CTGI_SLACK_ALLOWED_TEAMS: idList.optional(),
+  CTGI_SLACK_ALLOWED_CHANNELS: idList.optional(),
+  CTGI_SLACK_ALLOWED_USERS: idList.optional(),
+  // Discord.
+  DISCORD_TOKEN: z.string().min(1).optional(),
+  DISCORD_APPLICATION_ID: z.string().min(1).optional(),
+  CTGI_DISCORD_ALLOWED_GUILDS: idList.optional(),
+  CTGI_DISCORD_ALLOWED_CHANNELS: idList.optional(),
+  CTGI_DISCORD_ALLOWED_ROLES: idList.optional(),
 });
 
 /** Parsed, validated configuration. Nothing else in the project reads `process.env`. */
@@ -27,7 +68,75 @@ export interface Config {
   maxImagePixels: number;
   /** Image files larger than this many bytes are refused. */
   maxImageBytes: number;
+  /** The MLLM for anchor checks and visual questions; undefined when not configured (witness-only MTI). */
+  mllm: LlmEndpointConfig | undefined;
+  /** The Reconstructor's LLM; defaults to the MLLM's endpoint; undefined → deterministic template merge. */
+  reconstructor: LlmEndpointConfig | undefined;
+  /** MLLM calls in flight at once, per client. */
+  mllmConcurrency: number;
+  /** JSONL file that gets one line per MLLM call (latency, tokens, status; never keys or images). */
+  mllmLogFile: string | undefined;
+  conversation: ConversationConfig;
+  web: WebConfig;
+  slack: SlackConfig;
+  discord: DiscordConfig;
 }
+
+/** One OpenAI-compatible chat-completions endpoint. The key is never logged. */
+export interface LlmEndpointConfig {
+  baseUrl: string;
+  model: string;
+  apiKey: string | undefined;
+  temperature: number;
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+export interface ConversationConfig {
+  /** Gallery index directory (`CTGI_INDEX`); undefined → the demo world. */
+  indexDir: string | undefined;
+  /** Where conversation checkpoints and the audit trail live: `<home>/conversations.sqlite`, `<home>/audit.sqlite`. */
+  checkpointFile: string;
+  auditFile: string;
+  witnessTimeoutSeconds: number;
+  /** Questions put to the witness per round. */
+  witnessQuestionsPerRound: number;
+  /** Eq. 7 λ; undefined → the agent's default. */
+  lambda: number | undefined;
+}
+
+export interface WebConfig {
+  host: string;
+  port: number;
+  /** Required when host is not loopback. Never logged. */
+  token: string | undefined;
+}
+
+export interface SlackConfig {
+  botToken: string | undefined;
+  appToken: string | undefined;
+  signingSecret: string | undefined;
+  mode: 'socket' | 'http';
+  port: number;
+  allowedTeams: string[];
+  allowedChannels: string[];
+  allowedUsers: string[];
+}
+
+export interface DiscordConfig {
+  token: string | undefined;
+  applicationId: string | undefined;
+  allowedGuilds: string[];
+  allowedChannels: string[];
+  allowedRoles: string[];
+}
+
+/** The paper's sampling temperature (appendix C). */
+export const DEFAULT_TEMPERATURE = 0.01;
+export const DEFAULT_MLLM_TIMEOUT_MS = 60_000;
+export const DEFAULT_MLLM_MAX_RETRIES = 3;
+export const DEFAULT_MLLM_CONCURRENCY = 8;
+export const DEFAULT_WITNESS_TIMEOUT_S = 120;
 
 export const DEFAULT_MAX_IMAGE_PIXELS = 50_000_000;
 export const DEFAULT_MAX_IMAGE_BYTES = 50 * 1024 * 1024;
@@ -52,5 +161,68 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     debug: e.CTGI_DEBUG === '1' || e.CTGI_DEBUG === 'true',
     maxImagePixels: e.CTGI_MAX_IMAGE_PIXELS ?? DEFAULT_MAX_IMAGE_PIXELS,
     maxImageBytes: e.CTGI_MAX_IMAGE_BYTES ?? DEFAULT_MAX_IMAGE_BYTES,
+    ...llmConfig(e),
+    mllmConcurrency: e.CTGI_MLLM_CONCURRENCY ?? DEFAULT_MLLM_CONCURRENCY,
+    mllmLogFile: e.CTGI_MLLM_LOG ? resolve(e.CTGI_MLLM_LOG) : undefined,
+    conversation: {
+      indexDir: e.CTGI_INDEX ? resolve(e.CTGI_INDEX) : undefined,
+      checkpointFile: join(home, 'conversations.sqlite'),
+      auditFile: join(home, 'audit.sqlite'),
+      witnessTimeoutSeconds: e.CTGI_WITNESS_TIMEOUT_S ?? DEFAULT_WITNESS_TIMEOUT_S,
+      witnessQuestionsPerRound: e.CTGI_WITNESS_QUESTIONS ?? 2,
+      lambda: e.CTGI_LAMBDA,
+    },
+    web: { host: e.CTGI_WEB_HOST ?? '127.0.0.1', port: e.CTGI_WEB_PORT ?? 3000, token: e.CTGI_WEB_TOKEN },
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      appToken: e.SLACK_APP_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      mode: e.CTGI_SLACK_MODE ?? 'socket',
+      port: e.CTGI_SLACK_PORT ?? 3001,
+      allowedTeams: e.CTGI_SLACK_ALLOWED_TEAMS ?? [],
+      allowedChannels: e.CTGI_SLACK_ALLOWED_CHANNELS ?? [],
+      allowedUsers: e.CTGI_SLACK_ALLOWED_USERS ?? [],
+    },
+    discord: {
+      token: e.DISCORD_TOKEN,
+      applicationId: e.DISCORD_APPLICATION_ID,
+      allowedGuilds: e.CTGI_DISCORD_ALLOWED_GUILDS ?? [],
+      allowedChannels: e.CTGI_DISCORD_ALLOWED_CHANNELS ?? [],
+      allowedRoles: e.CTGI_DISCORD_ALLOWED_ROLES ?? [],
+    },
   };
+}
+
+type Env = z.infer<typeof envSchema>;
+
+/**
+ * The MLLM and Reconstructor endpoints. A base URL without a model (or the reverse) is refused, since
+ * either alone is almost certainly a typo; the Reconstructor falls back to the MLLM's endpoint field by field.
+ */
+function llmConfig(e: Env): Pick<Config, 'mllm' | 'reconstructor'> {
+  if (Boolean(e.CTGI_MLLM_BASE_URL) !== Boolean(e.CTGI_MLLM_MODEL)) {
+    throw new CtgiError('CONFIG_INVALID', 'Set both CTGI_MLLM_BASE_URL and CTGI_MLLM_MODEL (or neither, for witness-only search).');
+  }
+  const common = { timeoutMs: e.CTGI_MLLM_TIMEOUT_MS ?? DEFAULT_MLLM_TIMEOUT_MS, maxRetries: e.CTGI_MLLM_MAX_RETRIES ?? DEFAULT_MLLM_MAX_RETRIES };
+  const mllm: LlmEndpointConfig | undefined =
+    e.CTGI_MLLM_BASE_URL && e.CTGI_MLLM_MODEL
+      ? { baseUrl: e.CTGI_MLLM_BASE_URL, model: e.CTGI_MLLM_MODEL, apiKey: e.CTGI_MLLM_API_KEY, temperature: e.CTGI_MLLM_TEMPERATURE ?? DEFAULT_TEMPERATURE, ...common }
+      : undefined;
+  const baseUrl = e.CTGI_RECONSTRUCTOR_BASE_URL ?? mllm?.baseUrl;
+  const model = e.CTGI_RECONSTRUCTOR_MODEL ?? mllm?.model;
+  if (e.CTGI_RECONSTRUCTOR_BASE_URL && !model) {
+    throw new CtgiError('CONFIG_INVALID', 'CTGI_RECONSTRUCTOR_BASE_URL is set but no model: set CTGI_RECONSTRUCTOR_MODEL too.');
+  }
+  const reconstructor: LlmEndpointConfig | undefined =
+    baseUrl && model
+      ? {
+          baseUrl,
+          model,
+          // A separate endpoint never inherits the MLLM's key: it may belong to another provider.
+          apiKey: e.CTGI_RECONSTRUCTOR_API_KEY ?? (e.CTGI_RECONSTRUCTOR_BASE_URL ? undefined : e.CTGI_MLLM_API_KEY),
+          temperature: e.CTGI_RECONSTRUCTOR_TEMPERATURE ?? e.CTGI_MLLM_TEMPERATURE ?? DEFAULT_TEMPERATURE,
+          ...common,
+        }
+      : undefined;
+  return { mllm, reconstructor };
 }

@@ -1,6 +1,5 @@
-// The only module that imports better-sqlite3.
-import Database from 'better-sqlite3';
 import { CtgiError } from '../errors/ctgi-error.js';
+import { openSqlite, type SqliteDatabase } from '../storage/sqlite.js';
 import type { GalleryStore, ImageFilter, ImageRecord, NewImage, SkippedFile } from './gallery-store.js';
 
 const SCHEMA_VERSION = 1;
@@ -84,23 +83,17 @@ function toRecord(r: Row): ImageRecord {
  * a process killed at any moment leaves the last committed batch intact.
  */
 export class SqliteGalleryStore implements GalleryStore {
-  private constructor(private readonly db: Database.Database) {}
+  private constructor(private readonly db: SqliteDatabase) {}
 
   /** Opens (creating if asked) a gallery database. @throws CtgiError naming the file. */
   static open(path: string, options: { create?: boolean; readonly?: boolean } = {}): SqliteGalleryStore {
-    let db: Database.Database;
+    let db: SqliteDatabase;
     try {
-      db = new Database(path, { fileMustExist: !options.create, readonly: options.readonly ?? false });
+      db = openSqlite(path, { mustExist: !options.create, readonly: options.readonly ?? false });
     } catch (err) {
-      throw new CtgiError('NOT_FOUND', `Cannot open the gallery database ${path}: ${(err as Error).message}.`, { cause: err });
+      throw new CtgiError('NOT_FOUND', `Cannot open the gallery database ${path}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}.`, { cause: err });
     }
     try {
-      if (!options.readonly) {
-        db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
-      }
-      db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 5000');
       if (!options.readonly) db.exec(SCHEMA);
       const version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
       if (!version && !options.readonly) db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
