@@ -6,7 +6,10 @@ import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
 import { openTextEncoder } from '../../src/models/open-encoders.js';
 import type { TextEncoder } from '../../src/models/encoder.js';
 import { mapSettledLimit } from './map-limit.js';
+import { SLOTS } from '../../src/demo/attributes.js';
+import { checkAnchor } from '../../src/mllm/anchor-check.js';
 import { DEFAULT_LAMBDA, runMtiRound, type MtiRoundOptions, type RoundState, type WitnessQuestionOut } from './mti-round.js';
+import { imageReader } from './round-steps.js';
 
 export interface DemoMtiRunnerOptions {
   /** Dialogue rounds per query (default 2). */
@@ -16,7 +19,7 @@ export interface DemoMtiRunnerOptions {
   lambda?: number;
   /** Dialogues run at once (default 8). */
   dialogues?: number;
-  /** Queries in the parallel-versus-sequential verification timing (default 20). */
+  /** Queries in the timing (one call, parallel round, sequential round; default 20). */
   timingSample?: number;
   /** Round options passed through (K, concurrency, …). */
   round?: MtiRoundOptions;
@@ -63,14 +66,27 @@ export function demoMtiRunner(options: DemoMtiRunnerOptions = {}): DemoMtiRunner
           earlyStops: results.filter((d) => d.earlyStop).length,
         });
       }
-      const timingQueries = ctx.queries.slice(0, options.timingSample ?? 20);
+      // Timing: one dialogue at a time on a client of its own, so other dialogues' calls do not queue with it.
+      const timingQueries = spread(ctx.queries, options.timingSample ?? 20);
+      const solo = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 0, maxConcurrency: 64 });
+      const images = imageReader(ctx.index);
+      const oneCall: number[] = [];
+      for (const q of timingQueries) {
+        const [v] = await textEncoder.embedTexts([q.text]);
+        const top = ctx.index.search(v, { top: 1, exact: true })[0];
+        const image = await images(top);
+        const t0 = performance.now();
+        await checkAnchor(solo, q.text, SLOTS.slice(0, 6).map((s) => s.question), image);
+        oneCall.push(performance.now() - t0);
+      }
       const timed = async (sequential: boolean) => {
-        const settled = await run(false, timingQueries, 1, { sequentialAnchorVerification: sequential });
+        const settled = await mapSettledLimit(timingQueries, 1, (q, i) => dialogue(ctx, textEncoder, solo, q, i, 1, true, { ...roundOptions, sequentialAnchorVerification: sequential }));
         const ok = settled.flatMap((s) => (s.ok ? [s.value] : []));
         return { ms: mean(ok.flatMap((d) => d.roundMs)), calls: mean(ok.map((d) => d.verificationCalls)) };
       };
       const parallel = await timed(false);
       const sequential = await timed(true);
+      const oneCallMs = mean(oneCall);
       const stats: DemoMtiStats = {
         rounds,
         lambda,
@@ -78,8 +94,10 @@ export function demoMtiRunner(options: DemoMtiRunnerOptions = {}): DemoMtiRunner
         modes: modeStats,
         timing: {
           sample: timingQueries.length,
+          oneCallMs,
           parallelRoundMs: parallel.ms,
           sequentialRoundMs: sequential.ms,
+          roundToCall: oneCallMs > 0 ? parallel.ms / oneCallMs : 0,
           speedup: parallel.ms > 0 ? sequential.ms / parallel.ms : 0,
           parallelVerificationCalls: parallel.calls,
           sequentialVerificationCalls: sequential.calls,
@@ -126,6 +144,12 @@ async function dialogue(ctx: DemoMtiContext, textEncoder: TextEncoder, mllm: Ope
     state = result.state;
   }
   return out;
+}
+
+/** `n` items spread evenly over `xs`. */
+function spread<T>(xs: readonly T[], n: number): T[] {
+  if (xs.length <= n) return [...xs];
+  return Array.from({ length: n }, (_, k) => xs[Math.floor((k * xs.length) / n)]);
 }
 
 function mean(xs: readonly number[]): number {

@@ -135,7 +135,8 @@ export interface DiscordConfig {
 export const DEFAULT_TEMPERATURE = 0.01;
 export const DEFAULT_MLLM_TIMEOUT_MS = 60_000;
 export const DEFAULT_MLLM_MAX_RETRIES = 3;
-export const DEFAULT_MLLM_CONCURRENCY = 8;
+// A round checks the top-K (20) candidates and proposes follow-ups in one wave: 24 in flight keeps it one call long.
+export const DEFAULT_MLLM_CONCURRENCY = 24;
 export const DEFAULT_WITNESS_TIMEOUT_S = 120;
 
 export const DEFAULT_MAX_IMAGE_PIXELS = 50_000_000;

@@ -47,7 +47,23 @@ export interface DemoMtiStats {
   lambda: number;
   mllmLatencyMs: number;
   modes: Array<{ mode: string; mllmCallsPerDialogue: number; witnessQuestionsPerDialogue: number; meanRoundMs: number; earlyStops: number }>;
-  timing: { sample: number; parallelRoundMs: number; sequentialRoundMs: number; speedup: number; parallelVerificationCalls: number; sequentialVerificationCalls: number };
+  /**
+   * One dialogue at a time, so a round's wall time is its own: the mean of one MLLM call (a candidate check),
+   * of a whole round with all K checks in flight, and of a round checking the K one by one (the paper's
+   * appendix C protocol), with the ratios between them.
+   */
+  timing: {
+    sample: number;
+    oneCallMs: number;
+    parallelRoundMs: number;
+    sequentialRoundMs: number;
+    /** parallelRoundMs / oneCallMs (goal ≤ 3). */
+    roundToCall: number;
+    /** sequentialRoundMs / parallelRoundMs (goal ≥ 4). */
+    speedup: number;
+    parallelVerificationCalls: number;
+    sequentialVerificationCalls: number;
+  };
   wallMs: number;
 }
 

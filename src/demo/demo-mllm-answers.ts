@@ -1,4 +1,4 @@
-import type { QaPair } from '../mllm/prompts.js';
+import { NOT_VISIBLE, type QaPair } from '../mllm/prompts.js';
 import { slot, SLOTS, type AttributeEvidence, type SlotKey } from './attributes.js';
 import { article, decisive, describeEvidence, DECISIVE, topValue } from './demo-mllm-describe.js';
 import { interpretAnswer, isYesNoQuestion, questionSlots } from './demo-mllm-questions.js';
@@ -80,6 +80,19 @@ export function judgeMatch(query: AttributeEvidence, image: AttributeEvidence): 
 export function answerMatch(description: string, image: AttributeEvidence, chance: Chance): string {
   const yes = judgeMatch(parseDescription(description), image);
   return yes !== chance.wrong() ? 'Yes.' : 'No.';
+}
+
+/**
+ * The combined anchor check: the verdict as in answerMatch and each question answered as in answerQuestion
+ * ("not visible" where the image cannot tell), each with its own chance of being wrong.
+ */
+export function answerAnchorCheck(description: string, questions: readonly string[], image: AttributeEvidence, chance: Chance): { match: 'yes' | 'no'; answers: string[] } {
+  const yes = judgeMatch(parseDescription(description), image) !== chance.wrong();
+  const answers = questions.map((q) => {
+    const a = answerQuestion(q, image, chance);
+    return a === "I can't tell." ? NOT_VISIBLE : a;
+  });
+  return { match: yes ? 'yes' : 'no', answers };
 }
 
 /** Visual question answering: a short answer from the image evidence, or "I can't tell." */

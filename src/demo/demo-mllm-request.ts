@@ -21,11 +21,14 @@ export interface ChatRequest {
   text: string;
   /** Images of all user messages, in order, as encoded bytes. */
   images: Buffer[];
+  /** Whether the request asks for JSON by `response_format` (json_schema or json_object). */
+  wantsJson: boolean;
 }
 
 export type DemoTask =
   | { kind: 'caption' }
   | { kind: 'anchor'; description: string }
+  | { kind: 'anchorCheck'; description: string; questions: string[] }
   | { kind: 'vqa'; question: string }
   | { kind: 'followUp'; query: string; max: number }
   | { kind: 'merge'; base: string; answers: QaPair[] };
@@ -52,7 +55,8 @@ export function readChatRequest(body: unknown): ChatRequest {
     }
   });
   if (text === undefined) throw bad('The request has no user message; send the prompt as a message with role "user".');
-  return { model: b.model as string | undefined, text, images };
+  const format = (b.response_format as { type?: unknown } | null | undefined)?.type;
+  return { model: b.model as string | undefined, text, images, wantsJson: format === 'json_schema' || format === 'json_object' };
 }
 
 function readContent(content: unknown, i: number): { text: string; images: Buffer[] } {
@@ -86,6 +90,9 @@ function bad(message: string): DemoRequestError {
 
 /** What the prompt asks for, by the product's template sentences first and loose wording second. */
 export function recogniseTask(text: string, hasImage: boolean): DemoTask {
+  if (text.includes(PROMPT_MARKERS.anchorCheck)) {
+    return { kind: 'anchorCheck', description: quotedAfter(text, PROMPT_LABELS.description) ?? '', questions: numberedQuoted(text) };
+  }
   if (text.includes(PROMPT_MARKERS.anchor)) return { kind: 'anchor', description: quotedAfter(text, PROMPT_MARKERS.anchor) ?? '' };
   if (text.includes(PROMPT_MARKERS.vqa)) return { kind: 'vqa', question: quotedAfter(text, PROMPT_MARKERS.vqa) ?? '' };
   if (text.includes(PROMPT_MARKERS.followUp)) return { kind: 'followUp', query: quotedAfter(text, PROMPT_LABELS.originalQuery) ?? '', max: maxQuestions(text) };
@@ -142,6 +149,17 @@ function anyQuoted(text: string): string | undefined {
   const literal = text.indexOf('"') >= 0 ? jsonLiteralAt(text, text.indexOf('"')) : undefined;
   if (literal) return literal.value;
   return /[“‘'](.+?)[”’'](?=[\s?.,!:;]|$)/s.exec(text)?.[1];
+}
+
+/** The numbered, quoted lines of a list (`1. "…"`), in order. */
+function numberedQuoted(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*\d+[.)]\s*/.exec(line);
+    const value = m ? jsonLiteralAt(line, m[0].length)?.value : undefined;
+    if (value !== undefined) out.push(value);
+  }
+  return out;
 }
 
 /** The numbered Q&A lines of an aggregation or reconstruction prompt (quoted, or loose "Q: … A: …"). */

@@ -5,7 +5,8 @@ import { CtgiError, isCtgiError } from '../errors/ctgi-error.js';
 import { mulberry32 } from '../util/prng.js';
 import { decodeRgb, type ImageLimits } from '../vision/image-io.js';
 import type { AttributeEvidence } from './attributes.js';
-import { answerMatch, answerQuestion, mergeDescription, proposeFollowUps, type Chance } from './demo-mllm-answers.js';
+import { LruCache } from '../mllm/lru-cache.js';
+import { answerAnchorCheck, answerMatch, answerQuestion, mergeDescription, proposeFollowUps, type Chance } from './demo-mllm-answers.js';
 import { describeEvidence } from './demo-mllm-describe.js';
 import { DemoRequestError, readChatRequest, recogniseTask, type ChatRequest } from './demo-mllm-request.js';
 import { readAttributes } from './pixel-reader.js';
@@ -15,6 +16,9 @@ export const DEMO_MLLM_MODEL = 'ctgi-demo-mllm';
 
 /** Default cap on request bodies: a few synthetic 128×384 images as base64 need far less. */
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+/** Images whose pixel evidence is kept: an eval sends the same gallery images thousands of times. */
+const EVIDENCE_CACHE_ENTRIES = 4096;
 
 export interface DemoMllmOptions {
   /** 0 (the default) picks a free port. */
@@ -52,7 +56,19 @@ export async function startDemoMllmServer(options: DemoMllmOptions = {}): Promis
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const host = options.host ?? '127.0.0.1';
   const occurrences = new Map<string, number>();
+  const evidence = new LruCache<string, Promise<AttributeEvidence>>(EVIDENCE_CACHE_ENTRIES);
   let served = 0;
+
+  // Decoding and reading pixels is most of the server's CPU time; identical bytes are read once.
+  const readImageCached = (bytes: Buffer): Promise<AttributeEvidence> => {
+    const key = createHash('sha256').update(bytes).digest('hex');
+    const hit = evidence.get(key);
+    if (hit) return hit;
+    const pending = readImage(bytes, options.limits);
+    evidence.set(key, pending);
+    pending.catch(() => evidence.delete(key));
+    return pending;
+  };
 
   // Each request's draws come from the seed, its content and how often that content was seen, so
   // answers do not depend on the order in which concurrent requests arrive.
@@ -69,11 +85,17 @@ export async function startDemoMllmServer(options: DemoMllmOptions = {}): Promis
 
   const answer = async (req: ChatRequest): Promise<string> => {
     const task = recogniseTask(req.text, req.images.length > 0);
-    const image = req.images.length > 0 ? await readImage(req.images[0], options.limits) : undefined;
+    const image = req.images.length > 0 ? await readImageCached(req.images[0]) : undefined;
     const chance = chanceFor(req);
     switch (task.kind) {
       case 'anchor':
         return image ? answerMatch(task.description, image, chance) : "I can't tell without an image.";
+      case 'anchorCheck': {
+        if (!image) return "I can't tell without an image.";
+        const json = JSON.stringify(answerAnchorCheck(task.description, task.questions, image, chance));
+        // Without response_format, answer as chatty models do, so clients' tolerant parsing is exercised.
+        return req.wantsJson ? json : `Here is what I see in the image.\n\`\`\`json\n${json}\n\`\`\``;
+      }
       case 'vqa':
         return image ? answerQuestion(task.question, image, chance) : "I can't tell without an image.";
       case 'caption':

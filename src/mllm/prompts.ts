@@ -27,6 +27,7 @@ export const SYSTEM_PROMPT =
 export const PROMPT_MARKERS = {
   caption: 'Describe the person in the image as clearly and concisely as possible.',
   anchor: 'Does this image match the description:',
+  anchorCheck: 'Does this image match the description, and what does it show?',
   vqa: 'Please answer the following question based on the image:',
   followUp: 'Based on this image and the original query, suggest follow-up questions that could improve the retrieval.',
   aggregation: 'Refine the original query using the following additional details.',
@@ -37,6 +38,7 @@ export const PROMPT_MARKERS = {
 export const PROMPT_LABELS = {
   originalQuery: 'Original query:',
   initialDescription: 'Initial description:',
+  description: 'Description:',
   question: 'Question:',
   answer: 'Answer:',
 } as const;
@@ -69,6 +71,24 @@ export function initialCaptionPrompt(): string {
 /** MTI step 1, anchor verification (appendix D.2): a yes/no judgement of one image against a description. */
 export function anchorVerificationPrompt(description: string): string {
   return `${PROMPT_MARKERS.anchor} ${quoteData(description)}? Answer yes or no.`;
+}
+
+/** The answer an anchor-check prompt asks for when the image cannot answer a question. */
+export const NOT_VISIBLE = 'not visible';
+
+/**
+ * The combined anchor check: anchor verification (appendix D.2) and the round's visual questions about the
+ * same image in one request, answered as JSON `{"match":"yes"|"no","answers":[…]}` in question order.
+ */
+export function anchorCheckPrompt(description: string, questions: readonly string[]): string {
+  return [
+    PROMPT_MARKERS.anchorCheck,
+    `${PROMPT_LABELS.description} ${quoteData(description)}`,
+    'Questions:',
+    ...(questions.length === 0 ? ['(none)'] : questions.map((q, i) => `${i + 1}. ${quoteData(q)}`)),
+    `Reply with JSON only, in the form {"match": "yes" or "no", "answers": [one short answer per question, in the order asked]}. ` +
+      `"match" is "yes" only when the person in the image fits the description. Answer each question about the image concisely, or "${NOT_VISIBLE}" when the image cannot tell.`,
+  ].join('\n');
 }
 
 /** Visual question answering (appendix D.2), used by MTG refinement rounds and MTI (Eq. 5). */

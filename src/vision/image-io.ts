@@ -336,3 +336,81 @@ export async function decodeRgbFile(path: string, options: { size?: { width: num
   const limits = options.limits ?? DEFAULT_IMAGE_LIMITS;
   return decodeRgb(await readImageFile(path, limits), path, { ...options, limits });
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Composition (contact sheets): letterboxed tiles and layers placed on a canvas
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Decodes encoded image bytes and letterboxes them into exactly `width`×`height` (aspect ratio kept, the
+ * bars filled with `background`, a CSS colour), returned as PNG bytes. `label` names the image in errors.
+ * @throws CtgiError IMAGE_TOO_LARGE / IMAGE_INVALID naming `label`.
+ */
+export async function letterboxImage(
+  data: Buffer,
+  label: string,
+  size: { width: number; height: number },
+  options: { background?: string; limits?: ImageLimits } = {},
+): Promise<Buffer> {
+  const limits = options.limits ?? DEFAULT_IMAGE_LIMITS;
+  await probeImage(data, label, limits);
+  const background = options.background ?? '#000000';
+  try {
+    return await openProbed(data, limits)
+      .flatten({ background })
+      .resize(size.width, size.height, { fit: 'contain', background })
+      .toColourspace('srgb')
+      .png()
+      .toBuffer();
+  } catch (err) {
+    throw invalid(label, 'its pixel data is corrupt or truncated', err);
+  }
+}
+
+/** One layer of a composition: encoded image bytes (PNG, JPEG, WebP or SVG) placed with its top-left corner at `left`, `top`. */
+export interface CompositeLayer {
+  input: Buffer;
+  left: number;
+  top: number;
+}
+
+/**
+ * Draws `layers` in order onto a blank `width`×`height` canvas of `background` (a CSS colour) and encodes
+ * the result as an 8-bit RGB PNG. SVG layers are rasterised at one unit per pixel.
+ * @throws CtgiError IMAGE_INVALID when a layer cannot be decoded or does not fit on the canvas.
+ */
+export async function composePng(width: number, height: number, background: string, layers: CompositeLayer[]): Promise<Buffer> {
+  try {
+    return await sharp({ create: { width, height, channels: 3, background } })
+      .composite(layers.map((l) => ({ input: l.input, left: l.left, top: l.top, density: 72 })))
+      .png()
+      .toBuffer();
+  } catch (err) {
+    throw new CtgiError('IMAGE_INVALID', `Cannot compose the ${width}×${height} image: ${err instanceof Error ? err.message : String(err)}.`, { cause: err });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// MLLM input (JPEG for data URLs)
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Re-encodes an image for an MLLM request: EXIF-oriented, alpha flattened onto white, downscaled so the
+ * long side is at most `maxSide` (never enlarged), sRGB JPEG at quality 90.
+ * @throws CtgiError IMAGE_INVALID for bytes that are not an image, IMAGE_TOO_LARGE over `limits`.
+ */
+export async function encodeJpegForMllm(bytes: Buffer, maxSide = 448, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): Promise<Buffer> {
+  const label = 'for the MLLM';
+  await probeImage(bytes, label, limits);
+  const side = Math.max(1, Math.floor(maxSide));
+  try {
+    return await openProbed(bytes, limits)
+      .flatten({ background: FLATTEN_BACKGROUND })
+      .resize(side, side, { fit: 'inside', withoutEnlargement: true })
+      .toColourspace('srgb')
+      .jpeg({ quality: 90 })
+      .toBuffer();
+  } catch (err) {
+    throw invalid(label, 'its pixel data is corrupt or truncated', err);
+  }
+}

@@ -176,12 +176,22 @@ describe('the demo MLLM over HTTP through the product client', () => {
   });
 
   it('surfaces server errors and a stopped server as UPSTREAM_FAILED naming the URL, never the key', async () => {
+    // The client refuses a non-image itself; the server, sent one anyway, answers 400, which the client reports.
     const notAnImage = Buffer.from('definitely not a png');
-    const bad = await mllm.ask(visualQuestionPrompt('What colour is the bag?'), [notAnImage]).catch((e: unknown) => e);
-    expect(isCtgiError(bad, 'UPSTREAM_FAILED')).toBe(true);
-    expect((bad as Error).message).toContain(server.url);
-    expect((bad as Error).message).toMatch(/HTTP 400/);
-    expect((bad as Error).message).not.toContain(API_KEY);
+    const refused = await mllm.ask(visualQuestionPrompt('What colour is the bag?'), [notAnImage]).catch((e: unknown) => e);
+    expect(isCtgiError(refused, 'IMAGE_INVALID')).toBe(true);
+    const raw = await fetch(`${server.url}/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${notAnImage.toString('base64')}` } }] }] }),
+    });
+    expect(raw.status).toBe(400);
+    expect(((await raw.json()) as { error: { message: string } }).error.message).toMatch(/Cannot read image/);
+    const wrongModelPath = new OpenAiMllm({ baseUrl: `${server.url}/nope`, apiKey: API_KEY, model: 'm', maxRetries: 0 });
+    const notFound = await wrongModelPath.ask('hello').catch((e: unknown) => e);
+    expect(isCtgiError(notFound, 'UPSTREAM_FAILED')).toBe(true);
+    expect((notFound as Error).message).toContain(server.url);
+    expect((notFound as Error).message).toMatch(/HTTP 404/);
+    expect((notFound as Error).message).not.toContain(API_KEY);
 
     const slow = await startDemoMllmServer({ latencyMs: 3000 });
     toClose.push(slow);

@@ -6,24 +6,30 @@ import { DEMO_MLLM_MODEL, startDemoMllmServer, type DemoMllmServer } from '../..
 import { WitnessSimulator } from '../../src/demo/witness-simulator.js';
 import type { DemoIdentity } from '../../src/demo/world.js';
 import { GalleryIndex } from '../../src/gallery/gallery-index.js';
-import { OpenAiMllm, type Mllm, type YesNo } from '../../src/mllm/openai-chat.js';
+import type { z } from 'zod';
+import type { AskJsonOptions, Mllm } from '../../src/mllm/mllm.js';
+import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
+import type { YesNo } from '../../src/mllm/yes-no.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const PEOPLE = 40;
 const SAMPLE = 10;
 
-/** Wraps an MLLM and records how many calls were in flight at once (the peak is the concurrency used). */
+/** Wraps an MLLM and records how many candidate checks (JSON calls) were in flight at once. */
 class CountingMllm implements Mllm {
-  yesNoCalls = 0;
+  jsonCalls = 0;
   inFlight = 0;
   peak = 0;
   constructor(private readonly inner: Mllm) {}
   ask(prompt: string, images?: Buffer[]): Promise<string> {
-    return this.track(() => this.inner.ask(prompt, images));
+    return this.inner.ask(prompt, images);
   }
   askYesNo(prompt: string, image: Buffer): Promise<YesNo> {
-    this.yesNoCalls++;
-    return this.track(() => this.inner.askYesNo(prompt, image));
+    return this.inner.askYesNo(prompt, image);
+  }
+  askJson<T>(prompt: string, schema: z.ZodType<T>, images?: Buffer[], options?: AskJsonOptions<T>): Promise<T> {
+    this.jsonCalls++;
+    return this.track(() => this.inner.askJson(prompt, schema, images, options));
   }
   private async track<T>(call: () => Promise<T>): Promise<T> {
     this.inFlight++;
@@ -53,7 +59,7 @@ describe('one MTI round on the demo world, with the demo MLLM over HTTP', () => 
     build = await buildDemo({ out: temp.dir, identities: PEOPLE, seed: 3 });
     gallery = await GalleryIndex.open(build.indexDir);
     server = await startDemoMllmServer({ latencyMs: 0, seed: 3 });
-    mllm = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 0, timeoutMs: 10_000 });
+    mllm = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 0, timeoutMs: 10_000, maxConcurrency: 32 });
     const { ids } = gallery.store.loadEmbeddings(gallery.manifest.model.dim);
     personOf = new Map([...gallery.store.getMany(ids)].map(([id, r]) => [id, r.personId ?? '']));
     const all = build.world.identities.flatMap((person) => person.vagueQueries.map((text) => ({ text, person })));
@@ -147,28 +153,24 @@ describe('one MTI round on the demo world, with the demo MLLM over HTTP', () => 
   it('asks the witness first about the attribute that splits the candidates when per-candidate evidence is given', async () => {
     const q = queries[3];
     // Half the candidates have a hat, half not; nothing else differs: the hat question has the only gain.
-    const candidateEvidence = async (ids: number[]) => new Map(ids.map((id, i) => [id, { hat: i % 2 === 0 ? { yes: 1 } : { no: 1 } }]));
+    const candidateEvidence = async (ids: readonly number[]) => new Map(ids.map((id, i) => [id, { hat: i % 2 === 0 ? { yes: 1 } : { no: 1 } }]));
     const r = await runMtiRound({ query: q.text, gallery, textEncoder, candidateEvidence, witness: async () => null, options: { witnessPerRound: 2 } });
     // Only questions with a positive gain go to the witness when evidence exists.
     expect(r.questions.witness.map((x) => x.slot)).toEqual(['hat']);
   });
 
-  it('verifies the top-K in parallel, and one at a time in the sequential mode', async () => {
+  it('checks the top-K in parallel (one call each, carrying the questions), and one at a time in the sequential mode', async () => {
     const q = queries[2];
     const parallel = new CountingMllm(mllm);
-    const p = await runMtiRound({ query: q.text, gallery, textEncoder, mllm: parallel, options: { K: 20, mllmConcurrency: 8 } });
+    const p = await runMtiRound({ query: q.text, gallery, textEncoder, mllm: parallel, options: { K: 20 } });
     const sequential = new CountingMllm(mllm);
-    const s = await runMtiRound({ query: q.text, gallery, textEncoder, mllm: sequential, options: { K: 20, sequentialAnchorVerification: true, mllmConcurrency: 8 } });
-    expect(parallel.yesNoCalls).toBe(20);
+    const s = await runMtiRound({ query: q.text, gallery, textEncoder, mllm: sequential, options: { K: 20, sequentialAnchorVerification: true } });
+    expect(parallel.jsonCalls).toBe(20);
     expect(p.verificationCalls).toBe(20);
-    expect(parallel.peak).toBe(8);
-    // Sequential: one yes/no at a time; the VQA calls after it may still overlap, so check the yes/no phase alone.
-    const seqOnly = new CountingMllm(mllm);
-    const yesNoOnly: Mllm = { ask: () => Promise.reject(new Error('not asked in this check')), askYesNo: (pr, img) => seqOnly.askYesNo(pr, img) };
-    await runMtiRound({ query: q.text, gallery, textEncoder, mllm: yesNoOnly, options: { sequentialAnchorVerification: true } });
-    expect(seqOnly.peak).toBe(1);
+    expect(parallel.peak).toBe(20);
+    expect(sequential.jsonCalls).toBe(20);
+    expect(sequential.peak).toBe(1);
     // Same anchors either way: the highest-ranked "yes" answers.
     expect(s.anchors).toEqual(p.anchors);
-    expect(s.verificationCalls).toBeLessThanOrEqual(20);
   });
 });

@@ -81,8 +81,6 @@ async function runDemoEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
         rounds: flags.rounds,
         latencyMs: flags.mllmLatencyMs,
         lambda: flags.lambda,
-        // The local server has no batch limit: all K verifications go out at once, as to a vLLM server.
-        round: { mllmConcurrency: 20 },
         onProgress: (mode, done) => ctx.stderr.write(`  ${mode}: ${done} dialogues done\n`),
       })
     : undefined;
@@ -104,8 +102,9 @@ async function runDemoEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
     }
     const t = m.timing;
     lines.push(
-      `  anchor verification over ${t.sample} queries: parallel ${Math.round(t.parallelRoundMs)} ms per round (${t.parallelVerificationCalls.toFixed(1)} calls), ` +
-        `sequential ${Math.round(t.sequentialRoundMs)} ms (${t.sequentialVerificationCalls.toFixed(1)} calls), ${t.speedup.toFixed(1)}× faster`,
+      `  timing over ${t.sample} dialogues run one at a time: one MLLM call ${Math.round(t.oneCallMs)} ms; a round with the K checks in parallel ` +
+        `${Math.round(t.parallelRoundMs)} ms (${t.roundToCall.toFixed(2)}× one call, ${t.parallelVerificationCalls.toFixed(1)} checks); ` +
+        `checking them one by one ${Math.round(t.sequentialRoundMs)} ms (${t.sequentialVerificationCalls.toFixed(1)} checks), ${t.speedup.toFixed(1)}× slower`,
     );
   }
   ctx.stdout.write([...lines, ''].join('\n'));

@@ -1,0 +1,236 @@
+import { setMaxListeners } from 'node:events';
+import { Annotation, Command, END, interrupt, START, StateGraph, type BaseCheckpointSaver, type LangGraphRunnableConfig } from '@langchain/langgraph';
+import { recordAnswer } from '../core/answers.js';
+import type { RankedQuestion } from '../core/question-selection.js';
+import type { CandidateChecks } from '../round/candidate-checks.js';
+import { checkRound, finishRound, isEarlyStop, prepareRound, routeRound, type DialogueMemory, type PreparedRound } from '../round/round-steps.js';
+import type { BotEvent, GalleryItem } from '../service/conversation-types.js';
+import type { ToolContext } from '../tools/mti-tools.js';
+import { createMtiTools } from '../tools/mti-tools.js';
+import { parseReply } from './reply-parser.js';
+
+// The MTI dialogue (DESIGN.md flow 3) as a LangGraph state graph, one thread per conversation:
+//
+//   retrieve → check → ask ⟲ → refine → feedback ─┬→ retrieve (refine / none of these / more details)
+//        (MLLM wave)  (witness)  (q̂, Eq. 7)  (gallery) ├→ refine   (a picked image is pinned)
+//                                                    └→ finish   (done / stop)
+//
+// Questions to the witness and the gallery feedback are interrupts; the state is checkpointed after every
+// node, so a conversation survives a restart. A node that interrupts is re-run from its start on resume,
+// so `ask` and `feedback` do nothing before their interrupt except reading the state.
+
+/** Replies shown under a gallery (each tile's "#n is them" comes from pickReply). */
+export const GALLERY_OPTIONS = [
+  { label: 'None of these', value: 'none of these' },
+  { label: 'Refine', value: 'refine' },
+  { label: 'Done', value: 'done' },
+];
+
+/** Tiles per gallery. */
+export const GALLERY_SIZE = 10;
+
+const FREE_TEXT_QUESTION = 'Anything else about the person?';
+
+/** The resume value of a question nobody answered in time (LangGraph refuses an empty resume). */
+export const TIMED_OUT = { timedOut: true } as const;
+
+export const DialogueState = Annotation.Root({
+  memory: Annotation<DialogueMemory>(),
+  /** Refinement rounds completed (0 = the plain retrieval gallery). */
+  round: Annotation<number>(),
+  prepared: Annotation<PreparedRound | null>(),
+  checks: Annotation<CandidateChecks | null>(),
+  /** Questions still to put to the witness this round. */
+  pending: Annotation<RankedQuestion[]>(),
+  /** This round's MLLM anchors. */
+  anchors: Annotation<number[]>(),
+  /** The gallery last shown: what "#n" refers to. */
+  shown: Annotation<GalleryItem[]>(),
+  /** Everything the bot said, in order; the service hands out the new tail after each call. */
+  outbox: Annotation<BotEvent[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+  status: Annotation<'active' | 'done'>(),
+});
+
+export type DialogueValues = typeof DialogueState.State;
+type Update = Partial<typeof DialogueState.Update>;
+
+/** Everything the graph's nodes use besides the state. */
+export interface DialogueDeps extends ToolContext {
+  /** The gallery is the synthetic demo world. */
+  demo: boolean;
+  witnessTimeoutSeconds: number;
+}
+
+/** The initial state of a conversation about `query`. */
+export function initialDialogue(query: string): Update {
+  return {
+    memory: { query, current: query, answers: [], asked: [], followUps: [], rejected: [], picked: [] },
+    round: 0,
+    prepared: null,
+    checks: null,
+    pending: [],
+    anchors: [],
+    shown: [],
+    status: 'active',
+  };
+}
+
+/** Compiles the dialogue graph over one gallery with a checkpointer. */
+export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpointSaver) {
+  const tools = createMtiTools(deps);
+  const text = (t: string, tone: 'info' | 'notice' | 'error' = 'info'): BotEvent => ({ kind: 'text', text: t, tone });
+
+  const retrieve = async (s: DialogueValues): Promise<Command> => {
+    const prepared = await prepareRound(deps, s.memory);
+    if (prepared.topK.length === 0) {
+      const done: BotEvent = { kind: 'done', reason: 'no-results', text: 'No gallery images are left to show (all were ruled out). Start a new search with another description.' };
+      return new Command({ update: { prepared, status: 'done', outbox: [done] }, goto: END });
+    }
+    const outbox: BotEvent[] = [];
+    let shown = s.shown;
+    if (s.round === 0) {
+      shown = items(prepared.topK.slice(0, GALLERY_SIZE).map((c) => ({ id: c.id, score: c.score, cosine: c.cosine })), [], s.memory.picked);
+      outbox.push(text(`Best matches for your description among ${deps.gallery.size} images. I'll ask a few questions to narrow it down; pick a tile ("#n is them") at any time.`));
+      outbox.push(gallery(0, shown, s.memory.current));
+    }
+    return new Command({ update: { prepared, checks: null, pending: [], anchors: [], shown, outbox }, goto: 'check' });
+  };
+
+  const check = async (s: DialogueValues, config: LangGraphRunnableConfig): Promise<Command> => {
+    // K checks in flight each listen on the run's abort signal; more than Node's default 10 is expected here.
+    if (config.signal) setMaxListeners(0, config.signal);
+    const prepared = s.prepared!;
+    const checks = await checkRound(deps, s.memory, prepared, (c) => deps.readImage(c.id), {
+      check: (c, questions) => tools.verifyAnchor.invoke({ description: s.memory.current, imageId: c.id, questions: [...questions] }),
+      propose: async (c, max) => (await tools.proposeFollowUps.invoke({ description: s.memory.current, imageId: c.id, max })).questions,
+    });
+    const outbox: BotEvent[] = checks.notices.map((n) => text(n, 'notice'));
+    if (isEarlyStop(deps, prepared, checks)) {
+      outbox.push(text('The best match is a confident one and the image checker confirms it.'));
+      return new Command({ update: { checks, anchors: [prepared.topK[0].id], pending: [], outbox }, goto: 'refine' });
+    }
+    const cached = deps.cachedEvidence ? await deps.cachedEvidence(prepared.topK.map((c) => c.id)) : new Map();
+    const routed = routeRound(deps, s.memory, prepared, checks, cached);
+    if (deps.mllm && checks.failures < checks.calls && checks.anchors.length === 0) {
+      outbox.push(text(`None of the top ${prepared.topK.length} clearly matches your description, so I'll ask you instead.`, 'notice'));
+    }
+    const memory: DialogueMemory = {
+      ...s.memory,
+      answers: [...s.memory.answers, ...routed.mllmAnswers],
+      followUps: unique([...s.memory.followUps, ...checks.followUps]).filter((f) => !routed.witness.some((q) => q.text === f)),
+    };
+    return new Command({ update: { checks, anchors: checks.anchors, pending: routed.witness, memory, outbox }, goto: routed.witness.length > 0 ? 'ask' : 'refine' });
+  };
+
+  const ask = async (s: DialogueValues, config: LangGraphRunnableConfig): Promise<Command> => {
+    const [q, ...rest] = s.pending;
+    const id = `${s.round + 1}.${s.memory.asked.length + 1}`;
+    const { reply } = await tools.askWitness.invoke({ id, text: q.text, options: q.options, ...(q.slot ? { slot: q.slot } : {}), timeoutSeconds: deps.witnessTimeoutSeconds }, config);
+    const parsed = parseReply(reply);
+    const memory = s.memory;
+    switch (parsed.kind) {
+      case 'pick': {
+        const item = s.shown.find((i) => i.rank === parsed.rank);
+        if (!item) return new Command({ update: { outbox: [text(`There is no #${parsed.rank} in the gallery; pick a number from 1 to ${s.shown.length}.`, 'error')] }, goto: 'ask' });
+        return new Command({ update: { memory: pin(memory, item.imageId), pending: [], outbox: [text(`Pinned #${parsed.rank} as the person.`)] }, goto: 'refine' });
+      }
+      case 'none':
+        return new Command({ update: { memory: reject(memory, s.shown), outbox: [text(`Noted: none of those ${s.shown.length}. They are left out from now on.`)] }, goto: 'ask' });
+      case 'refine':
+        return new Command({ update: { pending: [] }, goto: 'refine' });
+      case 'stop':
+        return new Command({ update: { pending: [] }, goto: 'finish' });
+      default: {
+        const answer = recordAnswer({ ...(q.slot ? { slot: q.slot } : {}), question: q.text, source: 'witness', reply: parsed.kind === 'timeout' ? null : parsed.text });
+        const outbox = parsed.kind === 'timeout' ? [text('No answer in time; I skipped that question.', 'notice')] : [];
+        const next: DialogueMemory = { ...memory, answers: [...memory.answers, answer], asked: [...memory.asked, q.text], followUps: memory.followUps.filter((f) => f !== q.text) };
+        return new Command({ update: { memory: next, pending: rest, outbox }, goto: rest.length > 0 ? 'ask' : 'refine' });
+      }
+    }
+  };
+
+  const refine = async (s: DialogueValues): Promise<Command> => {
+    const finished = await finishRound(deps, s.memory, s.anchors);
+    const round = s.round + 1;
+    const shown = items(finished.ranking.slice(0, GALLERY_SIZE), s.anchors, s.memory.picked);
+    const outbox: BotEvent[] = finished.notices.map((n) => text(n, 'notice'));
+    if (finished.refinedQuery !== s.memory.current) outbox.push(text(`Refined description: ${finished.refinedQuery}`));
+    return new Command({ update: { memory: { ...s.memory, current: finished.refinedQuery }, round, shown, outbox }, goto: 'feedback' });
+  };
+
+  const feedback = async (s: DialogueValues): Promise<Command> => {
+    const reply = interrupt<BotEvent, unknown>(gallery(s.round, s.shown, s.memory.current));
+    const parsed = parseReply(typeof reply === 'string' ? reply : null);
+    switch (parsed.kind) {
+      case 'pick': {
+        const item = s.shown.find((i) => i.rank === parsed.rank);
+        if (!item) return new Command({ update: { outbox: [text(`There is no #${parsed.rank} in the gallery; pick a number from 1 to ${s.shown.length}.`, 'error')] }, goto: 'feedback' });
+        // Picking the image that is already pinned first confirms it.
+        if (s.memory.picked[0] === item.imageId) return new Command({ goto: 'finish' });
+        return new Command({ update: { memory: pin(s.memory, item.imageId), outbox: [text(`Pinned #${parsed.rank} as the person; images most like the description follow it. Say "done" when finished.`)] }, goto: 'refine' });
+      }
+      case 'none':
+        return new Command({ update: { memory: reject(s.memory, s.shown), outbox: [text(`Noted: none of those ${s.shown.length}. Looking again without them.`)] }, goto: 'retrieve' });
+      case 'refine':
+      case 'timeout':
+        return new Command({ goto: 'retrieve' });
+      case 'stop':
+        return new Command({ goto: 'finish' });
+      default: {
+        // Free text under a gallery adds to the description.
+        const answer = recordAnswer({ question: FREE_TEXT_QUESTION, source: 'witness', reply: parsed.text });
+        return new Command({ update: { memory: { ...s.memory, answers: [...s.memory.answers, answer] } }, goto: 'retrieve' });
+      }
+    }
+  };
+
+  const finish = async (s: DialogueValues): Promise<Update> => {
+    const picked = s.memory.picked[0];
+    const done: BotEvent =
+      picked !== undefined
+        ? { kind: 'done', reason: 'confirmed', text: `Search closed with image ${picked} confirmed as the person.`, imageId: picked }
+        : { kind: 'done', reason: 'stopped', text: 'Search closed. Describe someone again to start a new one.' };
+    return { status: 'done', outbox: [done] };
+  };
+
+  function items(ranking: ReadonlyArray<{ id: number; score: number; cosine?: number }>, anchors: readonly number[], picked: readonly number[]): GalleryItem[] {
+    const records = deps.gallery.store.getMany(ranking.map((r) => r.id));
+    const leading = new Set([...anchors, ...picked]);
+    return ranking.flatMap((r, i) => {
+      const rec = records.get(r.id);
+      if (!rec) return [];
+      return [{ rank: i + 1, imageId: r.id, path: rec.path, score: r.score, cosine: r.cosine ?? 0, anchor: leading.has(r.id), ...(rec.camera ? { camera: rec.camera } : {}), ...(rec.capturedAt ? { takenAt: rec.capturedAt } : {}) }];
+    });
+  }
+
+  function gallery(round: number, shown: GalleryItem[], query: string): BotEvent {
+    return { kind: 'gallery', round, items: shown, query, demo: deps.demo, options: GALLERY_OPTIONS };
+  }
+
+  return new StateGraph(DialogueState)
+    .addNode('retrieve', retrieve, { ends: ['check', END] })
+    .addNode('check', check, { ends: ['ask', 'refine'] })
+    .addNode('ask', ask, { ends: ['ask', 'refine', 'finish'] })
+    .addNode('refine', refine, { ends: ['feedback'] })
+    .addNode('feedback', feedback, { ends: ['feedback', 'retrieve', 'refine', 'finish'] })
+    .addNode('finish', finish)
+    .addEdge(START, 'retrieve')
+    .addEdge('finish', END)
+    .compile({ checkpointer });
+}
+
+export type DialogueGraph = ReturnType<typeof compileDialogue>;
+
+function pin(memory: DialogueMemory, imageId: number): DialogueMemory {
+  return { ...memory, picked: [imageId, ...memory.picked.filter((id) => id !== imageId)], rejected: memory.rejected.filter((id) => id !== imageId) };
+}
+
+function reject(memory: DialogueMemory, shown: readonly GalleryItem[]): DialogueMemory {
+  const out = shown.map((i) => i.imageId).filter((id) => !memory.picked.includes(id));
+  return { ...memory, rejected: unique([...memory.rejected, ...out]) };
+}
+
+function unique<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}
+

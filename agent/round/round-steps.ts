@@ -1,0 +1,231 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { slot, type AttributeEvidence } from '../../src/demo/attributes.js';
+import { parseDescription } from '../../src/demo/text-parser.js';
+import type { GalleryHit, GalleryIndex } from '../../src/gallery/gallery-index.js';
+import type { Mllm } from '../../src/mllm/openai-chat.js';
+import type { TextEncoder } from '../../src/models/encoder.js';
+import { knownSlots, matchValue, mergeAnswers, normalise, recordAnswer, type RecordedAnswer } from '../core/answers.js';
+import { fuseScores } from '../core/fusion.js';
+import { routeQuestions, selectQuestions, type RankedQuestion } from '../core/question-selection.js';
+import { checkCandidates, type CandidateChecks, type CheckOptions } from './candidate-checks.js';
+import { reconstruct } from './reconstruct.js';
+
+// The steps of one MTI round (DESIGN.md flow 3), as separate functions so the LangGraph dialogue can put the
+// witness's interrupts between them and checkpoint after each, and the benchmark can run them back to back.
+// Everything a step returns is plain JSON, because the dialogue's state is checkpointed in SQLite.
+
+/** Round settings; see DEFAULT_ROUND_OPTIONS. */
+export interface MtiRoundOptions {
+  /** Candidates checked by the MLLM (K, default 20). */
+  K?: number;
+  /** Anchors kept: the highest-ranked "yes" answers (default 3). */
+  maxAnchors?: number;
+  /** Early-stop threshold on the top-1 calibrated score (ξ, default 0.85). */
+  xi?: number;
+  /** Eq. 7 weight of the original description (λ). */
+  lambda?: number;
+  /** Questions put to the witness per round (default 2). */
+  witnessPerRound?: number;
+  /** Visual questions every checked candidate answers in its one MLLM call (default 6). */
+  mllmPerRound?: number;
+  /** Candidates re-ranked (default 100). */
+  rerankPool?: number;
+  /** Check candidates one at a time, as the paper's appendix C does (for the comparison measurement). */
+  sequentialAnchorVerification?: boolean;
+  /** Ask the MLLM for follow-up questions about the best candidate (default true). */
+  followUps?: boolean;
+}
+
+/**
+ * Default λ of Eq. 7. Chosen on the demo benchmark (seed 1, 200 people, 150 evenly spread queries, two
+ * rounds): the dialogues were run once, then re-ranked with λ ∈ {0.2, 0.35, 0.5, 0.65, 0.8}, and the λ with
+ * the best mean mAP over both MTI modes after round 2 won (59.5, 60.2, 60.7, 61.2, 60.4). mAP rather than
+ * R1 because it covers the whole ranking.
+ */
+export const DEFAULT_LAMBDA = 0.65;
+
+export const DEFAULT_ROUND_OPTIONS: Required<MtiRoundOptions> = {
+  K: 20,
+  maxAnchors: 3,
+  xi: 0.85,
+  lambda: DEFAULT_LAMBDA,
+  witnessPerRound: 2,
+  mllmPerRound: 6,
+  rerankPool: 100,
+  sequentialAnchorVerification: false,
+  followUps: true,
+};
+
+/** What the steps need: the gallery, the text encoder, the models, and cached per-image evidence. */
+export interface RoundContext {
+  gallery: GalleryIndex;
+  textEncoder: TextEncoder;
+  /** The MLLM; undefined → witness-only MTI. */
+  mllm?: Mllm;
+  /** The Reconstructor's LLM (may be text-only); undefined → template merge. */
+  reconstructor?: Mllm;
+  /** Per-image attribute evidence cached in the gallery (MTG answers); used to rank questions. */
+  cachedEvidence?: (ids: readonly number[]) => Promise<ReadonlyMap<number, AttributeEvidence>>;
+  options: Required<MtiRoundOptions>;
+}
+
+/** One retrieved candidate, JSON-safe. */
+export interface Candidate {
+  id: number;
+  path: string;
+  /** Calibrated score of the current description. */
+  score: number;
+  cosine: number;
+}
+
+/** What the dialogue carries from round to round. */
+export interface DialogueMemory {
+  /** The witness's original description q. */
+  query: string;
+  /** The current description (q̂ of the last round, or q). */
+  current: string;
+  /** Every recorded answer so far, in arrival order. */
+  answers: RecordedAnswer[];
+  /** Questions put to the witness so far; never asked again. */
+  asked: string[];
+  /** MLLM-proposed follow-ups not yet asked. */
+  followUps: string[];
+  /** Images the witness rejected. */
+  rejected: number[];
+  /** Images the witness named as the person; they win over MLLM anchors. */
+  picked: number[];
+}
+
+/** Step 1 and 3: the top-K for the current description and the questions worth asking about it. */
+export interface PreparedRound {
+  topK: Candidate[];
+  /** Ranked question pool; the first `mllmPerRound` go to every checked candidate. */
+  pool: RankedQuestion[];
+}
+
+export async function prepareRound(ctx: RoundContext, memory: DialogueMemory): Promise<PreparedRound> {
+  const o = ctx.options;
+  const rejected = new Set(memory.rejected);
+  const [vec] = await ctx.textEncoder.embedTexts([memory.current]);
+  const hits = ctx.gallery.search(vec, { top: o.rerankPool, exact: true });
+  const topK = hits.filter((h) => !rejected.has(h.id)).slice(0, o.K).map(candidate);
+  const known = knownSlots(parseDescription(memory.query), mergeAnswers(memory.answers));
+  const evidence = ctx.cachedEvidence ? await ctx.cachedEvidence(topK.map((c) => c.id)) : new Map<number, AttributeEvidence>();
+  const ranked = selectQuestions({ candidates: scoresOf(topK), evidence, known, asked: memory.asked, followUps: memory.followUps });
+  // Without cached evidence every gain is 0: the attributes that weigh most in an embedding come first.
+  const informative = ranked.some((q) => q.gain > 0);
+  const pool = informative ? ranked : [...ranked].sort((a, b) => weightOf(b) - weightOf(a));
+  return { topK, pool };
+}
+
+/** Step 2 and the MLLM half of step 4: one call per candidate (yes/no plus the pool's visual questions). */
+export async function checkRound(ctx: RoundContext, memory: DialogueMemory, prepared: PreparedRound, imageOf: (c: { id: number; path: string }) => Promise<Buffer>, via: Pick<CheckOptions, 'check' | 'propose'> = {}): Promise<CandidateChecks> {
+  const o = ctx.options;
+  if (!ctx.mllm || o.maxAnchors === 0 || prepared.topK.length === 0) return { verdicts: {}, answers: {}, anchors: [], calls: 0, failures: 0, followUps: [], notices: [] };
+  return checkCandidates(ctx.mllm, memory.current, prepared.topK, prepared.pool.slice(0, o.mllmPerRound).map((q) => q.text), {
+    ...via,
+    imageOf,
+    maxAnchors: o.maxAnchors,
+    sequential: o.sequentialAnchorVerification,
+    followUps: o.followUps,
+  });
+}
+
+/** True when the round can stop early: top-1 calibrated score ≥ ξ and the MLLM confirmed it. */
+export function isEarlyStop(ctx: RoundContext, prepared: PreparedRound, checks: CandidateChecks): boolean {
+  const top = prepared.topK[0];
+  return top !== undefined && top.score >= ctx.options.xi && checks.verdicts[top.id] === 'yes';
+}
+
+/**
+ * Step 4, routing: the witness gets the `witnessPerRound` questions whose answers would best split the
+ * candidates — judged on what the MLLM just answered for each candidate, plus cached evidence — and the
+ * MLLM's answers about the anchors are recorded (per question the answer most anchors agree on).
+ */
+export function routeRound(ctx: RoundContext, memory: DialogueMemory, prepared: PreparedRound, checks: CandidateChecks, cached: ReadonlyMap<number, AttributeEvidence> = new Map()): { witness: RankedQuestion[]; mllmAnswers: RecordedAnswer[] } {
+  const asked = prepared.pool.slice(0, ctx.options.mllmPerRound);
+  const evidence = new Map<number, AttributeEvidence>();
+  for (const c of prepared.topK) {
+    const e: AttributeEvidence = { ...(cached.get(c.id) ?? {}) };
+    const replies = checks.answers[c.id];
+    if (replies) {
+      asked.forEach((q, i) => {
+        const value = q.slot && replies[i] ? matchValue(q.slot, normalise(replies[i])) : undefined;
+        if (q.slot && value) e[q.slot] = { [value]: 1 };
+      });
+    }
+    if (Object.keys(e).length > 0) evidence.set(c.id, e);
+  }
+  const known = knownSlots(parseDescription(memory.query), mergeAnswers(memory.answers));
+  const reranked = selectQuestions({ candidates: scoresOf(prepared.topK), evidence, known, asked: memory.asked, followUps: [...memory.followUps, ...checks.followUps] });
+  const witness = routeQuestions(reranked, { witnessPerRound: ctx.options.witnessPerRound, mllmPerRound: 0 }).witness;
+  // Without any split to judge by (no MLLM, no cache), the heaviest open attributes go to the witness.
+  const chosen = witness.length > 0 ? witness : prepared.pool.filter((q) => q.slot).slice(0, ctx.options.witnessPerRound);
+  return { witness: chosen, mllmAnswers: anchorAnswers(asked, checks) };
+}
+
+/** Steps 5 and 6: merge the answers into q̂ (Reconstructor) and re-rank with Eq. 7. */
+export interface FinishedRound {
+  refinedQuery: string;
+  reconstructedBy: 'unchanged' | 'mllm' | 'template';
+  /** Best first; `cosine` is the similarity to the original description (0 when outside its pool). */
+  ranking: Array<{ id: number; score: number; cosine: number }>;
+  calls: number;
+  notices: string[];
+}
+
+export async function finishRound(ctx: RoundContext, memory: DialogueMemory, anchors: readonly number[], options: { refine?: boolean } = {}): Promise<FinishedRound> {
+  const o = ctx.options;
+  const merged = mergeAnswers(memory.answers);
+  // Without refinement (an early stop) q̂ stays the current description and no LLM call is made.
+  const rec = options.refine === false ? { text: memory.current, source: 'unchanged' as const, mllmCalls: 0, notice: undefined } : await reconstruct(memory.query, merged, ctx.reconstructor);
+  const [baseVec, refinedVec] = await ctx.textEncoder.embedTexts(rec.text === memory.query ? [memory.query] : [memory.query, rec.text]);
+  const baseHits = ctx.gallery.search(baseVec, { top: o.rerankPool, exact: true });
+  const refinedHits = refinedVec ? ctx.gallery.search(refinedVec, { top: o.rerankPool, exact: true }) : baseHits;
+  const rejected = new Set(memory.rejected);
+  // The witness's picks win: they lead, then the MLLM's anchors.
+  const leading = [...new Set([...memory.picked, ...anchors])];
+  const base = cosines(baseHits);
+  const ranking = fuseScores({ base, refined: cosines(refinedHits), lambda: o.lambda, anchors: leading, rejected }).map((r) => ({ ...r, cosine: base.get(r.id) ?? 0 }));
+  return { refinedQuery: rec.text, reconstructedBy: rec.source, ranking, calls: rec.mllmCalls, notices: rec.notice ? [rec.notice] : [] };
+}
+
+/** Reads a candidate's image bytes (relative paths resolve against the index's images root). */
+export function imageReader(gallery: GalleryIndex): (c: { path: string }) => Promise<Buffer> {
+  const root = gallery.manifest.imagesRoot;
+  return (c) => readFile(isAbsolute(c.path) || !root ? c.path : resolve(root, c.path));
+}
+
+/** The MLLM's answers about the anchors: per question, the value most anchors give (ties: the best anchor). */
+function anchorAnswers(questions: readonly RankedQuestion[], checks: CandidateChecks): RecordedAnswer[] {
+  const out: RecordedAnswer[] = [];
+  questions.forEach((q, i) => {
+    const replies = checks.anchors.map((id) => checks.answers[id]?.[i]).filter((r): r is string => typeof r === 'string');
+    if (replies.length === 0) return;
+    const recorded = replies.map((reply) => recordAnswer({ ...(q.slot ? { slot: q.slot } : {}), question: q.text, source: 'mllm', reply }));
+    const known = recorded.filter((r) => r.status === 'known');
+    if (known.length === 0) return;
+    const votes = new Map<string, number>();
+    for (const r of known) votes.set(r.value ?? r.text, (votes.get(r.value ?? r.text) ?? 0) + 1);
+    const best = Math.max(...votes.values());
+    out.push(known.find((r) => votes.get(r.value ?? r.text) === best)!);
+  });
+  return out;
+}
+
+function candidate(h: GalleryHit): Candidate {
+  return { id: h.id, path: h.path, score: h.score, cosine: h.cosine };
+}
+
+function scoresOf(topK: readonly Candidate[]): Map<number, number> {
+  return new Map(topK.map((c) => [c.id, c.score]));
+}
+
+function cosines(hits: readonly GalleryHit[]): Map<number, number> {
+  return new Map(hits.map((h) => [h.id, h.cosine]));
+}
+
+function weightOf(q: RankedQuestion): number {
+  return q.slot ? slot(q.slot).weight : 0;
+}

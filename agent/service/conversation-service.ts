@@ -1,0 +1,185 @@
+import { Command } from '@langchain/langgraph';
+import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
+import { isCtgiError } from '../../src/errors/ctgi-error.js';
+import { openSqlite, type SqliteDatabase } from '../../src/storage/sqlite.js';
+import { compileDialogue, initialDialogue, TIMED_OUT, type DialogueDeps, type DialogueGraph, type DialogueValues } from '../graph/dialogue-graph.js';
+import { describeDescription } from './description-check.js';
+import type { AuditRecord, AuditSink, BotEvent, BotEvents, BotUser, ConversationService, EventListener, ThreadKey } from './conversation-types.js';
+
+// The front-end-neutral MTI conversation service: start/answer → bot events, over the LangGraph dialogue
+// with its SQLite checkpoints. Calls on one thread are serialised; different threads run concurrently.
+// Failures never reach the user as a stack trace: they get one sentence and the conversation is kept.
+
+export interface ConversationServiceOptions {
+  deps: DialogueDeps;
+  /** SQLite file for the dialogue checkpoints (one LangGraph thread per conversation). */
+  checkpointFile: string;
+  audit?: AuditSink;
+  /** Where unexpected errors are reported (never shown to users); default stderr. */
+  logError?: (message: string) => void;
+  /** Runs on close after the checkpoints are closed (encoders, gallery, demo server). */
+  onClose?: () => Promise<void>;
+}
+
+/** Longest reply accepted; longer replies are cut (a witness's answer is a few words). */
+export const MAX_REPLY_CHARS = 1000;
+const THREAD_KEY = /^[a-z][a-z0-9-]{0,19}:[^\s:]{1,100}:[^\s]{1,100}$/;
+
+/** A SqliteSaver over the product's SQLite opener, with its tables created up front. */
+class CheckpointStore extends SqliteSaver {
+  constructor(db: SqliteDatabase) {
+    super(db);
+    this.setup();
+  }
+}
+
+/** Creates the service. The checkpoint file is created when missing; existing conversations resume. */
+export function createConversationService(options: ConversationServiceOptions): ConversationService {
+  const db = openSqlite(options.checkpointFile);
+  const saver = new CheckpointStore(db);
+  const graph: DialogueGraph = compileDialogue(options.deps, saver);
+  const listeners = new Set<EventListener>();
+  const locks = new Map<ThreadKey, Promise<unknown>>();
+  const timers = new Map<ThreadKey, NodeJS.Timeout>();
+  const logError = options.logError ?? ((m: string) => process.stderr.write(`${m}\n`));
+  let closed = false;
+
+  const config = (thread: ThreadKey) => ({ configurable: { thread_id: thread } });
+  const audit = (thread: ThreadKey, user: BotUser, kind: AuditRecord['kind'], extra: Partial<AuditRecord> = {}) => {
+    try {
+      options.audit?.record({ at: new Date().toISOString(), thread, userId: user.id, ...(user.name ? { userName: user.name } : {}), kind, ...extra });
+    } catch (err) {
+      logError(`ctgi: could not write the audit trail: ${(err as Error).message}`);
+    }
+  };
+
+  /** Serialises calls per thread. */
+  const locked = <T>(thread: ThreadKey, fn: () => Promise<T>): Promise<T> => {
+    const prev = locks.get(thread) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    locks.set(thread, tail);
+    void tail.then(() => {
+      if (locks.get(thread) === tail) locks.delete(thread);
+    });
+    return run;
+  };
+
+  const snapshot = async (thread: ThreadKey) => {
+    const s = await graph.getState(config(thread));
+    const values = (s.values ?? {}) as Partial<DialogueValues>;
+    const interrupts = s.tasks.flatMap((t) => t.interrupts ?? []);
+    return { values, next: s.next, pendingEvent: interrupts[0]?.value as BotEvent | undefined };
+  };
+
+  /** Runs the graph from `input` and returns the events it produced: the outbox tail plus the pending question or gallery. */
+  const run = async (thread: ThreadKey, user: BotUser, input: Parameters<DialogueGraph['invoke']>[0]): Promise<BotEvents> => {
+    const before = (await snapshot(thread)).values.outbox?.length ?? 0;
+    try {
+      await graph.invoke(input, config(thread));
+    } catch (err) {
+      logError(`ctgi: conversation ${thread} failed: ${(err as Error)?.stack ?? String(err)}`);
+      const sentence = isCtgiError(err) ? err.message : 'Something went wrong on our side; your conversation is kept, so please try that again.';
+      return [{ kind: 'text', text: sentence, tone: 'error' }];
+    }
+    const after = await snapshot(thread);
+    const events = [...(after.values.outbox ?? []).slice(before)];
+    if (after.pendingEvent) events.push(after.pendingEvent);
+    for (const e of events) auditEvent(thread, user, e);
+    schedule(thread, after.pendingEvent);
+    return events;
+  };
+
+  const auditEvent = (thread: ThreadKey, user: BotUser, e: BotEvent) => {
+    if (e.kind === 'question') audit(thread, user, 'question', { text: e.text });
+    else if (e.kind === 'gallery') audit(thread, user, 'gallery', { text: e.query, imageIds: e.items.map((i) => i.imageId) });
+    else if (e.kind === 'done') audit(thread, user, 'done', { text: e.text, ...(e.imageId !== undefined ? { imageIds: [e.imageId] } : {}) });
+  };
+
+  /** A pending question times out into a "no answer" after its timeout; galleries wait as long as needed. */
+  const schedule = (thread: ThreadKey, pending: BotEvent | undefined) => {
+    clearTimeout(timers.get(thread));
+    timers.delete(thread);
+    if (closed || pending?.kind !== 'question') return;
+    const id = pending.id;
+    const timer = setTimeout(() => {
+      timers.delete(thread);
+      void locked(thread, async () => {
+        const now = await snapshot(thread);
+        if (closed || now.pendingEvent?.kind !== 'question' || now.pendingEvent.id !== id) return;
+        const events = await run(thread, { id: 'ctgi', name: 'timeout' }, new Command({ resume: TIMED_OUT }));
+        for (const l of listeners) l(thread, events);
+      });
+    }, pending.timeoutSeconds * 1000);
+    timer.unref();
+    timers.set(thread, timer);
+  };
+
+  const badThread = (thread: ThreadKey): BotEvents | undefined =>
+    THREAD_KEY.test(thread) ? undefined : [{ kind: 'text', tone: 'error', text: 'This conversation id is not valid (expected platform:channel:thread).' }];
+
+  return {
+    demo: options.deps.demo,
+
+    start(thread, user, text) {
+      return locked(thread, async () => {
+        const bad = badThread(thread);
+        if (bad) return bad;
+        const checked = describeDescription(text, options.deps.textEncoder);
+        audit(thread, user, 'description', { text: text.slice(0, 5000) });
+        if (!checked.ok) return [{ kind: 'text', tone: 'error', text: checked.reason }];
+        clearTimeout(timers.get(thread));
+        // A new description in the same thread starts over.
+        await saver.deleteThread(thread);
+        const notices: BotEvents = checked.notices.map((n) => ({ kind: 'text', tone: 'notice', text: n }));
+        return [...notices, ...(await run(thread, user, initialDialogue(checked.text)))];
+      });
+    },
+
+    answer(thread, user, reply) {
+      return locked(thread, async () => {
+        const bad = badThread(thread);
+        if (bad) return bad;
+        const clean = reply.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, MAX_REPLY_CHARS);
+        audit(thread, user, 'answer', { text: clean });
+        const now = await snapshot(thread);
+        if (!now.pendingEvent) {
+          // A process stopped in the middle of a step: carry on from the last checkpoint.
+          if (now.next.length > 0 && now.values.status === 'active') return run(thread, user, null);
+          const hint = now.values.status === 'done' ? 'This search is closed.' : 'Nothing here is waiting for an answer.';
+          return [{ kind: 'text', tone: 'info', text: `${hint} Describe the person you are looking for to start a search.` }];
+        }
+        if (!clean) return [{ kind: 'text', tone: 'error', text: 'That reply is empty; pick an option or type an answer.' }, now.pendingEvent];
+        return run(thread, user, new Command({ resume: clean }));
+      });
+    },
+
+    async pending(thread) {
+      if (badThread(thread)) return [];
+      const now = await snapshot(thread);
+      if (!now.pendingEvent) return [];
+      if (now.pendingEvent.kind === 'gallery') return [now.pendingEvent];
+      const lastGallery = [...(now.values.outbox ?? [])].reverse().find((e) => e.kind === 'gallery');
+      return lastGallery ? [lastGallery, now.pendingEvent] : [now.pendingEvent];
+    },
+
+    readImage(imageId) {
+      return options.deps.readImage(imageId);
+    },
+
+    onEvents(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const t of timers.values()) clearTimeout(t);
+      timers.clear();
+      await Promise.allSettled([...locks.values()]);
+      db.close();
+      await options.onClose?.();
+    },
+  };
+}
