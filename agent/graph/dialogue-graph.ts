@@ -3,7 +3,7 @@ import { Annotation, Command, END, interrupt, START, StateGraph, type BaseCheckp
 import { recordAnswer } from '../core/answers.js';
 import type { RankedQuestion } from '../core/question-selection.js';
 import type { CandidateChecks } from '../round/candidate-checks.js';
-import { checkRound, finishRound, isEarlyStop, prepareRound, routeRound, type DialogueMemory, type PreparedRound } from '../round/round-steps.js';
+import { checkRound, finishRound, isEarlyStop, prepareRound, routeRound, settleAnchors, type DialogueMemory, type PreparedRound } from '../round/round-steps.js';
 import type { BotEvent, GalleryItem } from '../service/conversation-types.js';
 import type { ToolContext } from '../tools/mti-tools.js';
 import { createMtiTools } from '../tools/mti-tools.js';
@@ -110,16 +110,12 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
       return new Command({ update: { checks, anchors: [prepared.topK[0].id], pending: [], outbox }, goto: 'refine' });
     }
     const cached = deps.cachedEvidence ? await deps.cachedEvidence(prepared.topK.map((c) => c.id)) : new Map();
-    const routed = routeRound(deps, s.memory, prepared, checks, cached);
+    const witness = routeRound(deps, s.memory, prepared, checks, cached);
     if (deps.mllm && checks.failures < checks.calls && checks.anchors.length === 0) {
       outbox.push(text(`None of the top ${prepared.topK.length} clearly matches your description, so I'll ask you instead.`, 'notice'));
     }
-    const memory: DialogueMemory = {
-      ...s.memory,
-      answers: [...s.memory.answers, ...routed.mllmAnswers],
-      followUps: unique([...s.memory.followUps, ...checks.followUps]).filter((f) => !routed.witness.some((q) => q.text === f)),
-    };
-    return new Command({ update: { checks, anchors: checks.anchors, pending: routed.witness, memory, outbox }, goto: routed.witness.length > 0 ? 'ask' : 'refine' });
+    const memory: DialogueMemory = { ...s.memory, followUps: unique([...s.memory.followUps, ...checks.followUps]).filter((f) => !witness.some((q) => q.text === f)) };
+    return new Command({ update: { checks, anchors: checks.anchors, pending: witness, memory, outbox }, goto: witness.length > 0 ? 'ask' : 'refine' });
   };
 
   const ask = async (s: DialogueValues, config: LangGraphRunnableConfig): Promise<Command> => {
@@ -150,12 +146,16 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
   };
 
   const refine = async (s: DialogueValues): Promise<Command> => {
-    const finished = await finishRound(deps, s.memory, s.anchors);
+    // The MLLM's anchors are settled against the witness's answers now, and their answers recorded once.
+    const settled = s.checks && s.prepared ? settleAnchors(deps, s.prepared, s.checks, s.memory.answers) : { anchors: s.anchors, mllmAnswers: [] };
+    const memory: DialogueMemory = { ...s.memory, answers: [...settled.mllmAnswers, ...s.memory.answers] };
+    const finished = await finishRound(deps, memory, settled.anchors);
     const round = s.round + 1;
-    const shown = items(finished.ranking.slice(0, GALLERY_SIZE), s.anchors, s.memory.picked);
+    const shown = items(finished.ranking.slice(0, GALLERY_SIZE), settled.anchors, memory.picked);
     const outbox: BotEvent[] = finished.notices.map((n) => text(n, 'notice'));
     if (finished.refinedQuery !== s.memory.current) outbox.push(text(`Refined description: ${finished.refinedQuery}`));
-    return new Command({ update: { memory: { ...s.memory, current: finished.refinedQuery }, round, shown, outbox }, goto: 'feedback' });
+    // The checks are used up: a later refine (after a pick) must not record their answers again.
+    return new Command({ update: { memory: { ...memory, current: finished.refinedQuery }, round, shown, anchors: settled.anchors, checks: null, outbox }, goto: 'feedback' });
   };
 
   const feedback = async (s: DialogueValues): Promise<Command> => {

@@ -19,7 +19,7 @@ export interface DemoMtiRunnerOptions {
   lambda?: number;
   /** Dialogues run at once (default 8). */
   dialogues?: number;
-  /** Queries in the timing (one call, parallel round, sequential round; default 20). */
+  /** Queries in the timing (one call, parallel round, sequential round; default 10). */
   timingSample?: number;
   /** Round options passed through (K, concurrency, …). */
   round?: MtiRoundOptions;
@@ -43,7 +43,8 @@ export function demoMtiRunner(options: DemoMtiRunnerOptions = {}): DemoMtiRunner
     const server = await startDemoMllmServer({ latencyMs, seed: ctx.build.world.seed });
     const textEncoder = await openTextEncoder(ctx.build.modelDir);
     try {
-      const mllm = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 0 });
+      // A local server with no batch limit: every dialogue's K checks go out at once, as to a vLLM server.
+      const mllm = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 0, maxConcurrency: 256 });
       const roundOptions: MtiRoundOptions = { lambda, ...options.round };
       const run = (withWitness: boolean, sample: DemoQuery[], n: number, extra: MtiRoundOptions = {}) =>
         mapSettledLimit(sample, dialogues, (q, i) => dialogue(ctx, textEncoder, mllm, q, i, n, withWitness, { ...roundOptions, ...extra }));
@@ -67,7 +68,7 @@ export function demoMtiRunner(options: DemoMtiRunnerOptions = {}): DemoMtiRunner
         });
       }
       // Timing: one dialogue at a time on a client of its own, so other dialogues' calls do not queue with it.
-      const timingQueries = spread(ctx.queries, options.timingSample ?? 20);
+      const timingQueries = spread(ctx.queries, options.timingSample ?? 10);
       const solo = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 0, maxConcurrency: 64 });
       const images = imageReader(ctx.index);
       const oneCall: number[] = [];

@@ -5,7 +5,7 @@ import type { Mllm } from '../../src/mllm/openai-chat.js';
 import type { TextEncoder } from '../../src/models/encoder.js';
 import { recordAnswer, type RecordedAnswer } from '../core/answers.js';
 import type { RankedQuestion } from '../core/question-selection.js';
-import { checkRound, DEFAULT_ROUND_OPTIONS, finishRound, imageReader, isEarlyStop, prepareRound, routeRound, type DialogueMemory, type MtiRoundOptions, type RoundContext } from './round-steps.js';
+import { checkRound, DEFAULT_ROUND_OPTIONS, finishRound, imageReader, isEarlyStop, prepareRound, routeRound, settleAnchors, type DialogueMemory, type MtiRoundOptions, type RoundContext } from './round-steps.js';
 
 export { DEFAULT_LAMBDA, type MtiRoundOptions } from './round-steps.js';
 
@@ -104,23 +104,23 @@ export async function runMtiRound(input: MtiRoundInput): Promise<MtiRoundResult>
     };
   }
   const cached = input.candidateEvidence ? await input.candidateEvidence(prepared.topK.map((c) => c.id)) : new Map<number, AttributeEvidence>();
-  const routed = routeRound(ctx, memory, prepared, checks, cached);
-  const witnessQuestions = input.witness ? routed.witness : [];
+  const witnessQuestions = input.witness ? routeRound(ctx, memory, prepared, checks, cached) : [];
   const witnessAnswers = await askWitness(input.witness, witnessQuestions);
+  const settled = settleAnchors(ctx, prepared, checks, [...memory.answers, ...witnessAnswers]);
   // Witness answers go last so they win over the MLLM's (mergeAnswers also prefers them outright).
-  const roundAnswers = [...routed.mllmAnswers, ...witnessAnswers];
+  const roundAnswers = [...settled.mllmAnswers, ...witnessAnswers];
   const next: DialogueMemory = {
     ...memory,
     answers: [...memory.answers, ...roundAnswers],
     asked: [...memory.asked, ...witnessQuestions.map((q) => q.text)],
     followUps: [...memory.followUps, ...checks.followUps].filter((f) => !witnessQuestions.some((q) => q.text === f)),
   };
-  const finished = await finishRound(ctx, next, checks.anchors);
+  const finished = await finishRound(ctx, next, settled.anchors);
   notices.push(...finished.notices);
   return {
     ranking: finished.ranking,
-    anchors: checks.anchors,
-    questions: { witness: witnessQuestions.map(shown), mllm: checks.anchors.length > 0 ? prepared.pool.slice(0, options.mllmPerRound).map(shown) : [] },
+    anchors: settled.anchors,
+    questions: { witness: witnessQuestions.map(shown), mllm: settled.anchors.length > 0 ? prepared.pool.slice(0, options.mllmPerRound).map(shown) : [] },
     answers: roundAnswers,
     refinedQuery: finished.refinedQuery,
     mllmCalls: checks.calls + finished.calls,
@@ -128,7 +128,7 @@ export async function runMtiRound(input: MtiRoundInput): Promise<MtiRoundResult>
     witnessQuestions: witnessQuestions.length,
     earlyStop: false,
     notices,
-    state: { ...next, current: finished.refinedQuery, round, anchors: checks.anchors },
+    state: { ...next, current: finished.refinedQuery, round, anchors: settled.anchors },
   };
 }
 

@@ -140,29 +140,43 @@ export function isEarlyStop(ctx: RoundContext, prepared: PreparedRound, checks: 
 
 /**
  * Step 4, routing: the witness gets the `witnessPerRound` questions whose answers would best split the
- * candidates — judged on what the MLLM just answered for each candidate, plus cached evidence — and the
- * MLLM's answers about the anchors are recorded (per question the answer most anchors agree on).
+ * candidates — judged on what the MLLM just answered for each candidate, plus cached evidence.
  */
-export function routeRound(ctx: RoundContext, memory: DialogueMemory, prepared: PreparedRound, checks: CandidateChecks, cached: ReadonlyMap<number, AttributeEvidence> = new Map()): { witness: RankedQuestion[]; mllmAnswers: RecordedAnswer[] } {
+export function routeRound(ctx: RoundContext, memory: DialogueMemory, prepared: PreparedRound, checks: CandidateChecks, cached: ReadonlyMap<number, AttributeEvidence> = new Map()): RankedQuestion[] {
   const asked = prepared.pool.slice(0, ctx.options.mllmPerRound);
   const evidence = new Map<number, AttributeEvidence>();
   for (const c of prepared.topK) {
     const e: AttributeEvidence = { ...(cached.get(c.id) ?? {}) };
-    const replies = checks.answers[c.id];
-    if (replies) {
-      asked.forEach((q, i) => {
-        const value = q.slot && replies[i] ? matchValue(q.slot, normalise(replies[i])) : undefined;
-        if (q.slot && value) e[q.slot] = { [value]: 1 };
-      });
-    }
+    asked.forEach((q, i) => {
+      const value = candidateValue(q, checks.answers[c.id]?.[i]);
+      if (q.slot && value) e[q.slot] = { [value]: 1 };
+    });
     if (Object.keys(e).length > 0) evidence.set(c.id, e);
   }
   const known = knownSlots(parseDescription(memory.query), mergeAnswers(memory.answers));
   const reranked = selectQuestions({ candidates: scoresOf(prepared.topK), evidence, known, asked: memory.asked, followUps: [...memory.followUps, ...checks.followUps] });
   const witness = routeQuestions(reranked, { witnessPerRound: ctx.options.witnessPerRound, mllmPerRound: 0 }).witness;
   // Without any split to judge by (no MLLM, no cache), the heaviest open attributes go to the witness.
-  const chosen = witness.length > 0 ? witness : prepared.pool.filter((q) => q.slot).slice(0, ctx.options.witnessPerRound);
-  return { witness: chosen, mllmAnswers: anchorAnswers(asked, checks) };
+  return witness.length > 0 ? witness : prepared.pool.filter((q) => q.slot).slice(0, ctx.options.witnessPerRound);
+}
+
+/**
+ * After the witness has answered: the MLLM's anchors that contradict a witness answer (the MLLM said the
+ * candidate has no bag, the witness saw a backpack) are dropped — a vague description fits several people,
+ * and a wrong anchor both tops the ranking and pollutes q̂ — and the remaining anchors' answers are recorded
+ * (per question the answer most of them agree on).
+ */
+export function settleAnchors(ctx: RoundContext, prepared: PreparedRound, checks: CandidateChecks, answers: readonly RecordedAnswer[]): { anchors: number[]; dropped: number[]; mllmAnswers: RecordedAnswer[] } {
+  const asked = prepared.pool.slice(0, ctx.options.mllmPerRound);
+  const witness = mergeAnswers(answers.filter((a) => a.source === 'witness')).bySlot;
+  const consistent = (id: number) =>
+    asked.every((q, i) => {
+      const said = q.slot ? witness.get(q.slot)?.value : undefined;
+      const seen = candidateValue(q, checks.answers[id]?.[i]);
+      return said === undefined || seen === undefined || said === seen;
+    });
+  const anchors = checks.anchors.filter(consistent);
+  return { anchors, dropped: checks.anchors.filter((id) => !anchors.includes(id)), mllmAnswers: anchorAnswers(asked, anchors, checks) };
 }
 
 /** Steps 5 and 6: merge the answers into q̂ (Reconstructor) and re-rank with Eq. 7. */
@@ -197,11 +211,16 @@ export function imageReader(gallery: GalleryIndex): (c: { path: string }) => Pro
   return (c) => readFile(isAbsolute(c.path) || !root ? c.path : resolve(root, c.path));
 }
 
+/** A candidate's answer to a slot question as one of the slot's values, when it names one. */
+function candidateValue(q: RankedQuestion, reply: string | undefined): string | undefined {
+  return q.slot && reply ? matchValue(q.slot, normalise(reply)) : undefined;
+}
+
 /** The MLLM's answers about the anchors: per question, the value most anchors give (ties: the best anchor). */
-function anchorAnswers(questions: readonly RankedQuestion[], checks: CandidateChecks): RecordedAnswer[] {
+function anchorAnswers(questions: readonly RankedQuestion[], anchors: readonly number[], checks: CandidateChecks): RecordedAnswer[] {
   const out: RecordedAnswer[] = [];
   questions.forEach((q, i) => {
-    const replies = checks.anchors.map((id) => checks.answers[id]?.[i]).filter((r): r is string => typeof r === 'string');
+    const replies = anchors.map((id) => checks.answers[id]?.[i]).filter((r): r is string => typeof r === 'string');
     if (replies.length === 0) return;
     const recorded = replies.map((reply) => recordAnswer({ ...(q.slot ? { slot: q.slot } : {}), question: q.text, source: 'mllm', reply }));
     const known = recorded.filter((r) => r.status === 'known');
