@@ -6,7 +6,7 @@ import { ExactVectorIndex } from '../retrieval/exact.vector-index.js';
 import { HnswVectorIndex, type HnswOptions } from '../retrieval/hnsw.vector-index.js';
 import type { VectorHit } from '../retrieval/vector-index.js';
 import { assertSameModel, readManifest, writeManifest, type GalleryManifest } from './gallery-manifest.js';
-import type { GalleryStore, ImageFilter, ImageRecord, NewImage } from './gallery-store.js';
+import type { GalleryStore, ImageFilter, ImageRecord, NewAttributeAnswer, NewImage, StoredAttributeAnswer, StoredCaption } from './gallery-store.js';
 import { SqliteGalleryStore } from './sqlite.gallery-store.js';
 import { processAlive } from '../util/process.js';
 
@@ -176,6 +176,26 @@ export class GalleryIndex {
       const record = records.get(c.label)!;
       return { rank: i + 1, id: c.label, path: record.path, cosine: c.score, score: scores[i], record };
     });
+  }
+
+  /** Sets an image's caption from `source` (e.g. `mtg`), replacing that source's earlier ones. @throws CtgiError NOT_FOUND for an unknown image. */
+  putCaption(imageId: number, source: string, text: string): void {
+    this.store.putCaption(imageId, source, text);
+  }
+
+  /** Captions of the given images with their sources; images without any are absent. */
+  captionsOf(imageIds: readonly number[]): Map<number, StoredCaption[]> {
+    return this.store.captionsFor(imageIds);
+  }
+
+  /** Stores per-image attribute answers (one per image, attribute and source; re-putting replaces). @throws CtgiError NOT_FOUND for an unknown image. */
+  putAttributeAnswers(rows: Array<{ imageId: number; attribute: string; question: string; answer: string; source: string; confidence?: number }>): void {
+    this.store.putAttributeAnswers(rows satisfies NewAttributeAnswer[]);
+  }
+
+  /** Attribute answers of the given images (MTI's answer cache); images without any are absent. */
+  attributeAnswers(imageIds: readonly number[]): Map<number, Array<{ attribute: string; question: string; answer: string; source: string; confidence: number | null }>> {
+    return this.store.attributeAnswers(imageIds) satisfies Map<number, StoredAttributeAnswer[]>;
   }
 
   /** Saves the HNSW graph (atomically) and the manifest's counts when anything changed. */

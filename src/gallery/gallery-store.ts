@@ -37,6 +37,33 @@ export interface SkippedFile {
   at: string;
 }
 
+/** One answer to an attribute question about an image (MTG writes them; MTI answers from them). */
+export interface NewAttributeAnswer {
+  imageId: number;
+  /** A SlotKey of the attribute schema when the question maps to one. */
+  attribute: string;
+  question: string;
+  answer: string;
+  /** Who answered: `mtg` (a kept visual answer), `mtg-caption` (stated by the initial caption), … */
+  source: string;
+  confidence?: number;
+}
+
+/** A stored attribute answer of one image. */
+export interface StoredAttributeAnswer {
+  attribute: string;
+  question: string;
+  answer: string;
+  source: string;
+  confidence: number | null;
+}
+
+/** A stored caption of one image and where it came from (`dataset`, `mtg`, …). */
+export interface StoredCaption {
+  source: string;
+  text: string;
+}
+
 /** Metadata and embeddings of a gallery: the source of truth the vector index is rebuilt from. */
 export interface GalleryStore {
   count(): number;
@@ -57,6 +84,14 @@ export interface GalleryStore {
   clearSkipped(paths: string[]): void;
   listSkipped(): SkippedFile[];
   captionsOf(id: number): string[];
+  /** Sets an image's caption from `source`, replacing that source's earlier captions of the image. @throws CtgiError NOT_FOUND for an unknown image. */
+  putCaption(imageId: number, source: string, text: string): void;
+  /** Captions of the given images with their sources, oldest first; images without any are absent. */
+  captionsFor(imageIds: readonly number[]): Map<number, StoredCaption[]>;
+  /** Upserts answers in one transaction (one row per image, attribute and source; a later row wins). @throws CtgiError NOT_FOUND for an unknown image. */
+  putAttributeAnswers(rows: readonly NewAttributeAnswer[]): void;
+  /** Attribute answers of the given images, by attribute then source; images without any are absent. */
+  attributeAnswers(imageIds: readonly number[]): Map<number, StoredAttributeAnswer[]>;
   /** Cameras present in the gallery with their image counts. */
   cameras(): Array<{ camera: string; count: number }>;
   close(): void;

@@ -1,6 +1,6 @@
 import { CtgiError } from '../errors/ctgi-error.js';
 import { openSqlite, type SqliteDatabase } from '../storage/sqlite.js';
-import type { GalleryStore, ImageFilter, ImageRecord, NewImage, SkippedFile } from './gallery-store.js';
+import type { GalleryStore, ImageFilter, ImageRecord, NewAttributeAnswer, NewImage, SkippedFile, StoredAttributeAnswer, StoredCaption } from './gallery-store.js';
 
 const SCHEMA_VERSION = 1;
 
@@ -222,6 +222,54 @@ export class SqliteGalleryStore implements GalleryStore {
 
   captionsOf(id: number): string[] {
     return (this.db.prepare('SELECT text FROM captions WHERE image_id = ? ORDER BY id').all(id) as Array<{ text: string }>).map((r) => r.text);
+  }
+
+  putCaption(imageId: number, source: string, text: string): void {
+    this.db.transaction(() => {
+      this.assertImages([imageId]);
+      this.db.prepare('DELETE FROM captions WHERE image_id = ? AND source = ?').run(imageId, source);
+      this.db.prepare('INSERT INTO captions (image_id, source, text, created_at) VALUES (?, ?, ?, ?)').run(imageId, source, text, new Date().toISOString());
+    })();
+  }
+
+  captionsFor(imageIds: readonly number[]): Map<number, StoredCaption[]> {
+    const out = new Map<number, StoredCaption[]>();
+    const stmt = this.db.prepare('SELECT source, text FROM captions WHERE image_id = ? ORDER BY id');
+    for (const id of new Set(imageIds)) {
+      const rows = stmt.all(id) as StoredCaption[];
+      if (rows.length > 0) out.set(id, rows);
+    }
+    return out;
+  }
+
+  putAttributeAnswers(rows: readonly NewAttributeAnswer[]): void {
+    const stmt = this.db.prepare(
+      `INSERT INTO attribute_answers (image_id, attribute, question, answer, source, confidence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (image_id, attribute, source) DO UPDATE SET question = excluded.question, answer = excluded.answer, confidence = excluded.confidence, created_at = excluded.created_at`,
+    );
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      this.assertImages(rows.map((r) => r.imageId));
+      for (const r of rows) stmt.run(r.imageId, r.attribute, r.question, r.answer, r.source, r.confidence ?? null, now);
+    })();
+  }
+
+  attributeAnswers(imageIds: readonly number[]): Map<number, StoredAttributeAnswer[]> {
+    const out = new Map<number, StoredAttributeAnswer[]>();
+    const stmt = this.db.prepare('SELECT attribute, question, answer, source, confidence FROM attribute_answers WHERE image_id = ? ORDER BY attribute, source');
+    for (const id of new Set(imageIds)) {
+      const rows = stmt.all(id) as StoredAttributeAnswer[];
+      if (rows.length > 0) out.set(id, rows);
+    }
+    return out;
+  }
+
+  /** @throws CtgiError NOT_FOUND naming the first id that is not an image of the gallery. */
+  private assertImages(ids: readonly number[]): void {
+    const stmt = this.db.prepare('SELECT 1 FROM images WHERE id = ?');
+    for (const id of new Set(ids)) {
+      if (!stmt.get(id)) throw new CtgiError('NOT_FOUND', `Image id ${id} is not in the gallery; captions and answers can only be stored for indexed images.`);
+    }
   }
 
   cameras(): Array<{ camera: string; count: number }> {

@@ -8,6 +8,7 @@ import { registerMetrics } from './metrics.command.js';
 import { registerModel } from './model.command.js';
 import { registerSearch } from './search.command.js';
 import { registerTokenize } from './tokenize.command.js';
+import { registerCaption } from './caption.command.js';
 
 /** Every top-level command, in help order. */
 export function registerCommands(program: Command, ctx: CliContext): void {
@@ -19,4 +20,5 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerMetrics(program, ctx);
   registerEval(program, ctx);
   registerDemo(program, ctx);
+  registerCaption(program, ctx);
 }

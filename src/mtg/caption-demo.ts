@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import type { DemoBuild } from '../demo/demo-build.js';
+import { DATASET_FILE } from '../demo/world-files.js';
+import { GalleryIndex } from '../gallery/gallery-index.js';
+import type { Mllm } from '../mllm/mllm.js';
+import { inputFromDataset } from './caption-inputs.js';
+import { runCaptionJob, type CaptionJobReport } from './caption-job.js';
+import { GalleryCaptionWriter } from './caption-outputs.js';
+import { CaptionJobStore, type JobRecord } from './job-store.js';
+import { DEFAULT_MTG_PROMPTS, type MtgPrompts } from './mtg-prompts.js';
+import { buildQuestionPool } from './question-pool.js';
+
+// MTG over a demo build's whole gallery, in-process: what `ctgi caption --dataset OUT/reid_raw.json
+// --index OUT/index` does, for the caption-aware benchmark and the caption-quality measurement.
+
+/** The job file of a demo build's MTG captions (`rounds` is part of the name, so each setting resumes its own). */
+export function demoJobFile(build: DemoBuild, rounds: number): string {
+  return join(build.out, `mtg-r${rounds}.jobs.sqlite`);
+}
+
+export interface CaptionDemoOptions {
+  mllm: Mllm;
+  /** Default: `mllm`. */
+  reconstructor?: Mllm;
+  /** Default 6 (the paper's). */
+  rounds?: number;
+  /** Images in flight (default 8). */
+  concurrency?: number;
+  prompts?: MtgPrompts;
+  /** The job table (default: demoJobFile(build, rounds)). */
+  jobFile?: string;
+  /** Write the captions and answers into the build's gallery index (default true). */
+  index?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Captions every image of a demo build that its job file does not hold yet (resuming), storing captions
+ * and attribute answers in its gallery index. Returns the run's report and every finished image's record.
+ * @throws CtgiError UPSTREAM_FAILED when the MLLM keeps failing.
+ */
+export async function captionDemoGallery(build: DemoBuild, options: CaptionDemoOptions): Promise<{ report: CaptionJobReport; records: JobRecord[] }> {
+  const rounds = options.rounds ?? 6;
+  const prompts = options.prompts ?? DEFAULT_MTG_PROMPTS;
+  const input = await inputFromDataset(join(build.out, DATASET_FILE), build.out);
+  const store = CaptionJobStore.open(options.jobFile ?? demoJobFile(build, rounds), JSON.stringify({ rounds, prompts: prompts.signature }));
+  const index = options.index === false ? undefined : await GalleryIndex.open(build.indexDir);
+  try {
+    const writer = index ? new GalleryCaptionWriter(index, build.out) : undefined;
+    const report = await runCaptionJob({
+      items: input.items,
+      store,
+      pipeline: { mllm: options.mllm, reconstructor: options.reconstructor ?? options.mllm, prompts, pool: buildQuestionPool(prompts), rounds },
+      concurrency: options.concurrency ?? 8,
+      beforeCommit: ({ item, result }) => writer?.write(item, result.caption, result.answers),
+      onProgress: (done) => options.onProgress?.(done, input.items.length),
+    });
+    return { report, records: store.records() };
+  } finally {
+    index?.closeWithoutSaving();
+    store.close();
+  }
+}
