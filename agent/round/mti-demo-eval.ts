@@ -17,7 +17,7 @@ export interface DemoMtiRunnerOptions {
   /** Simulated MLLM latency per call (default 500 ms). */
   latencyMs?: number;
   lambda?: number;
-  /** Dialogues run at once (default 8). */
+  /** Dialogues run at once (default 32). */
   dialogues?: number;
   /** Queries in the timing (one call, parallel round, sequential round; default 10). */
   timingSample?: number;
@@ -37,7 +37,8 @@ export function demoMtiRunner(options: DemoMtiRunnerOptions = {}): DemoMtiRunner
   const rounds = options.rounds ?? 2;
   const latencyMs = options.latencyMs ?? 500;
   const lambda = options.lambda ?? DEFAULT_LAMBDA;
-  const dialogues = options.dialogues ?? 8;
+  // The simulated latency is a wait, not work: many dialogues in flight keep the run short.
+  const dialogues = options.dialogues ?? 32;
   return async (ctx) => {
     const started = performance.now();
     const server = await startDemoMllmServer({ latencyMs, seed: ctx.build.world.seed });

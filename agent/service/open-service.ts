@@ -9,8 +9,8 @@ import { openLlmClients } from '../../src/mllm/open-clients.js';
 import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
 import type { Mllm } from '../../src/mllm/mllm.js';
 import { openTextEncoder } from '../../src/models/open-encoders.js';
-import { DEFAULT_ROUND_OPTIONS } from '../round/round-steps.js';
-import { imageReader } from '../round/round-steps.js';
+import { galleryEvidence } from '../round/cached-evidence.js';
+import { DEFAULT_ROUND_OPTIONS, imageReader } from '../round/round-steps.js';
 import { createConversationService } from './conversation-service.js';
 import type { AuditSink, ConversationService } from './conversation-types.js';
 
@@ -76,6 +76,7 @@ export async function openConversationService(options: OpenServiceOptions): Prom
         textEncoder,
         ...(mllm ? { mllm } : {}),
         ...(reconstructor ? { reconstructor } : {}),
+        cachedEvidence: galleryEvidence(gallery),
         options: { ...DEFAULT_ROUND_OPTIONS, witnessPerRound: config.conversation.witnessQuestionsPerRound, ...(config.conversation.lambda !== undefined ? { lambda: config.conversation.lambda } : {}) },
         readImage: async (imageId) => {
           const record = gallery.store.getMany([imageId]).get(imageId);

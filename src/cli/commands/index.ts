@@ -9,6 +9,9 @@ import { registerModel } from './model.command.js';
 import { registerSearch } from './search.command.js';
 import { registerTokenize } from './tokenize.command.js';
 import { registerCaption } from './caption.command.js';
+import { registerServe } from './serve.command.js';
+import { registerChat } from './chat.command.js';
+import { registerAudit } from './audit.command.js';
 
 /** Every top-level command, in help order. */
 export function registerCommands(program: Command, ctx: CliContext): void {
@@ -21,4 +24,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerEval(program, ctx);
   registerDemo(program, ctx);
   registerCaption(program, ctx);
+  registerServe(program, ctx);
+  registerChat(program, ctx);
+  registerAudit(program, ctx);
 }

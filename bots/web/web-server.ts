@@ -1,0 +1,81 @@
+// The web chat server (the default front end): node:http, no framework. Binds loopback by default; any other
+// address needs an access token. The request handling lives in web-chat-handler.ts.
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { CtgiError } from '../../src/errors/ctgi-error.js';
+import { STATIC_FILES, WebChatHandler, type WebChatOptions } from './web-chat-handler.js';
+import { isLoopbackHost } from './web-security.js';
+
+export interface WebServerOptions extends WebChatOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 3000; 0 picks a free port. */
+  port?: number;
+}
+
+/** A running web chat. */
+export interface WebServer {
+  /** `http://host:port/` as a browser on this machine would open it (loopback for a wildcard bind). */
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  /** Stops listening, ends live event streams and unsubscribes from the service (which stays open). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the web chat over `service`.
+ * @throws CtgiError CONFIG_INVALID when binding a non-loopback host without a token.
+ */
+export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
+  const host = options.host ?? '127.0.0.1';
+  const loopback = isLoopbackHost(host);
+  if (!loopback && !options.token) {
+    throw new CtgiError('CONFIG_INVALID', `Refusing to serve the web chat on ${host} without an access token: set CTGI_WEB_TOKEN (16+ characters), or bind to 127.0.0.1.`);
+  }
+  const staticFiles = await loadStatic();
+  const app = new WebChatHandler(options, staticFiles);
+  const server = createServer((req, res) => void app.handle(req, res));
+  // Slow clients cannot hold sockets forever while sending headers or a body.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
+  server.maxConnections = 512;
+  const sockets = new Set<Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((done, fail) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      fail(new CtgiError('CONFIG_INVALID', `Cannot listen on ${host}:${options.port ?? 3000} (${err.code ?? err.message}): pick another port with --port.`, { cause: err })),
+    );
+    server.listen(options.port ?? 3000, host, () => done());
+  });
+  const port = (server.address() as AddressInfo).port;
+  app.listening(port, loopback);
+  // A wildcard bind is reached from this machine through loopback; other machines use its own address.
+  const local = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const shownHost = local.includes(':') ? `[${local}]` : local;
+  return {
+    url: `http://${shownHost}:${port}/`,
+    port,
+    host,
+    close: async () => {
+      app.stop();
+      await new Promise<void>((done) => {
+        server.close(() => done());
+        for (const s of sockets) s.destroy();
+      });
+    },
+  };
+}
+
+/** The page's files, read once at start-up. */
+async function loadStatic(): Promise<Map<string, Buffer>> {
+  const dir = fileURLToPath(new URL('./static/', import.meta.url));
+  const files = new Map<string, Buffer>();
+  for (const name of new Set(Object.values(STATIC_FILES))) files.set(name, await readFile(`${dir}${name}`));
+  return files;
+}

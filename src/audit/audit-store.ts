@@ -1,0 +1,153 @@
+// The audit trail (DESIGN.md: every search is audited): one SQLite table of who asked what, where and when,
+// which questions were put, what was answered and which image ids were shown.
+import { closeSync, openSync } from 'node:fs';
+import type { AuditRecord, AuditSink } from '../../agent/service/conversation-types.js';
+import { CtgiError } from '../errors/ctgi-error.js';
+import { openSqlite, type SqliteDatabase } from '../storage/sqlite.js';
+import { auditCsvHeader, auditCsvLine, auditJsonLine, type AuditFormat } from './audit-format.js';
+
+const KINDS: readonly AuditRecord['kind'][] = ['description', 'answer', 'question', 'gallery', 'refusal', 'done'];
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  thread TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  user_name TEXT,
+  kind TEXT NOT NULL CHECK (kind IN (${KINDS.map((k) => `'${k}'`).join(', ')})),
+  text TEXT,
+  image_ids TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
+`;
+
+interface AuditRow {
+  at: string;
+  thread: string;
+  user_id: string;
+  user_name: string | null;
+  kind: AuditRecord['kind'];
+  text: string | null;
+  image_ids: string | null;
+}
+
+/** Which rows an export covers: `since` ≤ at < `until` (ISO 8601 instants; either may be absent). */
+export interface AuditRange {
+  since?: string;
+  until?: string;
+}
+
+/** The SQLite audit trail; implements AuditSink for the conversation service and the front ends. */
+export class AuditStore implements AuditSink {
+  readonly path: string;
+  readonly #db: SqliteDatabase;
+  readonly #insert: { run(...params: unknown[]): unknown } | undefined;
+  #closed = false;
+
+  private constructor(path: string, db: SqliteDatabase, readonly: boolean) {
+    this.path = path;
+    this.#db = db;
+    this.#insert = readonly
+      ? undefined
+      : db.prepare<unknown[]>('INSERT INTO audit (at, thread, user_id, user_name, kind, text, image_ids) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  }
+
+  /**
+   * Opens (creating when missing, readable by the owner only) the audit database for writing.
+   * @throws CtgiError NOT_FOUND when the file cannot be opened.
+   */
+  static open(path: string): AuditStore {
+    // Created owner-only before SQLite opens it: the -wal and -shm files then inherit the same mode.
+    try {
+      closeSync(openSync(path, 'a', 0o600));
+    } catch (err) {
+      throw new CtgiError('NOT_FOUND', `Cannot create the audit trail ${path}: ${(err as Error).message}.`, { cause: err });
+    }
+    const db = openSqlite(path);
+    db.exec(SCHEMA);
+    return new AuditStore(path, db, false);
+  }
+
+  /**
+   * Opens an existing audit database read-only (for exports).
+   * @throws CtgiError NOT_FOUND when there is no audit trail at `path` yet.
+   */
+  static openReadOnly(path: string): AuditStore {
+    let db: SqliteDatabase;
+    try {
+      db = openSqlite(path, { readonly: true, mustExist: true });
+    } catch (err) {
+      throw new CtgiError('NOT_FOUND', `There is no audit trail at ${path} yet: it is created the first time ctgi serve or ctgi chat runs a search.`, { cause: err });
+    }
+    const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit'").get();
+    if (!table) {
+      db.close();
+      throw new CtgiError('NOT_FOUND', `${path} is not a ctgi audit trail (it has no audit table).`);
+    }
+    return new AuditStore(path, db, true);
+  }
+
+  /** Appends one record; a malformed timestamp is replaced by the current time. */
+  record(entry: AuditRecord): void {
+    if (!this.#insert || this.#closed) throw new CtgiError('INTERNAL', `The audit trail ${this.path} is not open for writing.`);
+    if (!KINDS.includes(entry.kind)) throw new CtgiError('BAD_INPUT', `Unknown audit record kind "${String(entry.kind)}".`);
+    this.#insert.run(
+      normaliseInstant(entry.at) ?? new Date().toISOString(),
+      entry.thread,
+      entry.userId,
+      entry.userName ?? null,
+      entry.kind,
+      entry.text ?? null,
+      entry.imageIds ? JSON.stringify(entry.imageIds) : null,
+    );
+  }
+
+  /** The records in `range`, oldest first. */
+  *records(range: AuditRange = {}): Generator<AuditRecord> {
+    const since = range.since === undefined ? '' : requireInstant(range.since, 'since');
+    const until = range.until === undefined ? '\uffff' : requireInstant(range.until, 'until');
+    const rows = this.#db
+      .prepare('SELECT at, thread, user_id, user_name, kind, text, image_ids FROM audit WHERE at >= ? AND at < ? ORDER BY at, id')
+      .iterate(since, until) as IterableIterator<AuditRow>;
+    for (const row of rows) {
+      const record: AuditRecord = { at: row.at, thread: row.thread, userId: row.user_id, kind: row.kind };
+      if (row.user_name !== null) record.userName = row.user_name;
+      if (row.text !== null) record.text = row.text;
+      if (row.image_ids !== null) record.imageIds = JSON.parse(row.image_ids) as number[];
+      yield record;
+    }
+  }
+
+  /** The export as lines (JSONL, or CSV with a header line first). */
+  *exportLines(format: AuditFormat, range: AuditRange = {}): Generator<string> {
+    if (format === 'csv') yield auditCsvHeader();
+    for (const record of this.records(range)) yield format === 'csv' ? auditCsvLine(record) : auditJsonLine(record);
+  }
+
+  /** The whole export as one string. */
+  export(since: string | undefined, format: AuditFormat): string {
+    return [...this.exportLines(format, since === undefined ? {} : { since })].join('');
+  }
+
+  /** Closes the database; idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+}
+
+/** `value` as a UTC ISO instant (`2024-05-01T12:00:00.000Z`), or undefined when it is not a date. */
+export function normaliseInstant(value: string): string | undefined {
+  // Only ISO-like input: Date.parse also accepts "5" or "May 1", which would silently mean something else.
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+function requireInstant(value: string, name: string): string {
+  const instant = normaliseInstant(value);
+  if (instant === undefined) throw new CtgiError('BAD_INPUT', `--${name} "${value}" is not an ISO 8601 date or time, e.g. 2024-05-01 or 2024-05-01T12:00:00Z.`);
+  return instant;
+}

@@ -1,0 +1,184 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { AuditSink, ConversationService } from '../../../agent/service/conversation-types.js';
+import { startWebServer, type WebServer } from '../../../bots/web/web-server.js';
+import { isLoopbackHost } from '../../../bots/web/web-security.js';
+import { AuditStore } from '../../audit/audit-store.js';
+import type { Config } from '../../config/config.js';
+import { CtgiError } from '../../errors/ctgi-error.js';
+import type { CliContext } from '../cli-context.js';
+import { estimateRate, formatEta, formatPercent, type RateSample } from '../progress.js';
+
+/** What opens the conversation service (agent/service/open-service.ts's `openConversationService`). */
+export type ServiceOpener = (options: {
+  config: Config;
+  indexDir?: string;
+  audit?: AuditSink;
+  onProgress?: (message: string, fraction?: number) => void;
+}) => Promise<ConversationService>;
+
+/** The real service (agent/service/open-service.ts), loaded on first use. */
+export const openService: ServiceOpener = async (options) => {
+  // A dynamic import, so the CLI's other commands start without loading the agent stack (LangGraph, ONNX).
+  const { openConversationService } = await import('../../../agent/service/open-service.js');
+  return openConversationService(options);
+};
+
+export interface ServeFlags {
+  host?: string;
+  port?: number;
+  index?: string;
+}
+
+/** What `runServe` needs besides flags; tests pass a fake opener and their own stop signal. */
+export interface ServeDeps {
+  open?: ServiceOpener;
+  /** Resolves when the server should stop (SIGINT/SIGTERM in the command). */
+  stopped: Promise<unknown>;
+  /** Called once the chat is listening (tests read the URL from it). */
+  onListening?: (server: WebServer) => void;
+}
+
+/**
+ * Opens the audit trail and the conversation service, serves the web chat until `stopped`, then closes all
+ * three. @throws CtgiError CONFIG_INVALID for a non-loopback host without CTGI_WEB_TOKEN (before any work).
+ */
+export async function runServe(ctx: CliContext, flags: ServeFlags, deps: ServeDeps): Promise<void> {
+  const config = ctx.config();
+  const host = flags.host ?? config.web.host;
+  const port = flags.port ?? config.web.port;
+  const token = config.web.token;
+  // Checked before the demo world is built, which can take minutes on first start.
+  if (!isLoopbackHost(host) && !token) {
+    throw new CtgiError('CONFIG_INVALID', `Refusing to serve the web chat on ${host} without an access token: set CTGI_WEB_TOKEN (16+ characters), or bind to 127.0.0.1.`);
+  }
+  const audit = openAudit(config);
+  let service: ConversationService | undefined;
+  let web: WebServer | undefined;
+  try {
+    const progress = progressPrinter(ctx.stderr);
+    let stopping = false;
+    void deps.stopped.then(() => (stopping = true));
+    service = await (deps.open ?? openService)({ config, indexDir: flags.index ? resolve(flags.index) : undefined, audit, onProgress: progress.report });
+    progress.finish();
+    if (stopping) return;
+    web = await startWebServer({ service, host, port, token, audit, log: (line) => ctx.stderr.write(`${line}\n`) });
+    ctx.stdout.write(`ctgi web chat: ${web.url}${service.demo ? '  (demo data: the synthetic demo world; set CTGI_INDEX to search your own gallery)' : ''}\n`);
+    if (!isLoopbackHost(host)) ctx.stdout.write(`Listening on ${host} port ${web.port}: other machines use this machine's address.\n`);
+    if (token) ctx.stdout.write(`Access token required: open ${web.url}?token=<CTGI_WEB_TOKEN> once, or send Authorization: Bearer <CTGI_WEB_TOKEN>.\n`);
+    ctx.stdout.write('Press Ctrl-C to stop.\n');
+    deps.onListening?.(web);
+    await deps.stopped;
+    ctx.stdout.write('Stopping the web chat.\n');
+  } finally {
+    await web?.close();
+    await service?.close();
+    audit.close();
+  }
+}
+
+/** Opens the audit trail under CTGI_HOME, creating the directory. */
+export function openAudit(config: Config): AuditStore {
+  mkdirSync(dirname(config.conversation.auditFile), { recursive: true });
+  return AuditStore.open(config.conversation.auditFile);
+}
+
+/**
+ * A promise that resolves on the first SIGINT or SIGTERM; a second signal exits at once (for a start-up that
+ * is still building the demo world). `dispose` removes the handlers.
+ */
+export function untilSignal(): { stopped: Promise<NodeJS.Signals>; dispose: () => void } {
+  let received = false;
+  let handler: ((signal: NodeJS.Signals) => void) | undefined;
+  const stopped = new Promise<NodeJS.Signals>((done) => {
+    handler = (signal) => {
+      if (received) process.exit(130);
+      received = true;
+      done(signal);
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+  return {
+    stopped,
+    dispose: () => {
+      process.off('SIGINT', handler!);
+      process.off('SIGTERM', handler!);
+    },
+  };
+}
+
+/**
+ * Prints the service's start-up progress (the demo world build) on stderr: on a terminal one line redrawn in
+ * place with a bar and ETA, in logs a line per 10%. Phases come as (message, fraction) pairs.
+ */
+export function progressPrinter(stream: NodeJS.WritableStream, now: () => number = Date.now): { report: (message: string, fraction?: number) => void; finish: () => void } {
+  const tty = (stream as { isTTY?: boolean }).isTTY === true;
+  let current: string | undefined;
+  let samples: RateSample[] = [];
+  let lastStep = -1;
+  let lastDrawMs = -Infinity;
+  let open = false;
+  const end = (): void => {
+    if (open && tty) stream.write('\n');
+    open = false;
+  };
+  return {
+    report: (message, fraction) => {
+      if (message !== current) {
+        end();
+        current = message;
+        samples = [];
+        lastStep = -1;
+        lastDrawMs = -Infinity;
+      }
+      if (fraction === undefined) {
+        stream.write(`${message}\n`);
+        return;
+      }
+      const permille = Math.round(Math.max(0, Math.min(1, fraction)) * 1000);
+      const t = now();
+      samples.push({ atMs: t, done: permille });
+      if (samples.length > 50) samples.shift();
+      const pct = formatPercent(permille, 1000);
+      const eta = permille > 0 && permille < 1000 ? ` ETA ${formatEta(permille, 1000, estimateRate(samples))}` : '';
+      if (tty) {
+        if (t - lastDrawMs < 100 && permille < 1000) return;
+        lastDrawMs = t;
+        const bar = `[${'#'.repeat(Math.floor(permille / 50))}${'-'.repeat(20 - Math.floor(permille / 50))}]`;
+        stream.write(`\r${message} ${bar} ${pct}${eta}\x1b[K`);
+        open = true;
+      } else if (Math.floor(permille / 100) > lastStep) {
+        // Logs get a line per 10%, not one per image.
+        lastStep = Math.floor(permille / 100);
+        stream.write(`${message} ${pct}${eta}\n`);
+      }
+    },
+    finish: end,
+  };
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65_535) throw new InvalidArgumentError('--port must be a port number from 0 to 65535.');
+  return n;
+}
+
+/** `ctgi serve`: the web chat (what `npm start` runs). */
+export function registerServe(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .description('Serve the web chat (http://127.0.0.1:3000 by default) over the configured gallery, or the demo world when none is set.')
+    .option('--port <n>', 'port to listen on (0 picks a free one; default CTGI_WEB_PORT or 3000)', portNumber)
+    .option('--host <address>', 'address to bind (default CTGI_WEB_HOST or 127.0.0.1; any other needs CTGI_WEB_TOKEN)')
+    .option('--index <dir>', 'gallery index directory (default CTGI_INDEX, else the demo world)')
+    .action(async (flags: ServeFlags) => {
+      const signal = untilSignal();
+      try {
+        await runServe(ctx, flags, { stopped: signal.stopped });
+      } finally {
+        signal.dispose();
+      }
+    });
+}
