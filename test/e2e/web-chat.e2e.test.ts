@@ -8,16 +8,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationService } from '../../agent/service/conversation-types.js';
 import { startWebServer, type WebServer } from '../../bots/web/web-server.js';
 import { isCtgiError } from '../../src/errors/ctgi-error.js';
+import { openConversationService } from '../../agent/service/open-service.js';
+import { loadConfig } from '../../src/config/config.js';
 import { ScriptedConversationService } from '../fakes/scripted-conversation-service.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT_DIR = resolve(__dirname, '../../test-output');
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`web-chat e2e skipped: ${CHROMIUM} is missing (CI installs it with apt-get install chromium).`);
 
-/** The service the page talks to. Swap for the real demo-world service (openConversationService) here. */
+let home: Awaited<ReturnType<typeof makeTempDir>> | undefined;
+
+/** The real service over a small demo world (built in a temp CTGI_HOME) with the demo MLLM over HTTP. */
 async function openService(): Promise<ConversationService> {
-  return ScriptedConversationService.create({ demo: true });
+  home = await makeTempDir('web-e2e');
+  return openConversationService({ config: loadConfig({ CTGI_HOME: home.dir }), demoIdentities: 60 });
 }
 
 describe.skipIf(!hasChromium)('web chat in Chromium', () => {
@@ -30,12 +36,13 @@ describe.skipIf(!hasChromium)('web chat in Chromium', () => {
     service = await openService();
     web = await startWebServer({ service, host: '127.0.0.1', port: 0 });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
     await web?.close();
     await service?.close();
+    await home?.cleanup();
   });
 
   it('runs a whole dialogue: description, one-click answer, 10 ranked tiles, "#n is them", done', async () => {
