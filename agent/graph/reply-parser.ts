@@ -12,7 +12,8 @@ export type ParsedReply =
 
 const PICK = /^\s*(?:#|no\.?\s*|number\s+|it'?s\s+#?|its\s+#?)?(\d{1,2})\s*(?:is\s+(?:them|him|her|the\s+(?:one|person))|it\s+is|that'?s\s+(?:them|him|her)|!|\.)?\s*$/i;
 const PICK_LEADING = /^\s*(?:it'?s|that'?s|the\s+person\s+is|found\s+(?:them|him|her)\s*:?)\s*#(\d{1,2})\b/i;
-const NONE = /^\s*(?:none(?:\s+of\s+(?:these|them|those))?|not\s+(?:any\s+of\s+)?(?:these|them|here)|no\s+match(?:es)?|nobody|none\s+match)\s*[.!]?\s*$/i;
+// A bare "none" answers questions such as "Is the person carrying a bag?"; only "none of these" rejects a gallery.
+const NONE = /^\s*(?:none\s+of\s+(?:these|them|those)|not\s+(?:any\s+of\s+)?(?:these|them|here)|no\s+match(?:es)?|nobody|none\s+match)\s*[.!]?\s*$/i;
 const REFINE = /^\s*(?:refine|more|keep\s+(?:going|looking)|continue|next(?:\s+round)?|ask\s+(?:me\s+)?more)\s*[.!]?\s*$/i;
 const STOP = /^\s*(?:stop|done|quit|exit|cancel|end|finish(?:ed)?|that'?s\s+all|no\s+more)\s*[.!]?\s*$/i;
 

@@ -89,7 +89,7 @@ class TerminalChat {
     const lower = line.toLowerCase();
     const named = options.find((o) => o.label.toLowerCase() === lower || o.value.toLowerCase() === lower);
     if (named) return named.value;
-    if (lower === 'none') return options.find((o) => o.value.toLowerCase().startsWith('none'))?.value ?? 'none of these';
+    if (lower === 'none' && this.#pending?.kind === 'gallery') return options.find((o) => o.value.toLowerCase().startsWith('none'))?.value ?? 'none of these';
     return line;
   }
 
