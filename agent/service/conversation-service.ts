@@ -35,7 +35,8 @@ class CheckpointStore extends SqliteSaver {
 
 /** Creates the service. The checkpoint file is created when missing; existing conversations resume. */
 export function createConversationService(options: ConversationServiceOptions): ConversationService {
-  const db = openSqlite(options.checkpointFile);
+  // Conversations hold witness descriptions: owner-only, like the audit trail.
+  const db = openSqlite(options.checkpointFile, { ownerOnly: true });
   const saver = new CheckpointStore(db);
   const graph: DialogueGraph = compileDialogue(options.deps, saver);
   const listeners = new Set<EventListener>();

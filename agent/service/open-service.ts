@@ -45,7 +45,7 @@ export async function openConversationService(options: OpenServiceOptions): Prom
       galleryDir = indexDir;
     } else {
       const out = join(config.home, 'demo');
-      options.onProgress?.('Preparing the demo world (synthetic people; first start only)…', 0);
+      options.onProgress?.(`Opening the demo world in ${out} (synthetic people; built on first start only)…`, 0);
       const build = await buildDemo({
         out,
         identities: options.demoIdentities ?? 500,

@@ -1,6 +1,5 @@
 // The audit trail (DESIGN.md: every search is audited): one SQLite table of who asked what, where and when,
 // which questions were put, what was answered and which image ids were shown.
-import { closeSync, openSync } from 'node:fs';
 import type { AuditRecord, AuditSink } from '../../agent/service/conversation-types.js';
 import { CtgiError } from '../errors/ctgi-error.js';
 import { openSqlite, type SqliteDatabase } from '../storage/sqlite.js';
@@ -58,13 +57,12 @@ export class AuditStore implements AuditSink {
    * @throws CtgiError NOT_FOUND when the file cannot be opened.
    */
   static open(path: string): AuditStore {
-    // Created owner-only before SQLite opens it: the -wal and -shm files then inherit the same mode.
+    let db: SqliteDatabase;
     try {
-      closeSync(openSync(path, 'a', 0o600));
+      db = openSqlite(path, { ownerOnly: true });
     } catch (err) {
-      throw new CtgiError('NOT_FOUND', `Cannot create the audit trail ${path}: ${(err as Error).message}.`, { cause: err });
+      throw new CtgiError('NOT_FOUND', `Cannot create the audit trail ${path}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}.`, { cause: err });
     }
-    const db = openSqlite(path);
     db.exec(SCHEMA);
     return new AuditStore(path, db, false);
   }

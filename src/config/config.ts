@@ -153,6 +153,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new CtgiError('CONFIG_INVALID', `Invalid configuration: ${problems.join('; ')}.`);
   }
   const e = parsed.data;
+  // LangChain would send every prompt (witness text) and image to LangSmith on its own when tracing is on.
+  const tracing = ['LANGSMITH_TRACING', 'LANGCHAIN_TRACING_V2', 'LANGCHAIN_TRACING'].filter((k) => /^(1|true|yes)$/i.test(env[k] ?? ''));
+  if (tracing.length > 0) {
+    throw new CtgiError('CONFIG_INVALID', `${tracing.join(' and ')} would send surveillance images and witness descriptions to LangSmith; unset ${tracing.length > 1 ? 'them' : 'it'} to run ctgi.`);
+  }
   const home = resolve(e.CTGI_HOME ?? join(homedir(), '.cache', 'ctgi'));
   return {
     home,

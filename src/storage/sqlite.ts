@@ -1,5 +1,6 @@
 // The only module that imports better-sqlite3: every SQLite file of the product (gallery store, audit
 // trail, MTG job table) is opened here, with the same durability settings.
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { CtgiError } from '../errors/ctgi-error.js';
 
@@ -10,6 +11,8 @@ export interface OpenSqliteOptions {
   readonly?: boolean;
   /** Refuse to create a missing file (default false). */
   mustExist?: boolean;
+  /** Keep the file readable by its owner only (conversations, audit trail): SQLite's -wal/-shm files follow its mode. */
+  ownerOnly?: boolean;
   /** Milliseconds to wait on a lock held by another process (default 5000). */
   busyTimeoutMs?: number;
 }
@@ -21,6 +24,10 @@ export interface OpenSqliteOptions {
 export function openSqlite(path: string, options: OpenSqliteOptions = {}): SqliteDatabase {
   let db: SqliteDatabase;
   try {
+    if (options.ownerOnly && !options.readonly) {
+      closeSync(openSync(path, 'a', 0o600));
+      chmodSync(path, 0o600);
+    }
     db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.mustExist ?? false, timeout: options.busyTimeoutMs ?? 5000 });
   } catch (err) {
     throw new CtgiError('NOT_FOUND', `Cannot open the database ${path}: ${(err as Error).message}.`, { cause: err });

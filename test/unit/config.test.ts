@@ -100,3 +100,11 @@ describe('loadConfig: Reconstructor', () => {
     expect(loadConfig({ ...MLLM, CTGI_MLLM_TEMPERATURE: '0.3', CTGI_RECONSTRUCTOR_MODEL: 'x' }).reconstructor?.temperature).toBe(0.3);
   });
 });
+
+describe('loadConfig: third-party tracing', () => {
+  it('refuses LangSmith tracing, which would ship images and witness text to a third party', () => {
+    expect(() => loadConfig({ LANGSMITH_TRACING: 'true' })).toThrow(/LANGSMITH_TRACING would send surveillance images/);
+    expect(() => loadConfig({ LANGCHAIN_TRACING_V2: '1' })).toThrow(/LANGCHAIN_TRACING_V2/);
+    expect(() => loadConfig({ LANGSMITH_TRACING: 'false' })).not.toThrow();
+  });
+});
