@@ -7,4 +7,6 @@ export interface CliContext {
   stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** Set by a command that finishes without an error but must not exit 0 (e.g. 130 after Ctrl-C). */
+  exitCode?: number;
 }

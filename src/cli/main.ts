@@ -33,7 +33,7 @@ export async function main(argv: string[], streams: Partial<Pick<CliContext, 'st
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return ctx.exitCode ?? 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander already printed its message (or the help text).

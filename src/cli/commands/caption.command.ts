@@ -143,10 +143,7 @@ async function runCaption(ctx: CliContext, flags: CaptionFlags): Promise<void> {
     if (report.interrupted) {
       const done = records.filter((r) => r.status === 'done').length;
       ctx.stderr.write(`Interrupted: ${done} of ${input.items.length} images are captioned and kept in ${paths.jobs}; run the same command again to resume.\n`);
-      // main() maps a finished command to exit code 0; an interrupted run must still exit with 130.
-      process.once('exit', () => {
-        process.exitCode = INTERRUPTED_EXIT_CODE;
-      });
+      ctx.exitCode = INTERRUPTED_EXIT_CODE;
       return;
     }
     const captions = new Map(records.filter((r) => r.status === 'done').map((r) => [r.key, r.caption ?? '']));

@@ -9,7 +9,12 @@ import { evaluationJson, formatEvaluationTable, type EvaluationLabels } from '..
 import { runEvaluation, type EvaluationProgress } from '../../eval/run-evaluation.js';
 import { demoMtiRunner } from '../../../agent/round/mti-demo-eval.js';
 import { DEFAULT_LAMBDA } from '../../../agent/round/mti-round.js';
+import type { DemoBuild } from '../../demo/demo-build.js';
 import { evaluateDemoRetrieval } from '../../demo/demo-eval.js';
+import { DEMO_MLLM_MODEL, startDemoMllmServer } from '../../demo/demo-mllm-server.js';
+import { OpenAiMllm } from '../../mllm/openai-chat.js';
+import { evaluateCaptionAware, type CaptionAwareRow } from '../../mtg/caption-aware.js';
+import { captionDemoGallery } from '../../mtg/caption-demo.js';
 import { openImageEncoder, openTextEncoder } from '../../models/open-encoders.js';
 import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
@@ -33,6 +38,7 @@ interface EvalFlags {
   mti: boolean;
   queries?: number;
   lambda: number;
+  captions?: boolean;
 }
 
 /** Dataset entries skipped as malformed that are named one by one on stderr; the rest are counted. */
@@ -62,6 +68,7 @@ export function registerEval(program: Command, ctx: CliContext): void {
     .option('--no-mti', 'with --demo: plain retrieval only, no MTI rows')
     .option('--queries <n>', 'with --demo: evaluate an evenly spread sample of this many queries (default: all)', positiveInt('--queries'))
     .option('--lambda <x>', 'with --demo: Eq. 7 weight of the original description in MTI re-ranking', unitInterval('--lambda'), DEFAULT_LAMBDA)
+    .option('--captions', 'with --demo: caption the gallery with MTG (demo MLLM, resumable) and add caption-aware retrieval rows')
     .action((flags: EvalFlags) => (flags.demo ? runDemoEval(ctx, flags) : runEval(ctx, flags)));
 }
 
@@ -85,8 +92,17 @@ async function runDemoEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
       })
     : undefined;
   const result = await evaluateDemoRetrieval(build, { queries: flags.queries, mti });
+  const captionRows = flags.captions ? await captionAwareRows(ctx, build, flags.queries) : undefined;
   if (flags.json) {
-    writeJson(ctx.stdout, { seed: result.seed, identities: result.identities, queries: result.queries, gallery: result.gallery, rows: result.rows, ...(result.mti ? { mti: result.mti } : {}) });
+    writeJson(ctx.stdout, {
+      seed: result.seed,
+      identities: result.identities,
+      queries: result.queries,
+      gallery: result.gallery,
+      rows: result.rows,
+      ...(result.mti ? { mti: result.mti } : {}),
+      ...(captionRows ? { captionAware: captionRows } : {}),
+    });
     return;
   }
   const header = 'mode                round     R1     R5    R10    mAP   mINP';
@@ -107,7 +123,35 @@ async function runDemoEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
         `checking them one by one ${Math.round(t.sequentialRoundMs)} ms (${t.sequentialVerificationCalls.toFixed(1)} checks), ${t.speedup.toFixed(1)}× slower`,
     );
   }
+  if (captionRows) {
+    lines.push('', `Caption-aware retrieval (MTG captions, weight ${captionRows.find((r) => r.mode === 'caption-aware')?.weight ?? ''}):`, header);
+    for (const r of captionRows) lines.push([r.mode.padEnd(18), '0'.padStart(5), ...[r.R1, r.R5, r.R10, r.mAP, r.mINP].map((x) => x.toFixed(1).padStart(6))].join(' '));
+  }
   ctx.stdout.write([...lines, ''].join('\n'));
+}
+
+/**
+ * Captions the demo gallery with MTG through the demo MLLM (resuming an earlier run's job file), then scores
+ * plain and caption-aware retrieval on the same queries.
+ */
+async function captionAwareRows(ctx: CliContext, build: DemoBuild, queries: number | undefined): Promise<CaptionAwareRow[]> {
+  const server = await startDemoMllmServer({ seed: build.world.seed });
+  try {
+    const mllm = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 0, maxConcurrency: 16 });
+    let bar: ProgressBar | undefined;
+    await captionDemoGallery(build, {
+      mllm,
+      concurrency: 16,
+      onProgress: (done, total) => {
+        bar ??= new ProgressBar({ label: 'captioning demo gallery (MTG)', total, unit: items('images'), stream: ctx.stderr });
+        bar.update(done);
+      },
+    });
+    bar?.finish();
+  } finally {
+    await server.close();
+  }
+  return (await evaluateCaptionAware(build, { ...(queries ? { queries } : {}) })).rows;
 }
 
 function nonNegativeNumber(name: string) {

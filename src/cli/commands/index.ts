@@ -1,17 +1,19 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
+import { registerAudit } from './audit.command.js';
+import { registerCaption } from './caption.command.js';
+import { registerChat } from './chat.command.js';
 import { registerDemo } from './demo.command.js';
+import { registerDiscord } from './discord.command.js';
 import { registerEmbed } from './embed.command.js';
 import { registerIndex } from './index.command.js';
 import { registerEval } from './eval.command.js';
 import { registerMetrics } from './metrics.command.js';
 import { registerModel } from './model.command.js';
 import { registerSearch } from './search.command.js';
-import { registerTokenize } from './tokenize.command.js';
-import { registerCaption } from './caption.command.js';
 import { registerServe } from './serve.command.js';
-import { registerChat } from './chat.command.js';
-import { registerAudit } from './audit.command.js';
+import { registerSlack } from './slack.command.js';
+import { registerTokenize } from './tokenize.command.js';
 
 /** Every top-level command, in help order. */
 export function registerCommands(program: Command, ctx: CliContext): void {
@@ -22,9 +24,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerSearch(program, ctx);
   registerMetrics(program, ctx);
   registerEval(program, ctx);
-  registerDemo(program, ctx);
   registerCaption(program, ctx);
+  registerDemo(program, ctx);
   registerServe(program, ctx);
   registerChat(program, ctx);
   registerAudit(program, ctx);
+  registerSlack(program, ctx);
+  registerDiscord(program, ctx);
 }
