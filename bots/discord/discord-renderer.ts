@@ -1,0 +1,126 @@
+import { Routes, type REST } from 'discord.js';
+import type { BotEvent, BotEvents, ConversationService, ThreadKey } from '../../agent/service/conversation-types.js';
+import { renderContactSheetFrom } from '../../src/vision/contact-sheet.js';
+import { galleryBody, questionBody, textBody, type DiscordMessageBody } from './discord-render.js';
+
+type Gallery = Extract<BotEvent, { kind: 'gallery' }>;
+
+/** A file for a multipart message. */
+interface Attachment {
+  name: string;
+  data: Buffer;
+  contentType: string;
+}
+
+// Discord allows 10 attachments per message; bots get 10 MiB per message on unboosted servers.
+const MAX_ATTACHMENTS = 10;
+const MAX_MESSAGE_BYTES = 9 * 1024 * 1024;
+
+/** The conversation key of a Discord thread: `discord:<parent channel>:<thread>`. */
+export function discordThreadKey(channelId: string, threadId: string): ThreadKey {
+  return `discord:${channelId}:${threadId}`;
+}
+
+/** Parent channel and thread id of a `discord:` key, or undefined for other platforms. */
+export function parseDiscordThreadKey(thread: ThreadKey): { channelId: string; threadId: string } | undefined {
+  const m = /^discord:([^:]+):([^:]+)$/.exec(thread);
+  return m ? { channelId: m[1], threadId: m[2] } : undefined;
+}
+
+/**
+ * Posts BotEvents into their Discord thread through the REST API (so nothing depends on the channel cache):
+ * text and questions as messages with button rows; a gallery as one message with up to ten full images,
+ * then the contact sheet with the ranked list and the buttons.
+ */
+export class DiscordRenderer {
+  readonly #rest: REST;
+  readonly #service: Pick<ConversationService, 'readImage'>;
+  readonly #log: (line: string) => void;
+  /** Whether typed replies reach the bot (the MessageContent intent); questions only hint at typing then. */
+  freeTextAccepted = true;
+
+  constructor(rest: REST, service: Pick<ConversationService, 'readImage'>, log: (line: string) => void) {
+    this.#rest = rest;
+    this.#service = service;
+    this.#log = log;
+  }
+
+  /** Renders every event in order; a failure on one is reported in the thread and the rest still go out. */
+  async render(thread: ThreadKey, events: BotEvents): Promise<void> {
+    for (const event of events) {
+      try {
+        await this.#renderOne(thread, event);
+      } catch (err) {
+        this.#log(`Discord: could not post a ${event.kind} event to ${thread}: ${err instanceof Error ? err.message : String(err)}`);
+        await this.say(thread, `⚠️ ${discordErrorSentence(err)}`).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Posts a plain message into the thread. */
+  async say(thread: ThreadKey, content: string): Promise<void> {
+    await this.#send(thread, { content });
+  }
+
+  async #renderOne(thread: ThreadKey, event: BotEvent): Promise<void> {
+    switch (event.kind) {
+      case 'text':
+      case 'done':
+        return this.#send(thread, textBody(event));
+      case 'question':
+        return this.#send(thread, questionBody(event, this.freeTextAccepted));
+      case 'gallery':
+        return this.#gallery(thread, event);
+    }
+  }
+
+  async #gallery(thread: ThreadKey, event: Gallery): Promise<void> {
+    const items = event.items.slice(0, MAX_ATTACHMENTS);
+    const images: Attachment[] = [];
+    const ranks: number[] = [];
+    let bytes = 0;
+    for (const item of items) {
+      const data = await this.#service.readImage(item.imageId).catch((err: unknown) => {
+        this.#log(`Discord: image ${item.imageId} unavailable: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      });
+      if (!data || bytes + data.length > MAX_MESSAGE_BYTES) continue;
+      bytes += data.length;
+      const type = imageType(data);
+      images.push({ name: `rank-${String(item.rank).padStart(2, '0')}-image-${item.imageId}.${type.ext}`, data, contentType: type.mime });
+      ranks.push(item.rank);
+    }
+    if (images.length > 0) await this.#send(thread, { content: `Full-size images, by rank (${ranks.map((r) => `#${r}`).join(' ')}):` }, images);
+    const sheet = items.length > 0 ? await renderContactSheetFrom(items, (id) => this.#service.readImage(id)) : undefined;
+    const files = sheet ? [{ name: `ctgi-gallery-round-${event.round}.png`, data: sheet, contentType: 'image/png' }] : [];
+    await this.#send(thread, galleryBody({ ...event, items }), files);
+  }
+
+  async #send(thread: ThreadKey, body: DiscordMessageBody, files: Attachment[] = []): Promise<void> {
+    const place = parseDiscordThreadKey(thread);
+    if (!place) throw new Error(`Not a Discord thread key: ${thread}`);
+    await this.#rest.post(Routes.channelMessages(place.threadId), {
+      body: { ...body, allowed_mentions: { parse: [] }, ...(files.length ? { attachments: files.map((f, i) => ({ id: i, filename: f.name })) } : {}) },
+      ...(files.length ? { files } : {}),
+    });
+  }
+}
+
+/** One sentence for the user about a Discord API failure. */
+export function discordErrorSentence(err: unknown): string {
+  const status = (err as { status?: unknown } | null)?.status;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (status === 403 || code === 50013 || code === 50001) {
+    return 'The bot lacks a permission here: it needs View Channel, Send Messages, Send Messages in Threads, Create Public Threads, Attach Files and Read Message History.';
+  }
+  if (typeof status === 'number') return `Discord refused the request (HTTP ${status}).`;
+  return 'Discord could not be reached; try again in a moment.';
+}
+
+/** File extension and MIME type from an image's magic bytes (the gallery keeps JPEG, PNG and WebP). */
+function imageType(data: Buffer): { ext: string; mime: string } {
+  if (data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return { ext: 'png', mime: 'image/png' };
+  if (data[0] === 0xff && data[1] === 0xd8) return { ext: 'jpg', mime: 'image/jpeg' };
+  if (data.subarray(0, 4).toString('latin1') === 'RIFF' && data.subarray(8, 12).toString('latin1') === 'WEBP') return { ext: 'webp', mime: 'image/webp' };
+  return { ext: 'bin', mime: 'application/octet-stream' };
+}

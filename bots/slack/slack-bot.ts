@@ -1,0 +1,243 @@
+import { App, LogLevel, SocketModeReceiver, type Logger } from '@slack/bolt';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AuditSink, ConversationService } from '../../agent/service/conversation-types.js';
+import { slackAccessPolicy } from '../../src/access/allow-list.js';
+import type { SlackConfig } from '../../src/config/config.js';
+import { CtgiError } from '../../src/errors/ctgi-error.js';
+import { deliveryId, DeliveryDedupe } from './delivery-dedupe.js';
+import { ACTION_PREFIX, answeredMessage } from './slack-blocks.js';
+import { SlackConversations, subject, type Place } from './slack-conversations.js';
+import { SlackRenderer, slackErrorSentence } from './slack-renderer.js';
+import { parseSlackThreadKey, slackThreadKey, stripMentions } from './slack-text.js';
+import { ThreadQueue } from '../common/thread-queue.js';
+
+/** What the Slack front end needs; everything else comes from the conversation service. */
+export interface SlackBotOptions {
+  config: SlackConfig;
+  service: ConversationService;
+  /** Receives a `refusal` record for every request outside the allow-list (the service audits the rest). */
+  audit?: AuditSink;
+  /** One line per notable event (start-up, refusals, Slack failures); never receives tokens. */
+  log?: (line: string) => void;
+  /** Web API base URL, e.g. a local fake's (default https://slack.com/api/). */
+  slackApiUrl?: string;
+  /** HTTP mode only: the port to listen on (default `config.port`; 0 picks a free one). */
+  port?: number;
+  /** The slash command that starts a search (default `/ctgi`, as in bots/slack/manifest.yaml). */
+  command?: string;
+}
+
+/** A running Slack bot. */
+export interface SlackBot {
+  readonly mode: 'socket' | 'http';
+  /** HTTP mode: the port events are posted to (path `/slack/events`). */
+  readonly port: number | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the Slack front end: `/ctgi <description>` or an @mention starts a search in a thread, buttons and
+ * thread replies answer, galleries arrive as a contact sheet plus a ranked list. Socket Mode by default; HTTP
+ * mode (signed requests) when `config.mode` is `http`.
+ * @throws CtgiError CONFIG_INVALID when a token the mode needs is missing; UPSTREAM_FAILED when Slack refuses to connect.
+ */
+export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot> {
+  const { config, service } = options;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  assertSlackConfig(config);
+  const policy = slackAccessPolicy(config);
+  log(policy.startupNotice());
+
+  const clientOptions = options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {};
+  const logger = boltLogger(log);
+  const app =
+    config.mode === 'socket'
+      ? new App({
+          token: config.botToken,
+          socketMode: true,
+          clientOptions,
+          logger,
+          receiver: new SocketModeReceiver({
+            appToken: config.appToken!,
+            logger,
+            installerOptions: { clientOptions },
+            // Exposes the envelope id to the de-duplication middleware as context.envelopeId.
+            customPropertiesExtractor: (args) => ({ envelopeId: (args as { envelope_id?: string }).envelope_id }),
+          }),
+        })
+      : new App({ token: config.botToken, signingSecret: config.signingSecret, clientOptions, logger, processBeforeResponse: false });
+
+  const renderer = new SlackRenderer(app.client, service, log);
+  const queue = new ThreadQueue((err) => log(`Slack: unexpected failure: ${err instanceof Error ? err.stack : String(err)}`));
+  const conversations = new SlackConversations(service, renderer, options.audit, log);
+  const command = options.command ?? '/ctgi';
+  const dedupe = new DeliveryDedupe(2000);
+
+  app.use(async (args) => {
+    const id = deliveryId(args.body as Record<string, unknown>, args.context.envelopeId as string | undefined);
+    if (id !== undefined && dedupe.isDuplicate(id)) {
+      log(`Slack: ignored a repeated delivery (${id}, retry ${args.context.retryNum ?? 0}).`);
+      // Events were acknowledged by Bolt already; commands and actions still need their ack.
+      if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
+      return;
+    }
+    await args.next();
+  });
+
+  app.command(command, async ({ command: cmd, ack }) => {
+    const place: Place = { team: cmd.team_id, channel: cmd.channel_id, user: { id: cmd.user_id, name: cmd.user_name } };
+    const text = cmd.text.trim();
+    const decision = policy.check(subject(place));
+    if (!decision.allowed) {
+      await ack({ response_type: 'ephemeral', text: decision.refusal });
+      conversations.refused(slackThreadKey(cmd.channel_id, '-'), place, decision.reason, text);
+      return;
+    }
+    if (!text) {
+      await ack({ response_type: 'ephemeral', text: `Describe the person after the command, e.g. \`${command} woman in a red coat with a black backpack\`.` });
+      return;
+    }
+    await ack();
+    let threadTs: string;
+    try {
+      // The search lives in a thread under this message, so its images stay out of the channel itself.
+      const starter = await app.client.chat.postMessage({ channel: cmd.channel_id, text: `:mag: <@${cmd.user_id}> started a person search. Answer the bot's questions in this thread.` });
+      threadTs = starter.ts!;
+    } catch (err) {
+      log(`Slack: could not start a thread in ${cmd.channel_id}: ${err instanceof Error ? err.message : String(err)}`);
+      await postEphemeralFallback(cmd.response_url, slackErrorSentence(err));
+      return;
+    }
+    const thread = slackThreadKey(cmd.channel_id, threadTs);
+    await queue.run(thread, () => conversations.start(thread, place, text));
+  });
+
+  app.event('app_mention', async ({ event, body, context }) => {
+    const e = event as { channel: string; user?: string; ts: string; thread_ts?: string; text: string; team?: string };
+    if (!e.user) return;
+    const place: Place = { team: e.team ?? (body as { team_id?: string }).team_id ?? context.teamId, channel: e.channel, user: { id: e.user } };
+    const thread = slackThreadKey(e.channel, e.thread_ts ?? e.ts);
+    const text = stripMentions(e.text);
+    await queue.run(thread, async () => {
+      const decision = policy.check(subject(place));
+      if (!decision.allowed) return conversations.refuse(thread, place, decision.refusal, decision.reason, text);
+      // Inside a thread that has a question pending, a mention is an answer ("@ctgi yes"), not a new search.
+      if (e.thread_ts && (await conversations.hasPending(thread))) return conversations.answer(thread, place, text);
+      if (!text) return renderer.say(thread, `Describe the person after mentioning me, e.g. "<@${context.botUserId ?? 'ctgi'}> man in a grey hoodie".`);
+      return conversations.start(thread, place, text);
+    });
+  });
+
+  app.event('message', async ({ event, body, context }) => {
+    const e = event as { subtype?: string; bot_id?: string; channel: string; user?: string; thread_ts?: string; text?: string; team?: string };
+    // Only plain human replies inside a thread; the bot's own messages and edits are ignored, and messages
+    // that mention the bot are handled as app_mention.
+    if (e.subtype !== undefined || e.bot_id || !e.user || !e.thread_ts || !e.text) return;
+    if (e.user === context.botUserId || (context.botUserId && e.text.includes(`<@${context.botUserId}>`))) return;
+    const thread = slackThreadKey(e.channel, e.thread_ts);
+    const place: Place = { team: e.team ?? (body as { team_id?: string }).team_id ?? context.teamId, channel: e.channel, user: { id: e.user } };
+    await queue.run(thread, async () => {
+      if (!(await conversations.hasPending(thread))) return; // not a ctgi conversation, or nothing to answer
+      const decision = policy.check(subject(place));
+      if (!decision.allowed) return conversations.refuse(thread, place, decision.refusal, decision.reason, e.text);
+      return conversations.answer(thread, place, e.text!);
+    });
+  });
+
+  app.action(new RegExp(`^${ACTION_PREFIX}`), async ({ ack, body, action }) => {
+    await ack();
+    const b = body as { team?: { id?: string } | null; user: { id: string; name?: string; username?: string }; channel?: { id: string }; message?: { ts: string; thread_ts?: string; text?: string; blocks?: unknown[] }; container?: { thread_ts?: string } };
+    const a = action as { value?: string; selected_option?: { value: string; text?: { text: string } }; text?: { text: string } };
+    const reply = a.selected_option?.value ?? a.value;
+    const channel = b.channel?.id;
+    const threadTs = b.message?.thread_ts ?? b.container?.thread_ts;
+    if (!reply || !channel || !threadTs || !b.message) return;
+    const thread = slackThreadKey(channel, threadTs);
+    const place: Place = { team: b.team?.id ?? undefined, channel, user: { id: b.user.id, name: b.user.name ?? b.user.username } };
+    await queue.run(thread, async () => {
+      const decision = policy.check(subject(place));
+      if (!decision.allowed) return conversations.refuse(thread, place, decision.refusal, decision.reason, reply);
+      const label = a.selected_option?.text?.text ?? a.text?.text ?? reply;
+      try {
+        await app.client.chat.update({ channel, ts: b.message!.ts, ...answeredMessage(b.message!, b.user.id, label) });
+      } catch (err) {
+        log(`Slack: could not update the answered message in ${thread}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      return conversations.answer(thread, place, reply);
+    });
+  });
+
+  app.error(async (err) => {
+    log(`Slack: ${err.message}`);
+  });
+
+  const unsubscribe = service.onEvents((thread, events) => {
+    if (!parseSlackThreadKey(thread)) return;
+    void queue.run(thread, () => renderer.render(thread, events));
+  });
+
+  let server: Server | undefined;
+  try {
+    const started = await (config.mode === 'socket' ? app.start() : app.start(options.port ?? config.port));
+    if (config.mode === 'http') server = started as Server;
+  } catch (err) {
+    unsubscribe();
+    await app.stop().catch(() => undefined);
+    throw new CtgiError('UPSTREAM_FAILED', `Cannot connect to Slack (${slackErrorSentence(err)}); check SLACK_BOT_TOKEN${config.mode === 'socket' ? ' and SLACK_APP_TOKEN' : ''}.`, { cause: err });
+  }
+  const port = server ? (server.address() as AddressInfo).port : undefined;
+  log(config.mode === 'socket' ? 'Slack bot connected (Socket Mode).' : `Slack bot listening for signed requests on port ${port} (/slack/events).`);
+
+  return {
+    mode: config.mode,
+    port,
+    async stop() {
+      unsubscribe();
+      await queue.idle();
+      await app.stop();
+    },
+  };
+}
+
+/**
+ * Checks that the tokens the configured mode needs are set (before any slow start-up work).
+ * @throws CtgiError CONFIG_INVALID naming the missing variable.
+ */
+export function assertSlackConfig(config: SlackConfig): void {
+  if (!config.botToken) throw new CtgiError('CONFIG_INVALID', 'Set SLACK_BOT_TOKEN to the app\'s Bot User OAuth Token (xoxb-…) from the Slack app settings, "OAuth & Permissions".');
+  if (config.mode === 'socket' && !config.appToken) {
+    throw new CtgiError('CONFIG_INVALID', 'Set SLACK_APP_TOKEN to an app-level token (xapp-…) with the connections:write scope, or use CTGI_SLACK_MODE=http with SLACK_SIGNING_SECRET.');
+  }
+  if (config.mode === 'http' && !config.signingSecret) {
+    throw new CtgiError('CONFIG_INVALID', 'CTGI_SLACK_MODE=http needs SLACK_SIGNING_SECRET (Slack app settings, "Basic Information") to verify requests.');
+  }
+}
+
+/** Slash-command failures before a thread exists go back privately through the command's response URL. */
+async function postEphemeralFallback(responseUrl: string, text: string): Promise<void> {
+  try {
+    await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', text }) });
+  } catch {
+    // Nothing else can reach the user; the failure is already logged.
+  }
+}
+
+/** Bolt's logger, reduced to warnings and errors on our log line. */
+function boltLogger(log: (line: string) => void): Logger {
+  let level = LogLevel.WARN;
+  let name = 'bolt';
+  return {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (...msg: unknown[]) => log(`Slack (${name}) warning: ${msg.map(String).join(' ')}`),
+    error: (...msg: unknown[]) => log(`Slack (${name}) error: ${msg.map(String).join(' ')}`),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: (n: string) => {
+      name = n;
+    },
+  };
+}
