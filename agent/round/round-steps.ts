@@ -164,7 +164,7 @@ export function routeRound(ctx: RoundContext, memory: DialogueMemory, prepared: 
  * After the witness has answered: the MLLM's anchors that contradict a witness answer (the MLLM said the
  * candidate has no bag, the witness saw a backpack) are dropped — a vague description fits several people,
  * and a wrong anchor both tops the ranking and pollutes q̂ — and the remaining anchors' answers are recorded
- * (per question the answer most of them agree on).
+ * where they agree.
  */
 export function settleAnchors(ctx: RoundContext, prepared: PreparedRound, checks: CandidateChecks, answers: readonly RecordedAnswer[]): { anchors: number[]; dropped: number[]; mllmAnswers: RecordedAnswer[] } {
   const asked = prepared.pool.slice(0, ctx.options.mllmPerRound);
@@ -216,7 +216,7 @@ function candidateValue(q: RankedQuestion, reply: string | undefined): string | 
   return q.slot && reply ? matchValue(q.slot, normalise(reply)) : undefined;
 }
 
-/** The MLLM's answers about the anchors: per question, the value most anchors give (ties: the best anchor). */
+/** The MLLM's answers about the anchors: per question, the value all anchors that could tell agree on. */
 function anchorAnswers(questions: readonly RankedQuestion[], anchors: readonly number[], checks: CandidateChecks): RecordedAnswer[] {
   const out: RecordedAnswer[] = [];
   questions.forEach((q, i) => {
@@ -225,10 +225,9 @@ function anchorAnswers(questions: readonly RankedQuestion[], anchors: readonly n
     const recorded = replies.map((reply) => recordAnswer({ ...(q.slot ? { slot: q.slot } : {}), question: q.text, source: 'mllm', reply }));
     const known = recorded.filter((r) => r.status === 'known');
     if (known.length === 0) return;
-    const votes = new Map<string, number>();
-    for (const r of known) votes.set(r.value ?? r.text, (votes.get(r.value ?? r.text) ?? 0) + 1);
-    const best = Math.max(...votes.values());
-    out.push(known.find((r) => votes.get(r.value ?? r.text) === best)!);
+    // Anchors that disagree are different people (a vague description fits several): the attribute stays open.
+    if (new Set(known.map((r) => r.value ?? r.text)).size > 1) return;
+    out.push(known[0]);
   });
   return out;
 }
