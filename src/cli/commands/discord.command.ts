@@ -1,19 +1,15 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { ConversationService } from '../../../agent/service/conversation-types.js';
 import type { DiscordBot } from '../../../bots/discord/discord-bot.js';
 import type { CliContext } from '../cli-context.js';
-import { openAudit, openService, progressPrinter, untilSignal, type ServiceOpener } from './serve.command.js';
+import { runFrontEnd, type FrontEndDeps } from './front-end-runner.js';
+import { untilSignal } from './serve.command.js';
 
 // discord.js is loaded on use: it costs every other command most of a second otherwise.
 
 /** What `runDiscord` needs besides flags; tests pass a fake opener, their own stop signal and a fake Discord. */
-export interface DiscordDeps {
-  open?: ServiceOpener;
-  stopped: Promise<unknown>;
+export interface DiscordDeps extends FrontEndDeps<DiscordBot> {
   /** REST base URL (default Discord's). */
   restApi?: string;
-  onStarted?: (bot: DiscordBot) => void;
 }
 
 /**
@@ -24,23 +20,13 @@ export async function runDiscord(ctx: CliContext, flags: { index?: string }, dep
   const config = ctx.config();
   const { assertDiscordConfig, startDiscordBot } = await import('../../../bots/discord/discord-bot.js');
   assertDiscordConfig(config.discord);
-  const log = (line: string): void => void ctx.stderr.write(`${line}\n`);
-  const audit = openAudit(config);
-  let service: ConversationService | undefined;
-  let bot: DiscordBot | undefined;
-  try {
-    const progress = progressPrinter(ctx.stderr);
-    service = await (deps.open ?? openService)({ config, indexDir: flags.index ? resolve(flags.index) : undefined, audit, onProgress: progress.report });
-    progress.finish();
-    bot = await startDiscordBot({ config: config.discord, service, audit, log, restApi: deps.restApi });
-    ctx.stdout.write(`ctgi Discord bot running${service.demo ? ' over the demo world (set CTGI_INDEX for your own gallery)' : ''}; /search starts a search. Press Ctrl-C to stop.\n`);
-    deps.onStarted?.(bot);
-    await deps.stopped;
-  } finally {
-    await bot?.stop();
-    await service?.close();
-    audit.close();
-  }
+  await runFrontEnd(
+    ctx,
+    flags,
+    deps,
+    (service, audit, log) => startDiscordBot({ config: config.discord, service, audit, log, restApi: deps.restApi }),
+    (_bot, service) => `ctgi Discord bot running${service.demo ? ' over the demo world (set CTGI_INDEX for your own gallery)' : ''}; /search starts a search.`,
+  );
 }
 
 /** `ctgi discord register`: registers /search for DISCORD_APPLICATION_ID, in one guild or globally. */

@@ -1,17 +1,13 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { ConversationService } from '../../../agent/service/conversation-types.js';
 import type { SlackBot } from '../../../bots/slack/slack-bot.js';
 import type { CliContext } from '../cli-context.js';
-import { openAudit, openService, progressPrinter, untilSignal, type ServiceOpener } from './serve.command.js';
+import { runFrontEnd, type FrontEndDeps } from './front-end-runner.js';
+import { untilSignal } from './serve.command.js';
 
 /** What `runSlack` needs besides flags; tests pass a fake opener, their own stop signal and a fake Slack. */
-export interface SlackDeps {
-  open?: ServiceOpener;
-  stopped: Promise<unknown>;
+export interface SlackDeps extends FrontEndDeps<SlackBot> {
   /** Web API base URL (default Slack's). */
   slackApiUrl?: string;
-  onStarted?: (bot: SlackBot) => void;
 }
 
 /**
@@ -23,23 +19,13 @@ export async function runSlack(ctx: CliContext, flags: { index?: string }, deps:
   // Loaded on use: @slack/bolt costs every other command its start-up time otherwise.
   const { assertSlackConfig, startSlackBot } = await import('../../../bots/slack/slack-bot.js');
   assertSlackConfig(config.slack);
-  const log = (line: string): void => void ctx.stderr.write(`${line}\n`);
-  const audit = openAudit(config);
-  let service: ConversationService | undefined;
-  let bot: SlackBot | undefined;
-  try {
-    const progress = progressPrinter(ctx.stderr);
-    service = await (deps.open ?? openService)({ config, indexDir: flags.index ? resolve(flags.index) : undefined, audit, onProgress: progress.report });
-    progress.finish();
-    bot = await startSlackBot({ config: config.slack, service, audit, log, slackApiUrl: deps.slackApiUrl });
-    ctx.stdout.write(`ctgi Slack bot running (${bot.mode === 'socket' ? 'Socket Mode' : `HTTP on port ${bot.port}`})${service.demo ? ' over the demo world (set CTGI_INDEX for your own gallery)' : ''}. Press Ctrl-C to stop.\n`);
-    deps.onStarted?.(bot);
-    await deps.stopped;
-  } finally {
-    await bot?.stop();
-    await service?.close();
-    audit.close();
-  }
+  await runFrontEnd(
+    ctx,
+    flags,
+    deps,
+    (service, audit, log) => startSlackBot({ config: config.slack, service, audit, log, slackApiUrl: deps.slackApiUrl }),
+    (bot, service) => `ctgi Slack bot running (${bot.mode === 'socket' ? 'Socket Mode' : `HTTP on port ${bot.port}`})${service.demo ? ' over the demo world (set CTGI_INDEX for your own gallery)' : ''}.`,
+  );
 }
 
 /** `ctgi slack`: the Slack bot (Socket Mode by default). */

@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+import type { AuditSink, ConversationService } from '../../../agent/service/conversation-types.js';
+import type { CliContext } from '../cli-context.js';
+import { openAudit, openService, progressPrinter, type ServiceOpener } from './serve.command.js';
+
+/** What a chat-platform command needs besides flags; tests pass a fake opener, their own stop signal and a hook. */
+export interface FrontEndDeps<B> {
+  open?: ServiceOpener;
+  stopped: Promise<unknown>;
+  onStarted?: (bot: B) => void;
+}
+
+/** One connected front end. */
+export interface RunningFrontEnd {
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a chat-platform front end until `deps.stopped`: opens the audit trail and the conversation service
+ * (building the demo world on first use), connects with `connect`, prints `banner`, then closes all three.
+ */
+export async function runFrontEnd<B extends RunningFrontEnd>(
+  ctx: CliContext,
+  flags: { index?: string },
+  deps: FrontEndDeps<B>,
+  connect: (service: ConversationService, audit: AuditSink, log: (line: string) => void) => Promise<B>,
+  banner: (bot: B, service: ConversationService) => string,
+): Promise<void> {
+  const config = ctx.config();
+  const log = (line: string): void => void ctx.stderr.write(`${line}\n`);
+  const audit = openAudit(config);
+  let service: ConversationService | undefined;
+  let bot: B | undefined;
+  try {
+    const progress = progressPrinter(ctx.stderr);
+    service = await (deps.open ?? openService)({ config, indexDir: flags.index ? resolve(flags.index) : undefined, audit, onProgress: progress.report });
+    progress.finish();
+    bot = await connect(service, audit, log);
+    ctx.stdout.write(`${banner(bot, service)} Press Ctrl-C to stop.\n`);
+    deps.onStarted?.(bot);
+    await deps.stopped;
+  } finally {
+    await bot?.stop();
+    await service?.close();
+    audit.close();
+  }
+}
