@@ -159,6 +159,8 @@ export function createConversationService(options: ConversationServiceOptions): 
       if (badThread(thread)) return [];
       const now = await snapshot(thread);
       if (!now.pendingEvent) return [];
+      // After a restart nothing times the pending question out yet: the first look at the thread re-arms it.
+      if (!timers.has(thread)) schedule(thread, now.pendingEvent);
       if (now.pendingEvent.kind === 'gallery') return [now.pendingEvent];
       const lastGallery = [...(now.values.outbox ?? [])].reverse().find((e) => e.kind === 'gallery');
       return lastGallery ? [lastGallery, now.pendingEvent] : [now.pendingEvent];
