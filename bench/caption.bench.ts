@@ -2,9 +2,9 @@
 // MTG throughput (captions per minute) at several concurrency levels, side by side in one run, against the
 // demo MLLM over HTTP with a simulated latency per call (default 300 ms): the demo world is built under
 // .bench/ (never committed); each level captions `waves × concurrency` images with a fresh job table.
-// Captions are made concise (first sentence, as real captioners answer P_init) so every image runs a real
-// dialogue: P_init, the question rounds (up to 6; the pool runs dry sooner once everything is settled)
-// and the Reconstructor's rewrite.
+// The demo MLLM runs with captionStyle 'concise' (person, hair, clothes and shoes, as real captioners answer
+// P_init), so every image runs a real dialogue: P_init, the question rounds (up to 6; the pool runs dry
+// sooner once everything is settled) and the Reconstructor's rewrite.
 // Reports captions/min, mean call latency and scaling efficiency (rate_c / (c · rate_1)); goal ≥ 80%.
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -12,9 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { buildDemo } from '../src/demo/demo-build.js';
 import { DEMO_MLLM_MODEL, startDemoMllmServer } from '../src/demo/demo-mllm-server.js';
 import { DATASET_FILE } from '../src/demo/world-files.js';
-import type { Mllm } from '../src/mllm/mllm.js';
 import { OpenAiMllm } from '../src/mllm/openai-chat.js';
-import { PROMPT_MARKERS } from '../src/mllm/prompts.js';
 import { inputFromDataset } from '../src/mtg/caption-inputs.js';
 import { runCaptionJob } from '../src/mtg/caption-job.js';
 import { CaptionJobStore } from '../src/mtg/job-store.js';
@@ -32,26 +30,14 @@ const LEVELS = arg('levels', '1,4,16').split(',').map(Number);
 const ROUNDS = 6;
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
-/** Keeps a caption's first sentence, so the question rounds have attributes left to ask about. */
-function concise(inner: Mllm): Mllm {
-  return {
-    ask: async (prompt, images) => {
-      const answer = await inner.ask(prompt, images);
-      return prompt.includes(PROMPT_MARKERS.caption) ? answer.split(/(?<=\.)\s+/)[0] : answer;
-    },
-    askYesNo: (prompt, image) => inner.askYesNo(prompt, image),
-    askJson: (prompt, schema, images, options) => inner.askJson(prompt, schema, images, options),
-  };
-}
-
 const root = resolve('.bench', 'caption');
 await mkdir(root, { recursive: true });
 const build = await buildDemo({ out: join(root, `world-${IDENTITIES}`), identities: IDENTITIES, seed: 11 });
 const input = await inputFromDataset(join(build.out, DATASET_FILE), build.out);
 const needed = Math.max(...LEVELS) * WAVES;
 if (input.items.length < needed) throw new Error(`The bench world has ${input.items.length} images but the largest level needs ${needed}; raise --identities.`);
-const server = await startDemoMllmServer({ seed: 11, latencyMs: LATENCY_MS });
-log(`MTG throughput: demo MLLM over HTTP, ${LATENCY_MS} ms per call, ${ROUNDS} rounds, ${WAVES} waves of images per level, Node ${process.version}`);
+const server = await startDemoMllmServer({ seed: 11, latencyMs: LATENCY_MS, captionStyle: 'concise' });
+log(`MTG throughput: demo MLLM (concise captions) over HTTP, ${LATENCY_MS} ms per call, ${ROUNDS} rounds, ${WAVES} waves of images per level, Node ${process.version}`);
 
 const results: Array<{ c: number; images: number; perMin: number; calls: number; meanCallMs: number }> = [];
 try {
@@ -67,7 +53,7 @@ try {
       report = await runCaptionJob({
         items,
         store,
-        pipeline: { mllm: concise(client), reconstructor: client, prompts: DEFAULT_MTG_PROMPTS, pool: buildQuestionPool(DEFAULT_MTG_PROMPTS), rounds: ROUNDS },
+        pipeline: { mllm: client, reconstructor: client, prompts: DEFAULT_MTG_PROMPTS, pool: buildQuestionPool(DEFAULT_MTG_PROMPTS), rounds: ROUNDS },
         concurrency: c,
       });
     } finally {

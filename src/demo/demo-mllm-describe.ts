@@ -48,11 +48,24 @@ function withColour(colour: string | undefined, noun: string, countable: boolean
   return countable ? `${article(words)} ${words}` : words;
 }
 
+/** How the demo MLLM captions an image: every settled attribute, or only the first sentence. */
+export type CaptionStyle = 'full' | 'concise';
+
+/** The caption styles, in the order help texts list them. */
+export const CAPTION_STYLES: readonly CaptionStyle[] = ['full', 'concise'];
+
+/** Whether a value is one of the caption styles. */
+export function isCaptionStyle(value: unknown): value is CaptionStyle {
+  return typeof value === 'string' && (CAPTION_STYLES as readonly string[]).includes(value);
+}
+
 /**
  * One fluent description of what the evidence settles: "A woman with long blonde hair, wearing a pink coat,
  * black trousers and white shoes. She carries a black backpack, wears no hat and has no glasses."
+ * The 'concise' style stops after the first sentence (person, hair, clothes, shoes), as real captioners
+ * asked to be concise name a few salient attributes and leave the accessories out.
  */
-export function describeEvidence(evidence: AttributeEvidence): string {
+export function describeEvidence(evidence: AttributeEvidence, style: CaptionStyle = 'full'): string {
   const gender = decisive(evidence, 'gender');
   const subject = gender === 'man' ? 'A man' : gender === 'woman' ? 'A woman' : 'A person';
   const pronoun = gender === 'man' ? 'He' : gender === 'woman' ? 'She' : 'The person';
@@ -74,6 +87,7 @@ export function describeEvidence(evidence: AttributeEvidence): string {
   const shoes = colourWord(evidence, 'shoeColour');
   if (shoes) clothes.push(`${shoes} shoes`);
   if (clothes.length > 0) first.push(`wearing ${listPhrase(clothes)}`);
+  if (style === 'concise') return `${first.join(', ')}.`;
 
   const extras: string[] = [];
   const bag = topValue(evidence, 'bag');

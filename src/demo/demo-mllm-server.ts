@@ -7,7 +7,7 @@ import { decodeRgb, type ImageLimits } from '../vision/image-io.js';
 import type { AttributeEvidence } from './attributes.js';
 import { LruCache } from '../mllm/lru-cache.js';
 import { answerAnchorCheck, answerMatch, answerQuestion, mergeDescription, proposeFollowUps, type Chance } from './demo-mllm-answers.js';
-import { describeEvidence } from './demo-mllm-describe.js';
+import { CAPTION_STYLES, describeEvidence, isCaptionStyle, type CaptionStyle } from './demo-mllm-describe.js';
 import { DemoRequestError, readChatRequest, recogniseTask, type ChatRequest } from './demo-mllm-request.js';
 import { readAttributes } from './pixel-reader.js';
 
@@ -34,6 +34,11 @@ export interface DemoMllmOptions {
   maxBodyBytes?: number;
   /** Caps on the images in requests. */
   limits?: ImageLimits;
+  /**
+   * How it answers the initial-caption prompt: 'full' (the default) states every attribute it reads;
+   * 'concise' only the person, hair, clothes and shoes, as real captioners do, leaving MTG's rounds the rest.
+   */
+  captionStyle?: CaptionStyle;
 }
 
 export interface DemoMllmServer {
@@ -52,6 +57,10 @@ export async function startDemoMllmServer(options: DemoMllmOptions = {}): Promis
   const latencyMs = options.latencyMs ?? 0;
   if (!(errorRate >= 0 && errorRate <= 1)) throw new CtgiError('BAD_INPUT', `The error rate ${errorRate} is not between 0 and 1.`);
   if (!(latencyMs >= 0 && latencyMs <= 600_000)) throw new CtgiError('BAD_INPUT', `The latency ${latencyMs} ms is not between 0 and 600000.`);
+  const captionStyle: unknown = options.captionStyle ?? 'full';
+  if (!isCaptionStyle(captionStyle)) {
+    throw new CtgiError('BAD_INPUT', `The caption style ${JSON.stringify(captionStyle)} is not one of ${CAPTION_STYLES.join(', ')}; pick one of those.`);
+  }
   const seed = Math.floor(options.seed ?? 1);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const host = options.host ?? '127.0.0.1';
@@ -99,7 +108,7 @@ export async function startDemoMllmServer(options: DemoMllmOptions = {}): Promis
       case 'vqa':
         return image ? answerQuestion(task.question, image, chance) : "I can't tell without an image.";
       case 'caption':
-        return image ? describeEvidence(image) : "I can't tell without an image.";
+        return image ? describeEvidence(image, captionStyle) : "I can't tell without an image.";
       case 'followUp':
         return proposeFollowUps(task.query, image, task.max);
       case 'merge':

@@ -13,9 +13,12 @@ import { buildQuestionPool } from './question-pool.js';
 // MTG over a demo build's whole gallery, in-process: what `ctgi caption --dataset OUT/reid_raw.json
 // --index OUT/index` does, for the caption-aware benchmark and the caption-quality measurement.
 
-/** The job file of a demo build's MTG captions (`rounds` is part of the name, so each setting resumes its own). */
-export function demoJobFile(build: DemoBuild, rounds: number): string {
-  return join(build.out, `mtg-r${rounds}.jobs.sqlite`);
+/**
+ * The job file of a demo build's MTG captions. `rounds` and the captioner's `style` are part of the name, so
+ * each setting resumes its own captions and never another's.
+ */
+export function demoJobFile(build: DemoBuild, rounds: number, style = 'full'): string {
+  return join(build.out, `mtg-${style}-r${rounds}.jobs.sqlite`);
 }
 
 export interface CaptionDemoOptions {

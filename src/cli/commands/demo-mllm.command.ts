@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { CAPTION_STYLES, isCaptionStyle, type CaptionStyle } from '../../demo/demo-mllm-describe.js';
 import { startDemoMllmServer } from '../../demo/demo-mllm-server.js';
 import type { CliContext } from '../cli-context.js';
 
@@ -8,6 +9,7 @@ interface DemoMllmFlags {
   errorRate: number;
   latencyMs: number;
   seed: number;
+  captionStyle: CaptionStyle;
 }
 
 /** The port `ctgi demo mllm` listens on unless told otherwise. */
@@ -28,6 +30,7 @@ export function registerDemoMllm(demo: Command, ctx: CliContext): void {
     .option('--error-rate <p>', 'share of answers that are deliberately wrong, 0–1', probability, 0)
     .option('--latency-ms <t>', 'delay before each answer, in milliseconds', nonNegative('--latency-ms'), 0)
     .option('--seed <n>', 'seed for which answers are wrong', integer, 1)
+    .option('--caption-style <style>', 'initial captions: full (every attribute) or concise (person, hair, clothes and shoes, as real captioners answer)', captionStyle, 'full')
     .action((flags: DemoMllmFlags) => serve(ctx, flags));
 }
 
@@ -38,10 +41,11 @@ async function serve(ctx: CliContext, flags: DemoMllmFlags): Promise<void> {
     errorRate: flags.errorRate,
     latencyMs: flags.latencyMs,
     seed: flags.seed,
+    captionStyle: flags.captionStyle,
     limits: { maxPixels: ctx.config().maxImagePixels, maxBytes: ctx.config().maxImageBytes },
   });
   ctx.stdout.write(`Demo MLLM (synthetic demo world only) listening on ${server.url}\n`);
-  ctx.stdout.write(`Use it as the MLLM base URL (any model name and API key); error rate ${flags.errorRate}, latency ${flags.latencyMs} ms, seed ${flags.seed}. Ctrl-C stops it.\n`);
+  ctx.stdout.write(`Use it as the MLLM base URL (any model name and API key); error rate ${flags.errorRate}, latency ${flags.latencyMs} ms, seed ${flags.seed}, ${flags.captionStyle} captions. Ctrl-C stops it.\n`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
@@ -79,4 +83,9 @@ function integer(value: string): number {
   const n = Number(value);
   if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('--seed must be an integer.');
   return n;
+}
+
+function captionStyle(value: string): CaptionStyle {
+  if (!isCaptionStyle(value)) throw new InvalidArgumentError(`--caption-style must be one of ${CAPTION_STYLES.join(', ')}, not "${value}".`);
+  return value;
 }

@@ -14,7 +14,7 @@ import { evaluateDemoRetrieval } from '../../demo/demo-eval.js';
 import { DEMO_MLLM_MODEL, startDemoMllmServer } from '../../demo/demo-mllm-server.js';
 import { OpenAiMllm } from '../../mllm/openai-chat.js';
 import { evaluateCaptionAware, type CaptionAwareRow } from '../../mtg/caption-aware.js';
-import { captionDemoGallery } from '../../mtg/caption-demo.js';
+import { captionDemoGallery, demoJobFile } from '../../mtg/caption-demo.js';
 import { openImageEncoder, openTextEncoder } from '../../models/open-encoders.js';
 import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
@@ -135,11 +135,13 @@ async function runDemoEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
  * plain and caption-aware retrieval on the same queries.
  */
 async function captionAwareRows(ctx: CliContext, build: DemoBuild, queries: number | undefined): Promise<CaptionAwareRow[]> {
-  const server = await startDemoMllmServer({ seed: build.world.seed });
+  // Concise initial captions, as real captioners give, so the question rounds have attributes to add.
+  const server = await startDemoMllmServer({ seed: build.world.seed, captionStyle: 'concise' });
   try {
     const mllm = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 0, maxConcurrency: 16 });
     let bar: ProgressBar | undefined;
     await captionDemoGallery(build, {
+      jobFile: demoJobFile(build, 6, 'concise'),
       mllm,
       concurrency: 16,
       onProgress: (done, total) => {
