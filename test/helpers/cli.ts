@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import type { CliContext } from '../../src/cli/cli-context.js';
 import { main } from '../../src/cli/main.js';
+import { loadConfig } from '../../src/config/config.js';
 
 /** Runs the CLI in-process with `stdin` text; returns exit code and captured output. */
 export async function runCli(argv: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -31,4 +33,16 @@ export function spawnCtgi(args: string[], env: Record<string, string>): Promise<
     child.on('error', fail);
     child.on('close', (code) => done({ code, stdout, stderr }));
   });
+}
+
+/** A CLI context over `env` (configuration parsed from it) with captured stdout and stderr, for calling a command's run function directly. */
+export function cliContext(env: Record<string, string>): { ctx: CliContext; out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const config = loadConfig(env);
+  return { ctx: { config: () => config, stdin: new PassThrough(), stdout, stderr }, out: () => out, err: () => err };
 }

@@ -1,13 +1,12 @@
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationService } from '../../agent/service/conversation-types.js';
 import { AuditStore } from '../../src/audit/audit-store.js';
 import type { CliContext } from '../../src/cli/cli-context.js';
 import { runSlack } from '../../src/cli/commands/slack.command.js';
-import { loadConfig } from '../../src/config/config.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
 import { ScriptedConversationService } from '../fakes/scripted-conversation-service.js';
+import { cliContext } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 // `ctgi slack` as composed by the CLI: tokens from the environment, the SQLite audit trail under CTGI_HOME,
@@ -27,13 +26,7 @@ afterAll(async () => {
 });
 
 function context(env: Record<string, string>): { ctx: CliContext; out: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.resume();
-  const config = loadConfig({ CTGI_HOME: temp.dir, ...env });
-  return { ctx: { config: () => config, stdin: new PassThrough(), stdout, stderr }, out: () => out };
+  return cliContext({ CTGI_HOME: temp.dir, ...env });
 }
 
 describe('ctgi slack', () => {

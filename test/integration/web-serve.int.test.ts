@@ -6,9 +6,8 @@ import type { WebServer } from '../../bots/web/web-server.js';
 import { AuditStore } from '../../src/audit/audit-store.js';
 import type { CliContext } from '../../src/cli/cli-context.js';
 import { progressPrinter, runServe } from '../../src/cli/commands/serve.command.js';
-import { loadConfig } from '../../src/config/config.js';
-import { spawnCtgi } from '../helpers/cli.js';
 import { ScriptedConversationService } from '../fakes/scripted-conversation-service.js';
+import { cliContext, spawnCtgi } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 let temp: { dir: string; cleanup: () => Promise<void> };
@@ -22,14 +21,7 @@ afterAll(async () => {
 });
 
 function context(env: Record<string, string>): { ctx: CliContext; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const config = loadConfig(env);
-  return { ctx: { config: () => config, stdin: new PassThrough(), stdout, stderr }, out: () => out, err: () => err };
+  return cliContext(env);
 }
 
 describe('ctgi serve', () => {
