@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { spreadSample } from '../../src/util/spread-sample.js';
 import { startDemoMllmServer, DEMO_MLLM_MODEL } from '../../src/demo/demo-mllm-server.js';
 import type { DemoMtiContext, DemoMtiModeOutcome, DemoMtiRunner, DemoMtiStats, DemoQuery } from '../../src/demo/demo-eval.js';
 import { WitnessSimulator } from '../../src/demo/witness-simulator.js';
@@ -69,7 +70,7 @@ export function demoMtiRunner(options: DemoMtiRunnerOptions = {}): DemoMtiRunner
         });
       }
       // Timing: one dialogue at a time on a client of its own, so other dialogues' calls do not queue with it.
-      const timingQueries = spread(ctx.queries, options.timingSample ?? 10);
+      const timingQueries = spreadSample(ctx.queries, options.timingSample ?? 10);
       const solo = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 0, maxConcurrency: 64 });
       const images = imageReader(ctx.index);
       const oneCall: number[] = [];
@@ -146,12 +147,6 @@ async function dialogue(ctx: DemoMtiContext, textEncoder: TextEncoder, mllm: Ope
     state = result.state;
   }
   return out;
-}
-
-/** `n` items spread evenly over `xs`. */
-function spread<T>(xs: readonly T[], n: number): T[] {
-  if (xs.length <= n) return [...xs];
-  return Array.from({ length: n }, (_, k) => xs[Math.floor((k * xs.length) / n)]);
 }
 
 function mean(xs: readonly number[]): number {

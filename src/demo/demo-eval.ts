@@ -1,4 +1,5 @@
 import { similarityMatrix } from '../eval/similarity-matrix.js';
+import { spreadSample } from '../util/spread-sample.js';
 import { GalleryIndex } from '../gallery/gallery-index.js';
 import { rankingMetrics, type RankingMetrics } from '../retrieval/metrics.js';
 import { DemoTextEncoder } from './demo-encoder.js';
@@ -92,7 +93,7 @@ export async function evaluateDemoRetrieval(build: DemoBuild, options: DemoEvalO
     const gallery = ids.map((_, row) => matrix.subarray(row * dim, (row + 1) * dim));
     const galleryIds = ids.map((id) => records.get(id)?.personId ?? '');
     const all = build.world.identities.flatMap((identity) => identity.vagueQueries.map((text) => ({ text, personId: String(identity.id), identity })));
-    const queries = sample(all, options.queries);
+    const queries = spreadSample(all, options.queries);
     const text = new DemoTextEncoder();
     const vectors = await text.embedTexts(queries.map((q) => q.text));
     const similarity = similarityMatrix(vectors, gallery);
@@ -133,12 +134,6 @@ export function fullRankingScores(ranked: readonly number[], base: ArrayLike<num
     out[i] = -position++;
   }
   for (const i of order) if (!placed.has(i)) out[i] = -position++;
-}
-
-/** `n` queries spread evenly over the list (all when n is unset or not smaller). */
-function sample<T>(items: readonly T[], n: number | undefined): T[] {
-  if (n === undefined || n >= items.length) return [...items];
-  return Array.from({ length: n }, (_, k) => items[Math.floor((k * items.length) / n)]);
 }
 
 function row(mode: DemoEvalRow['mode'], round: number, m: { R1: number; R5: number; R10: number; mAP: number; mINP: number; rSum: number }): DemoEvalRow {

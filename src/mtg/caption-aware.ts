@@ -1,4 +1,5 @@
 import { DemoTextEncoder } from '../demo/demo-encoder.js';
+import { spreadSample } from '../util/spread-sample.js';
 import type { DemoBuild } from '../demo/demo-build.js';
 import { similarityMatrix } from '../eval/similarity-matrix.js';
 import { CtgiError } from '../errors/ctgi-error.js';
@@ -94,7 +95,7 @@ export async function evaluateCaptionAware(build: DemoBuild, options: { weight?:
     const gallery = ids.map((_, row) => matrix.subarray(row * dim, (row + 1) * dim));
     const galleryIds = ids.map((id) => records.get(id)?.personId ?? '');
     const all = build.world.identities.flatMap((identity) => identity.vagueQueries.map((text) => ({ text, personId: String(identity.id) })));
-    const queries = sample(all, options.queries);
+    const queries = spreadSample(all, options.queries);
     const encoder = new DemoTextEncoder();
     const texts = queries.map((q) => q.text);
     const imageScores = similarityMatrix(await encoder.embedTexts(texts), gallery);
@@ -108,12 +109,6 @@ export async function evaluateCaptionAware(build: DemoBuild, options: { weight?:
   } finally {
     index.closeWithoutSaving();
   }
-}
-
-/** `n` items spread evenly over the list (all when n is unset or not smaller), as demo-eval samples. */
-function sample<T>(items: readonly T[], n: number | undefined): T[] {
-  if (n === undefined || n >= items.length) return [...items];
-  return Array.from({ length: n }, (_, k) => items[Math.floor((k * items.length) / n)]);
 }
 
 function row(mode: CaptionAwareRow['mode'], weight: number, m: RankingMetrics): CaptionAwareRow {

@@ -11,6 +11,7 @@ import type { AskJsonOptions, Mllm } from '../../src/mllm/mllm.js';
 import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
 import type { YesNo } from '../../src/mllm/yes-no.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { spreadSample } from '../../src/util/spread-sample.js';
 
 const PEOPLE = 40;
 const SAMPLE = 10;
@@ -63,7 +64,7 @@ describe('one MTI round on the demo world, with the demo MLLM over HTTP', () => 
     const { ids } = gallery.store.loadEmbeddings(gallery.manifest.model.dim);
     personOf = new Map([...gallery.store.getMany(ids)].map(([id, r]) => [id, r.personId ?? '']));
     const all = build.world.identities.flatMap((person) => person.vagueQueries.map((text) => ({ text, person })));
-    queries = Array.from({ length: SAMPLE }, (_, k) => all[Math.floor((k * all.length) / SAMPLE)]);
+    queries = spreadSample(all, SAMPLE);
   });
 
   afterAll(async () => {
