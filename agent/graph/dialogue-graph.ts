@@ -109,8 +109,7 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
       outbox.push(text('The best match is a confident one and the image checker confirms it.'));
       return new Command({ update: { checks, anchors: [prepared.topK[0].id], pending: [], outbox }, goto: 'refine' });
     }
-    const cached = deps.cachedEvidence ? await deps.cachedEvidence(prepared.topK.map((c) => c.id)) : new Map();
-    const witness = routeRound(deps, s.memory, prepared, checks, cached);
+    const witness = routeRound(deps, s.memory, prepared, checks);
     if (deps.mllm && checks.failures < checks.calls && checks.anchors.length === 0) {
       outbox.push(text(`None of the top ${prepared.topK.length} clearly matches your description, so I'll ask you instead.`, 'notice'));
     }

@@ -1,7 +1,7 @@
 import { SLOTS, type AttributeEvidence, type SlotKey } from '../../src/demo/attributes.js';
 import { parseDescription } from '../../src/demo/text-parser.js';
 import type { GalleryIndex } from '../../src/gallery/gallery-index.js';
-import { matchValue, normalise } from '../core/answers.js';
+import { matchValue, normalise, SETTLED_P } from '../core/answers.js';
 
 // Per-image answers that MTG cached in the gallery (DESIGN.md flow 4), as attribute evidence for MTI's
 // question ranking: with them, "which question splits the candidates best" is known before any MLLM call.
@@ -32,5 +32,5 @@ function captionValue(key: SlotKey, caption: string): string | undefined {
   const probs = parseDescription(caption)[key];
   if (!probs) return undefined;
   const [best] = Object.entries(probs).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));
-  return best && (best[1] ?? 0) >= 0.7 ? best[0] : undefined;
+  return best && (best[1] ?? 0) >= SETTLED_P ? best[0] : undefined;
 }

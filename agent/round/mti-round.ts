@@ -103,8 +103,7 @@ export async function runMtiRound(input: MtiRoundInput): Promise<MtiRoundResult>
       state: { ...memory, round, anchors: [top] },
     };
   }
-  const cached = input.candidateEvidence ? await input.candidateEvidence(prepared.topK.map((c) => c.id)) : new Map<number, AttributeEvidence>();
-  const witnessQuestions = input.witness ? routeRound(ctx, memory, prepared, checks, cached) : [];
+  const witnessQuestions = input.witness ? routeRound(ctx, memory, prepared, checks) : [];
   const witnessAnswers = await askWitness(input.witness, witnessQuestions);
   const settled = settleAnchors(ctx, prepared, checks, [...memory.answers, ...witnessAnswers]);
   // Witness answers go last so they win over the MLLM's (mergeAnswers also prefers them outright).

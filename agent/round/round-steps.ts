@@ -102,6 +102,8 @@ export interface PreparedRound {
   topK: Candidate[];
   /** Ranked question pool; the first `mllmPerRound` go to every checked candidate. */
   pool: RankedQuestion[];
+  /** Cached per-image evidence of the top-K (MTG answers), by image id; read once per round. */
+  cached: Record<number, AttributeEvidence>;
 }
 
 export async function prepareRound(ctx: RoundContext, memory: DialogueMemory): Promise<PreparedRound> {
@@ -112,11 +114,12 @@ export async function prepareRound(ctx: RoundContext, memory: DialogueMemory): P
   const topK = hits.filter((h) => !rejected.has(h.id)).slice(0, o.K).map(candidate);
   const known = knownSlots(parseDescription(memory.query), mergeAnswers(memory.answers));
   const evidence = ctx.cachedEvidence ? await ctx.cachedEvidence(topK.map((c) => c.id)) : new Map<number, AttributeEvidence>();
+  const cached = Object.fromEntries(evidence);
   const ranked = selectQuestions({ candidates: scoresOf(topK), evidence, known, asked: memory.asked, followUps: memory.followUps });
   // Without cached evidence every gain is 0: the attributes that weigh most in an embedding come first.
   const informative = ranked.some((q) => q.gain > 0);
   const pool = informative ? ranked : [...ranked].sort((a, b) => weightOf(b) - weightOf(a));
-  return { topK, pool };
+  return { topK, pool, cached };
 }
 
 /** Step 2 and the MLLM half of step 4: one call per candidate (yes/no plus the pool's visual questions). */
@@ -142,11 +145,11 @@ export function isEarlyStop(ctx: RoundContext, prepared: PreparedRound, checks: 
  * Step 4, routing: the witness gets the `witnessPerRound` questions whose answers would best split the
  * candidates — judged on what the MLLM just answered for each candidate, plus cached evidence.
  */
-export function routeRound(ctx: RoundContext, memory: DialogueMemory, prepared: PreparedRound, checks: CandidateChecks, cached: ReadonlyMap<number, AttributeEvidence> = new Map()): RankedQuestion[] {
+export function routeRound(ctx: RoundContext, memory: DialogueMemory, prepared: PreparedRound, checks: CandidateChecks): RankedQuestion[] {
   const asked = prepared.pool.slice(0, ctx.options.mllmPerRound);
   const evidence = new Map<number, AttributeEvidence>();
   for (const c of prepared.topK) {
-    const e: AttributeEvidence = { ...(cached.get(c.id) ?? {}) };
+    const e: AttributeEvidence = { ...(prepared.cached[c.id] ?? {}) };
     asked.forEach((q, i) => {
       const value = candidateValue(q, checks.answers[c.id]?.[i]);
       if (q.slot && value) e[q.slot] = { [value]: 1 };
@@ -194,15 +197,29 @@ export async function finishRound(ctx: RoundContext, memory: DialogueMemory, anc
   const merged = mergeAnswers(memory.answers);
   // Without refinement (an early stop) q̂ stays the current description and no LLM call is made.
   const rec = options.refine === false ? { text: memory.current, source: 'unchanged' as const, mllmCalls: 0, notice: undefined } : await reconstruct(memory.query, merged, ctx.reconstructor);
-  const [baseVec, refinedVec] = await ctx.textEncoder.embedTexts(rec.text === memory.query ? [memory.query] : [memory.query, rec.text]);
-  const baseHits = ctx.gallery.search(baseVec, { top: o.rerankPool, exact: true });
-  const refinedHits = refinedVec ? ctx.gallery.search(refinedVec, { top: o.rerankPool, exact: true }) : baseHits;
-  const rejected = new Set(memory.rejected);
   // The witness's picks win: they lead, then the MLLM's anchors.
   const leading = [...new Set([...memory.picked, ...anchors])];
-  const base = cosines(baseHits);
-  const ranking = fuseScores({ base, refined: cosines(refinedHits), lambda: o.lambda, anchors: leading, rejected }).map((r) => ({ ...r, cosine: base.get(r.id) ?? 0 }));
+  const ranking = await fusedRanking(ctx, memory.query, rec.text, leading, memory.rejected, o.lambda);
   return { refinedQuery: rec.text, reconstructedBy: rec.source, ranking, calls: rec.mllmCalls, notices: rec.notice ? [rec.notice] : [] };
+}
+
+/**
+ * Eq. 7 over the re-rank pools of q and q̂: `leading` first with Ŝ = 1, `rejected` removed, best first;
+ * `cosine` is S(q, v) (0 outside its pool).
+ */
+export async function fusedRanking(
+  ctx: Pick<RoundContext, 'gallery' | 'textEncoder' | 'options'>,
+  query: string,
+  refined: string,
+  leading: readonly number[],
+  rejected: readonly number[],
+  lambda: number,
+): Promise<Array<{ id: number; score: number; cosine: number }>> {
+  const [baseVec, refinedVec] = await ctx.textEncoder.embedTexts(refined === query ? [query] : [query, refined]);
+  const pool = ctx.options.rerankPool;
+  const base = cosines(ctx.gallery.search(baseVec, { top: pool, exact: true }));
+  const ref = refinedVec ? cosines(ctx.gallery.search(refinedVec, { top: pool, exact: true })) : base;
+  return fuseScores({ base, refined: ref, lambda, anchors: leading, rejected: new Set(rejected) }).map((r) => ({ ...r, cosine: base.get(r.id) ?? 0 }));
 }
 
 /** Reads a candidate's image bytes (relative paths resolve against the index's images root). */

@@ -5,11 +5,10 @@ import { CtgiError } from '../../src/errors/ctgi-error.js';
 import { checkAnchor } from '../../src/mllm/anchor-check.js';
 import { followUpQuestionsPrompt, visualQuestionPrompt } from '../../src/mllm/prompts.js';
 import { mergeAnswers, recordAnswer } from '../core/answers.js';
-import { fuseScores } from '../core/fusion.js';
 import type { BotEvent } from '../service/conversation-types.js';
 import { parseQuestionList } from '../round/candidate-checks.js';
 import { reconstruct } from '../round/reconstruct.js';
-import type { RoundContext } from '../round/round-steps.js';
+import { fusedRanking, type RoundContext } from '../round/round-steps.js';
 
 // The MTI agent's LangChain tools (DESIGN.md: agent/): search the gallery, verify an anchor, ask the MLLM
 // about an image, propose follow-up questions, ask the witness, refine the query, re-rank. Each has a zod
@@ -100,12 +99,8 @@ export function createMtiTools(ctx: ToolContext) {
   );
 
   const rerank = tool(
-    async ({ query, refined, anchors, rejected, lambda, top }) => {
-      const [base, ref] = await ctx.textEncoder.embedTexts([query, refined]);
-      const pool = ctx.options.rerankPool;
-      const cos = (v: Float32Array) => new Map(ctx.gallery.search(v, { top: pool, exact: true }).map((h) => [h.id, h.cosine]));
-      return fuseScores({ base: cos(base), refined: cos(ref), lambda: lambda ?? ctx.options.lambda, anchors, rejected: new Set(rejected) }).slice(0, top);
-    },
+    async ({ query, refined, anchors, rejected, lambda, top }) =>
+      (await fusedRanking(ctx, query, refined, anchors, rejected, lambda ?? ctx.options.lambda)).slice(0, top).map(({ id, score }) => ({ id, score })),
     {
       name: 'rerank',
       description: 'Eq. 7 re-ranking: λ·S(q,v) + (1−λ)·S(q̂,v); anchors first with score 1; rejected images removed.',
