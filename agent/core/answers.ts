@@ -36,8 +36,12 @@ export const SETTLED_P = 0.7;
 
 /** Whole replies that mean "no answer". */
 const UNKNOWN_REPLY = /^(?:|n\/?a|pass|maybe|unknown|dunno|idk|no comment|skip(?:ped)?)$/;
-/** Phrases that make any reply an unknown, even around other words ("I have no idea, maybe red"). */
-const UNKNOWN_PHRASE = /(?:^| )(?:not sure|unsure|no idea|(?:do not|don'?t|dont) know|(?:can ?not|can'?t|cant) (?:tell|say|see|remember)|skip|no clue|not certain)(?: |$)/;
+/**
+ * Phrases that make any reply an unknown, even around other words ("I have no idea, maybe red"). "Not
+ * visible" is what the MLLM is told to answer when the image cannot tell; its "not" must not read as "no".
+ */
+const UNKNOWN_PHRASE =
+  /(?:^| )(?:not sure|unsure|no idea|(?:do not|don'?t|dont) know|(?:can ?not|can'?t|cant) (?:tell|say|see|remember|be seen|be determined)|skip|no clue|not certain|not visible|not shown|cannot determine)(?: |$)/;
 
 /** Words a witness may use for a slot value, per value (the value itself always counts). */
 const SYNONYMS: Record<string, readonly string[]> = {
@@ -63,6 +67,11 @@ export function recordAnswer(raw: RawAnswer): RecordedAnswer {
   if (!raw.slot) return { ...base, status: 'known' };
   const value = matchValue(raw.slot, norm);
   return value === undefined ? { ...base, status: 'unknown' } : { ...base, status: 'known', value };
+}
+
+/** The value a reply settles for `key`: undefined for "don't know"-style replies and for none or several values. */
+export function settledValue(key: SlotKey, reply: string): string | undefined {
+  return recordAnswer({ slot: key, question: '', source: 'mllm', reply }).value;
 }
 
 /** The slot value a normalised reply names, or undefined when it names none or several. */

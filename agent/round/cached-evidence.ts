@@ -1,7 +1,7 @@
 import { SLOTS, type AttributeEvidence, type SlotKey } from '../../src/demo/attributes.js';
 import { parseDescription } from '../../src/demo/text-parser.js';
 import type { GalleryIndex } from '../../src/gallery/gallery-index.js';
-import { matchValue, normalise, SETTLED_P } from '../core/answers.js';
+import { SETTLED_P, settledValue } from '../core/answers.js';
 
 // Per-image answers that MTG cached in the gallery (DESIGN.md flow 4), as attribute evidence for MTI's
 // question ranking: with them, "which question splits the candidates best" is known before any MLLM call.
@@ -18,7 +18,7 @@ export function galleryEvidence(gallery: Pick<GalleryIndex, 'attributeAnswers'>)
       for (const row of [...rows].sort((a, b) => Number(a.source !== 'mtg-caption') - Number(b.source !== 'mtg-caption'))) {
         if (!SLOT_KEYS.has(row.attribute)) continue;
         const key = row.attribute as SlotKey;
-        const value = row.source === 'mtg-caption' ? captionValue(key, row.answer) : matchValue(key, normalise(row.answer));
+        const value = row.source === 'mtg-caption' ? captionValue(key, row.answer) : settledValue(key, row.answer);
         if (value) e[key] = { [value]: 1 };
       }
       if (Object.keys(e).length > 0) out.set(id, e);

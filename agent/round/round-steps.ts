@@ -5,7 +5,7 @@ import { parseDescription } from '../../src/demo/text-parser.js';
 import type { GalleryHit, GalleryIndex } from '../../src/gallery/gallery-index.js';
 import type { Mllm } from '../../src/mllm/openai-chat.js';
 import type { TextEncoder } from '../../src/models/encoder.js';
-import { knownSlots, matchValue, mergeAnswers, normalise, recordAnswer, type RecordedAnswer } from '../core/answers.js';
+import { knownSlots, mergeAnswers, recordAnswer, settledValue, type RecordedAnswer } from '../core/answers.js';
 import { fuseScores } from '../core/fusion.js';
 import { routeQuestions, selectQuestions, type RankedQuestion } from '../core/question-selection.js';
 import { checkCandidates, type CandidateChecks, type CheckOptions } from './candidate-checks.js';
@@ -230,7 +230,7 @@ export function imageReader(gallery: GalleryIndex): (c: { path: string }) => Pro
 
 /** A candidate's answer to a slot question as one of the slot's values, when it names one. */
 function candidateValue(q: RankedQuestion, reply: string | undefined): string | undefined {
-  return q.slot && reply ? matchValue(q.slot, normalise(reply)) : undefined;
+  return q.slot && reply ? settledValue(q.slot, reply) : undefined;
 }
 
 /** The MLLM's answers about the anchors: per question, the value all anchors that could tell agree on. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { knownSlots, mergeAnswers, recordAnswer, type RawAnswer } from '../../agent/core/answers.js';
+import { knownSlots, mergeAnswers, recordAnswer, settledValue, type RawAnswer } from '../../agent/core/answers.js';
 
 const ask = (slot: RawAnswer['slot'], reply: string | null, source: RawAnswer['source'] = 'witness') =>
   recordAnswer({ slot, question: 'q?', source, reply });
@@ -33,6 +33,17 @@ describe('recordAnswer', () => {
     const a = recordAnswer({ question: 'Anything else?', source: 'witness', reply: 'walking\na dog ' });
     expect(a).toMatchObject({ status: 'known', text: 'walking a dog' });
     expect(a.value).toBeUndefined();
+  });
+});
+
+describe('settledValue', () => {
+  it('reads "not visible" (what the MLLM says when the image cannot tell) as no answer, not as "no"', () => {
+    for (const reply of ['not visible', 'Not visible.', 'The hat cannot be seen', 'cannot determine']) {
+      expect(settledValue('hat', reply), reply).toBeUndefined();
+    }
+    expect(settledValue('hat', 'no')).toBe('no');
+    expect(settledValue('hat', 'No, there is no hat.')).toBe('no');
+    expect(settledValue('bag', 'a backpack')).toBe('backpack');
   });
 });
 
