@@ -7,14 +7,18 @@ import { loadConfig } from '../../src/config/config.js';
 
 /** Runs the CLI in-process with `stdin` text; returns exit code and captured output. */
 export async function runCli(argv: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(argv, { stdin: Readable.from([Buffer.from(stdin)]), stdout, stderr });
-  return { code, stdout: out, stderr: err };
+  const out = captured();
+  const err = captured();
+  const code = await main(argv, { stdin: Readable.from([Buffer.from(stdin)]), stdout: out.stream, stderr: err.stream });
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
+/** A writable stream that keeps what is written to it. */
+function captured(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (c: Buffer) => (text += c.toString()));
+  return { stream, text: () => text };
 }
 
 const BIN = resolve(__dirname, '../../bin/ctgi.js');
@@ -37,12 +41,8 @@ export function spawnCtgi(args: string[], env: Record<string, string>): Promise<
 
 /** A CLI context over `env` (configuration parsed from it) with captured stdout and stderr, for calling a command's run function directly. */
 export function cliContext(env: Record<string, string>): { ctx: CliContext; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const out = captured();
+  const err = captured();
   const config = loadConfig(env);
-  return { ctx: { config: () => config, stdin: new PassThrough(), stdout, stderr }, out: () => out, err: () => err };
+  return { ctx: { config: () => config, stdin: new PassThrough(), stdout: out.stream, stderr: err.stream }, out: out.text, err: err.text };
 }
