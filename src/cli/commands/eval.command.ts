@@ -106,9 +106,7 @@ async function runDemoEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
     return;
   }
   const header = 'mode                round     R1     R5    R10    mAP   mINP';
-  const rows = result.rows.map((r) =>
-    [r.mode.padEnd(18), String(r.round).padStart(5), ...[r.R1, r.R5, r.R10, r.mAP, r.mINP].map((x) => x.toFixed(1).padStart(6))].join(' '),
-  );
+  const rows = result.rows.map((r) => tableRow(r.mode, r.round, r));
   const lines = [`Demo world (synthetic data), seed ${result.seed}: ${result.queries} vague queries over ${result.gallery} images of ${result.identities} people`, header, ...rows];
   if (result.mti) {
     const m = result.mti;
@@ -125,7 +123,7 @@ async function runDemoEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
   }
   if (captionRows) {
     lines.push('', `Caption-aware retrieval (MTG captions, weight ${captionRows.find((r) => r.mode === 'caption-aware')?.weight ?? ''}):`, header);
-    for (const r of captionRows) lines.push([r.mode.padEnd(18), '0'.padStart(5), ...[r.R1, r.R5, r.R10, r.mAP, r.mINP].map((x) => x.toFixed(1).padStart(6))].join(' '));
+    for (const r of captionRows) lines.push(tableRow(r.mode, 0, r));
   }
   ctx.stdout.write([...lines, ''].join('\n'));
 }
@@ -154,6 +152,11 @@ async function captionAwareRows(ctx: CliContext, build: DemoBuild, queries: numb
     await server.close();
   }
   return (await evaluateCaptionAware(build, { ...(queries ? { queries } : {}) })).rows;
+}
+
+/** One row of the demo table: mode, round and the metrics in percent. */
+function tableRow(mode: string, round: number, m: { R1: number; R5: number; R10: number; mAP: number; mINP: number }): string {
+  return [mode.padEnd(18), String(round).padStart(5), ...[m.R1, m.R5, m.R10, m.mAP, m.mINP].map((x) => x.toFixed(1).padStart(6))].join(' ');
 }
 
 function nonNegativeNumber(name: string) {
