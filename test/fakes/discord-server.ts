@@ -273,6 +273,27 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     };
   }
 
+  /** The fields every guild interaction carries (type 2: slash command, 3: component click). */
+  function interactionPayload(id: string, token: string, type: 2 | 3, channelId: string, member: FakeMember): Record<string, unknown> {
+    return {
+      id,
+      application_id: FAKE_APP_ID,
+      type,
+      token,
+      version: 1,
+      guild_id: FAKE_GUILD_ID,
+      channel_id: channelId,
+      channel: channelPayload(channelId),
+      member: memberPayload(member),
+      app_permissions: '2248473465835073',
+      locale: 'en-US',
+      guild_locale: 'en-US',
+      entitlements: [],
+      authorizing_integration_owners: { '0': FAKE_GUILD_ID },
+      context: 0,
+    };
+  }
+
   /** Creates a message from a create/edit body; bot messages in guild channels are echoed as MESSAGE_CREATE. */
   function storeMessage(channelId: string, body: Record<string, unknown> | undefined, files: FakeFile[], options: { ephemeral?: boolean; echo?: boolean } = {}): FakeMessage {
     const m: FakeMessage = {
@@ -414,21 +435,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     sendCommand({ name, options: opts, channelId, member }) {
       const { id, token: t } = newInteraction(channelId);
       dispatch('INTERACTION_CREATE', {
-        id,
-        application_id: FAKE_APP_ID,
-        type: 2,
-        token: t,
-        version: 1,
-        guild_id: FAKE_GUILD_ID,
-        channel_id: channelId,
-        channel: channelPayload(channelId),
-        member: memberPayload(member),
-        app_permissions: '2248473465835073',
-        locale: 'en-US',
-        guild_locale: 'en-US',
-        entitlements: [],
-        authorizing_integration_owners: { '0': FAKE_GUILD_ID },
-        context: 0,
+        ...interactionPayload(id, t, 2, channelId, member),
         data: { id: '700000000000000001', name, type: 1, options: Object.entries(opts).map(([k, v]) => ({ name: k, type: 3, value: v })) },
       });
       return id;
@@ -436,21 +443,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     clickButton({ message, customId, member }) {
       const { id, token: t } = newInteraction(message.channel_id, message.id);
       dispatch('INTERACTION_CREATE', {
-        id,
-        application_id: FAKE_APP_ID,
-        type: 3,
-        token: t,
-        version: 1,
-        guild_id: FAKE_GUILD_ID,
-        channel_id: message.channel_id,
-        channel: channelPayload(message.channel_id),
-        member: memberPayload(member),
-        app_permissions: '2248473465835073',
-        locale: 'en-US',
-        guild_locale: 'en-US',
-        entitlements: [],
-        authorizing_integration_owners: { '0': FAKE_GUILD_ID },
-        context: 0,
+        ...interactionPayload(id, t, 3, message.channel_id, member),
         message: messagePayload(message),
         data: { custom_id: customId, component_type: 2 },
       });
