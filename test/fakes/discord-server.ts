@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { readBody, sendJson } from './http-util.js';
 
 export const FAKE_APP_ID = '800000000000000001';
 export const FAKE_BOT_ID = '800000000000000002';
@@ -490,11 +491,6 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 /** JSON, or multipart with `payload_json` plus `files[n]` parts. */
 async function parseBody(raw: Buffer, contentType: string): Promise<{ body: Record<string, unknown> | undefined; files: FakeFile[] }> {
@@ -512,10 +508,6 @@ async function parseBody(raw: Buffer, contentType: string): Promise<{ body: Reco
   return { body: JSON.parse(raw.toString('utf8')) as Record<string, unknown>, files: [] };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
 
 function sendEmpty(res: ServerResponse): void {
   res.writeHead(204);

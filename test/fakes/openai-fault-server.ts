@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './http-util.js';
 
 // A scripted OpenAI-compatible chat server for fault tests: each request's answer (status, headers, body,
 // delay, or a dropped connection) comes from a script of the request number, and every request is recorded.
@@ -61,9 +62,7 @@ export async function startFaultMllmServer(script: (n: number, body: unknown) =>
   const timers = new Set<NodeJS.Timeout>();
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const raw = (await readBody(request)).toString('utf8');
     let body: unknown = raw;
     try {
       body = JSON.parse(raw);

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { readBody, sendJson } from './http-util.js';
 
 export const FAKE_TEAM = 'T0FAKE';
 export const FAKE_BOT_USER = 'U0BOT';
@@ -273,11 +274,6 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 /** Form-encoded (or JSON) Web API arguments; fields the client JSON-encoded (blocks, files) are decoded. */
 function parseArgs(raw: Buffer, contentType: string): Record<string, unknown> {
@@ -298,7 +294,3 @@ function safeJson(text: string): unknown {
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify(body));
-}
