@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { CtgiError } from '../../src/errors/ctgi-error.js';
 import { isAbsolute, resolve } from 'node:path';
 import { slot, type AttributeEvidence } from '../../src/demo/attributes.js';
 import { parseDescription } from '../../src/demo/text-parser.js';
@@ -226,6 +227,16 @@ export async function fusedRanking(
 export function imageReader(gallery: GalleryIndex): (c: { path: string }) => Promise<Buffer> {
   const root = gallery.manifest.imagesRoot;
   return (c) => readFile(isAbsolute(c.path) || !root ? c.path : resolve(root, c.path));
+}
+
+/** Reads a gallery image's bytes by id. @throws CtgiError NOT_FOUND for an id the gallery does not hold. */
+export function imageByIdReader(gallery: GalleryIndex): (imageId: number) => Promise<Buffer> {
+  const read = imageReader(gallery);
+  return async (imageId) => {
+    const record = gallery.store.getMany([imageId]).get(imageId);
+    if (!record) throw new CtgiError('NOT_FOUND', `Image ${imageId} is not in the gallery.`);
+    return read(record);
+  };
 }
 
 /** A candidate's answer to a slot question as one of the slot's values, when it names one. */

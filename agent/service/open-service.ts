@@ -3,14 +3,13 @@ import { dirname, join } from 'node:path';
 import type { Config } from '../../src/config/config.js';
 import { buildDemo } from '../../src/demo/demo-build.js';
 import { DEMO_MLLM_MODEL, startDemoMllmServer } from '../../src/demo/demo-mllm-server.js';
-import { CtgiError } from '../../src/errors/ctgi-error.js';
 import { GalleryIndex } from '../../src/gallery/gallery-index.js';
 import { openLlmClients } from '../../src/mllm/open-clients.js';
 import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
 import type { Mllm } from '../../src/mllm/mllm.js';
 import { openTextEncoder } from '../../src/models/open-encoders.js';
 import { galleryEvidence } from '../round/cached-evidence.js';
-import { DEFAULT_ROUND_OPTIONS, imageReader } from '../round/round-steps.js';
+import { DEFAULT_ROUND_OPTIONS, imageByIdReader } from '../round/round-steps.js';
 import { createConversationService } from './conversation-service.js';
 import type { AuditSink, ConversationService } from './conversation-types.js';
 
@@ -68,7 +67,6 @@ export async function openConversationService(options: OpenServiceOptions): Prom
     const reconstructor = clients.reconstructor ?? demoMllm;
     const checkpointFile = options.checkpointFile ?? config.conversation.checkpointFile;
     await mkdir(dirname(checkpointFile), { recursive: true });
-    const readFromDisk = imageReader(gallery);
     const demo = !indexDir;
     return createConversationService({
       deps: {
@@ -78,11 +76,7 @@ export async function openConversationService(options: OpenServiceOptions): Prom
         ...(reconstructor ? { reconstructor } : {}),
         cachedEvidence: galleryEvidence(gallery),
         options: { ...DEFAULT_ROUND_OPTIONS, witnessPerRound: config.conversation.witnessQuestionsPerRound, ...(config.conversation.lambda !== undefined ? { lambda: config.conversation.lambda } : {}) },
-        readImage: async (imageId) => {
-          const record = gallery.store.getMany([imageId]).get(imageId);
-          if (!record) throw new CtgiError('NOT_FOUND', `Image ${imageId} is not in the gallery.`);
-          return readFromDisk(record);
-        },
+        readImage: imageByIdReader(gallery),
         demo,
         witnessTimeoutSeconds: config.conversation.witnessTimeoutSeconds,
       },
