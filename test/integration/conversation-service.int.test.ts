@@ -2,10 +2,10 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ROUND_OPTIONS, imageReader } from '../../agent/round/round-steps.js';
+import { DEFAULT_ROUND_OPTIONS } from '../../agent/round/round-steps.js';
 import { createConversationService } from '../../agent/service/conversation-service.js';
 import { pickReply, type AuditRecord, type BotEvent, type ConversationService } from '../../agent/service/conversation-types.js';
-import { buildDemo, type DemoBuild } from '../../src/demo/demo-build.js';
+import type { DemoBuild } from '../../src/demo/demo-build.js';
 import { DemoTextEncoder } from '../../src/demo/demo-encoder.js';
 import { DEMO_MLLM_MODEL, startDemoMllmServer, type DemoMllmServer } from '../../src/demo/demo-mllm-server.js';
 import { WitnessSimulator } from '../../src/demo/witness-simulator.js';
@@ -14,29 +14,27 @@ import { GalleryIndex } from '../../src/gallery/gallery-index.js';
 import type { Mllm } from '../../src/mllm/mllm.js';
 import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
 import { okChat, startFaultMllmServer } from '../fakes/openai-fault-server.js';
+import { openDemoWorld, type DemoWorldFixture } from '../helpers/demo-world.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const ROOT = resolve(__dirname, '../..');
 
 describe('the MTI conversation service on the demo world', () => {
-  let temp: Awaited<ReturnType<typeof makeTempDir>>;
+  let world: DemoWorldFixture;
   let build: DemoBuild;
   let gallery: GalleryIndex;
   let server: DemoMllmServer;
   let mllm: OpenAiMllm;
   let personOf: Map<number, number>;
+  let temp: Awaited<ReturnType<typeof makeTempDir>>;
   let n = 0;
   /** Unexpected errors the services logged; every test expects none. */
   const errors: string[] = [];
 
   beforeAll(async () => {
-    temp = await makeTempDir('conversation');
-    build = await buildDemo({ out: join(temp.dir, 'demo'), identities: 40, seed: 5 });
-    gallery = await GalleryIndex.open(build.indexDir);
-    server = await startDemoMllmServer({ seed: 5 });
-    mllm = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 0, timeoutMs: 10_000 });
-    const { ids } = gallery.store.loadEmbeddings(gallery.manifest.model.dim);
-    personOf = new Map([...gallery.store.getMany(ids)].map(([id, r]) => [id, Number(r.personId)]));
+    world = await openDemoWorld('conversation', { identities: 40, seed: 5 });
+    ({ build, gallery, server, mllm, personOf } = world);
+    temp = await makeTempDir('conversation-checkpoints');
   }, 120_000);
 
   afterEach(() => {
@@ -44,13 +42,11 @@ describe('the MTI conversation service on the demo world', () => {
   });
 
   afterAll(async () => {
-    gallery?.closeWithoutSaving();
-    await server?.close();
+    await world?.close();
     await temp?.cleanup();
   });
 
   function open(options: { mllm?: Mllm | null; timeoutSeconds?: number; audit?: AuditRecord[] } = {}): ConversationService {
-    const read = imageReader(gallery);
     const m = options.mllm === null ? undefined : (options.mllm ?? mllm);
     return createConversationService({
       deps: {
@@ -60,7 +56,7 @@ describe('the MTI conversation service on the demo world', () => {
         options: DEFAULT_ROUND_OPTIONS,
         demo: true,
         witnessTimeoutSeconds: options.timeoutSeconds ?? 120,
-        readImage: async (id) => read(gallery.store.getMany([id]).get(id)!),
+        readImage: world.readImage,
       },
       checkpointFile: join(temp.dir, `checkpoints-${++n}.sqlite`),
       audit: { record: (r) => options.audit?.push(r) },

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMtiRound, type RoundState } from '../../agent/round/mti-round.js';
-import { buildDemo, type DemoBuild } from '../../src/demo/demo-build.js';
+import type { DemoBuild } from '../../src/demo/demo-build.js';
 import { DemoTextEncoder } from '../../src/demo/demo-encoder.js';
-import { DEMO_MLLM_MODEL, startDemoMllmServer, type DemoMllmServer } from '../../src/demo/demo-mllm-server.js';
+import { DEMO_MLLM_MODEL, startDemoMllmServer } from '../../src/demo/demo-mllm-server.js';
 import { WitnessSimulator } from '../../src/demo/witness-simulator.js';
 import type { DemoIdentity } from '../../src/demo/world.js';
 import { GalleryIndex } from '../../src/gallery/gallery-index.js';
@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import type { AskJsonOptions, Mllm } from '../../src/mllm/mllm.js';
 import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
 import type { YesNo } from '../../src/mllm/yes-no.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { openDemoWorld, type DemoWorldFixture } from '../helpers/demo-world.js';
 import { spreadSample } from '../../src/util/spread-sample.js';
 
 const PEOPLE = 40;
@@ -46,38 +46,30 @@ class CountingMllm implements Mllm {
 }
 
 describe('one MTI round on the demo world, with the demo MLLM over HTTP', () => {
-  let temp: Awaited<ReturnType<typeof makeTempDir>>;
+  let world: DemoWorldFixture;
   let build: DemoBuild;
   let gallery: GalleryIndex;
-  let server: DemoMllmServer;
   let mllm: OpenAiMllm;
   const textEncoder = new DemoTextEncoder();
-  let personOf: Map<number, string>;
+  let personOf: Map<number, number>;
   let queries: Array<{ text: string; person: DemoIdentity }>;
 
   beforeAll(async () => {
-    temp = await makeTempDir('mti-round');
-    build = await buildDemo({ out: temp.dir, identities: PEOPLE, seed: 3 });
-    gallery = await GalleryIndex.open(build.indexDir);
-    server = await startDemoMllmServer({ latencyMs: 0, seed: 3 });
-    mllm = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 0, timeoutMs: 10_000, maxConcurrency: 32 });
-    const { ids } = gallery.store.loadEmbeddings(gallery.manifest.model.dim);
-    personOf = new Map([...gallery.store.getMany(ids)].map(([id, r]) => [id, r.personId ?? '']));
+    world = await openDemoWorld('mti-round', { identities: PEOPLE, seed: 3, maxConcurrency: 32 });
+    ({ build, gallery, mllm, personOf } = world);
     const all = build.world.identities.flatMap((person) => person.vagueQueries.map((text) => ({ text, person })));
     queries = spreadSample(all, SAMPLE);
   });
 
   afterAll(async () => {
-    gallery?.closeWithoutSaving();
-    await server?.close();
-    await temp?.cleanup();
+    await world?.close();
   });
 
   /** 1-based position of the person's first image: in `ranked`, else after it in plain-retrieval order. */
   async function targetRank(query: string, person: DemoIdentity, ranked: number[] = []): Promise<number> {
     const [v] = await textEncoder.embedTexts([query]);
     const rest = gallery.search(v, { top: gallery.size, exact: true }).map((h) => h.id).filter((id) => !ranked.includes(id));
-    return [...ranked, ...rest].findIndex((id) => personOf.get(id) === String(person.id)) + 1;
+    return [...ranked, ...rest].findIndex((id) => personOf.get(id) === person.id) + 1;
   }
 
   const witnessFor = (person: DemoIdentity, seed: number) => {

@@ -1,41 +1,27 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ROUND_OPTIONS, imageReader } from '../../agent/round/round-steps.js';
+import { DEFAULT_ROUND_OPTIONS } from '../../agent/round/round-steps.js';
 import { createMtiTools, type MtiTools } from '../../agent/tools/mti-tools.js';
-import { buildDemo, type DemoBuild } from '../../src/demo/demo-build.js';
+import type { DemoBuild } from '../../src/demo/demo-build.js';
 import { DemoTextEncoder } from '../../src/demo/demo-encoder.js';
-import { DEMO_MLLM_MODEL, startDemoMllmServer, type DemoMllmServer } from '../../src/demo/demo-mllm-server.js';
-import { GalleryIndex } from '../../src/gallery/gallery-index.js';
-import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { openDemoWorld, type DemoWorldFixture } from '../helpers/demo-world.js';
 
 describe('the MTI LangChain tools on the demo world', () => {
-  let temp: Awaited<ReturnType<typeof makeTempDir>>;
+  let world: DemoWorldFixture;
   let build: DemoBuild;
-  let gallery: GalleryIndex;
-  let server: DemoMllmServer;
   let tools: MtiTools;
   let noMllm: MtiTools;
   let personOf: Map<number, number>;
 
   beforeAll(async () => {
-    temp = await makeTempDir('mti-tools');
-    build = await buildDemo({ out: join(temp.dir, 'demo'), identities: 20, seed: 9 });
-    gallery = await GalleryIndex.open(build.indexDir);
-    server = await startDemoMllmServer({ seed: 9 });
-    const mllm = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 0 });
-    const read = imageReader(gallery);
-    const base = { gallery, textEncoder: new DemoTextEncoder(), options: DEFAULT_ROUND_OPTIONS, readImage: async (id: number) => read(gallery.store.getMany([id]).get(id)!) };
-    tools = createMtiTools({ ...base, mllm, reconstructor: mllm });
+    world = await openDemoWorld('mti-tools', { identities: 20, seed: 9 });
+    ({ build, personOf } = world);
+    const base = { gallery: world.gallery, textEncoder: new DemoTextEncoder(), options: DEFAULT_ROUND_OPTIONS, readImage: world.readImage };
+    tools = createMtiTools({ ...base, mllm: world.mllm, reconstructor: world.mllm });
     noMllm = createMtiTools(base);
-    const { ids } = gallery.store.loadEmbeddings(gallery.manifest.model.dim);
-    personOf = new Map([...gallery.store.getMany(ids)].map(([id, r]) => [id, Number(r.personId)]));
   }, 60_000);
 
   afterAll(async () => {
-    gallery?.closeWithoutSaving();
-    await server?.close();
-    await temp?.cleanup();
+    await world?.close();
   });
 
   it('describes every tool with a name, a description and a JSON schema a model can bind', () => {
