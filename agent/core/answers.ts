@@ -1,4 +1,7 @@
-import { SLOTS, slot, type AttributeEvidence, type SlotKey } from '../../src/demo/attributes.js';
+import { answerValue, isUnknownAnswer, SETTLED_P } from '../../src/attributes/answer-reading.js';
+import { SLOTS, type AttributeEvidence, type SlotKey } from '../../src/attributes/vocabulary.js';
+
+export { normalise, SETTLED_P } from '../../src/attributes/answer-reading.js';
 
 // Recording and merging MTI answers (DESIGN.md flow 3.4): the witness wins over the MLLM for a slot;
 // "don't know", "skip", "not sure" and silence are normal answers that settle nothing.
@@ -31,74 +34,19 @@ export interface MergedAnswers {
   freeText: RecordedAnswer[];
 }
 
-/** Probability at which a description's evidence settles a slot (a hedged "maybe red" stays open). */
-export const SETTLED_P = 0.7;
-
-/** Whole replies that mean "no answer". */
-const UNKNOWN_REPLY = /^(?:|n\/?a|pass|maybe|unknown|dunno|idk|no comment|skip(?:ped)?)$/;
-/**
- * Phrases that make any reply an unknown, even around other words ("I have no idea, maybe red"). "Not
- * visible" is what the MLLM is told to answer when the image cannot tell; its "not" must not read as "no".
- */
-const UNKNOWN_PHRASE =
-  /(?:^| )(?:not sure|unsure|no idea|(?:do not|don'?t|dont) know|(?:can ?not|can'?t|cant) (?:tell|say|see|remember|be seen|be determined)|skip|no clue|not certain|not visible|not shown|cannot determine)(?: |$)/;
-
-/** Words a witness may use for a slot value, per value (the value itself always counts). */
-const SYNONYMS: Record<string, readonly string[]> = {
-  man: ['male', 'guy', 'boy', 'gentleman'],
-  woman: ['female', 'lady', 'girl'],
-  grey: ['gray'],
-  blonde: ['blond', 'fair'],
-  't-shirt': ['t shirt', 'tshirt', 'tee', 'shirt'],
-  trousers: ['pants', 'jeans'],
-  hoodie: ['hooded sweatshirt', 'hoody'],
-  'shoulder bag': ['shoulderbag', 'messenger bag'],
-};
-/** Replies that mean "none"/"no" for presence slots. */
-const NEGATIVE = ['no', 'none', 'nothing', 'nope', 'not'];
-const POSITIVE = ['yes', 'yeah', 'yep'];
-
 /** Normalises one reply: timeouts and "don't know"-style replies are unknown; slot replies are matched to a value. */
 export function recordAnswer(raw: RawAnswer): RecordedAnswer {
   const text = (raw.reply ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').replace(/\s+/g, ' ').trim();
   const base = { ...(raw.slot ? { slot: raw.slot } : {}), question: raw.question, source: raw.source, text };
-  const norm = normalise(text);
-  if (raw.reply === null || UNKNOWN_REPLY.test(norm) || UNKNOWN_PHRASE.test(norm)) return { ...base, status: 'unknown' };
+  if (isUnknownAnswer(raw.reply)) return { ...base, status: 'unknown' };
   if (!raw.slot) return { ...base, status: 'known' };
-  const value = matchValue(raw.slot, norm);
+  const value = answerValue(raw.slot, text, raw.question || undefined);
   return value === undefined ? { ...base, status: 'unknown' } : { ...base, status: 'known', value };
 }
 
 /** The value a reply settles for `key`: undefined for "don't know"-style replies and for none or several values. */
 export function settledValue(key: SlotKey, reply: string): string | undefined {
-  return recordAnswer({ slot: key, question: '', source: 'mllm', reply }).value;
-}
-
-/** The slot value a normalised reply names, or undefined when it names none or several. */
-export function matchValue(key: SlotKey, norm: string): string | undefined {
-  const s = slot(key);
-  const padded = ` ${norm} `;
-  const found = new Set<string>();
-  for (const value of s.values) {
-    const words = [value, ...(SYNONYMS[value] ?? [])];
-    if (value === 'none' || value === 'no') words.push(...NEGATIVE);
-    if (value === 'yes') words.push(...POSITIVE);
-    if (words.some((w) => padded.includes(` ${normalise(w)} `))) found.add(value);
-  }
-  // "no, a backpack" is contradictory; "yes, a backpack" names the bag; "yes" alone does not say which.
-  if (found.size === 2 && s.values.includes('none')) found.delete('none');
-  return found.size === 1 ? [...found][0] : undefined;
-}
-
-/** Lower case, punctuation (except apostrophes and hyphens inside words) to spaces, whitespace collapsed. */
-export function normalise(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[’‘]/g, "'")
-    .replace(/[^\p{L}\p{N}'/-]+/gu, ' ')
-    .replace(/-/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return answerValue(key, reply);
 }
 
 /**

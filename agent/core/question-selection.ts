@@ -1,5 +1,6 @@
-import { SLOTS, slot, type AttributeEvidence, type AttributeSlot, type SlotKey } from '../../src/demo/attributes.js';
-import { normalise } from './answers.js';
+import { SLOTS, slot, type AttributeEvidence, type AttributeSlot, type SlotKey } from '../../src/attributes/vocabulary.js';
+import { normalise } from '../../src/attributes/answer-reading.js';
+import { inferSlot } from '../../src/attributes/question-slots.js';
 
 // MTI step 3 (DESIGN.md flow 3.3–3.4): the candidate questions, minus what is settled, de-duplicated and
 // ranked by how much the answer would tell the current candidates apart.
@@ -120,24 +121,6 @@ export function slotGain<Id>(key: SlotKey, weights: ReadonlyMap<Id, number>, evi
   const mixed = [...mix.values()].map((x) => x / covered);
   const gain = entropy(mixed) - condEntropy / covered;
   return Math.max(0, gain) * (covered / total);
-}
-
-/** The slot a free-text question asks about, when its words point at exactly one slot. */
-export function inferSlot(text: string): SlotKey | undefined {
-  const n = ` ${normalise(text).replace(/\bcolor\b/g, 'colour')} `;
-  const has = (...words: string[]) => words.some((w) => n.includes(` ${w} `) || n.includes(` ${w}s `));
-  const colour = has('colour', 'what colour');
-  const hits = new Set<SlotKey>();
-  if (has('hair')) hits.add(has('long', 'short', 'length') ? 'hairLength' : 'hairColour');
-  if (has('shoe', 'sneaker', 'boot', 'footwear')) hits.add('shoeColour');
-  if (has('bag', 'backpack', 'handbag', 'purse')) hits.add(colour ? 'bagColour' : 'bag');
-  if (has('hat', 'cap', 'beanie')) hits.add(colour ? 'hatColour' : 'hat');
-  if (has('glasses', 'sunglasses', 'spectacles')) hits.add('glasses');
-  if (has('holding', 'hold', 'hands')) hits.add('held');
-  if (has('pants', 'trousers', 'shorts', 'skirt', 'jeans', 'lower')) hits.add(colour ? 'lowerColour' : 'lowerType');
-  if (has('shirt', 't shirt', 'jacket', 'coat', 'hoodie', 'top', 'upper')) hits.add(colour ? 'upperColour' : 'upperType');
-  if (has('man', 'woman', 'gender', 'male', 'female')) hits.add('gender');
-  return hits.size === 1 ? [...hits][0] : undefined;
 }
 
 /** Text identity for de-duplication: case, punctuation, spacing and colour/color do not matter. */

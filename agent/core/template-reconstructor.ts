@@ -1,6 +1,6 @@
-import { SLOTS, type AttributeEvidence, type SlotKey } from '../../src/demo/attributes.js';
-import { article, decisive, describeEvidence, listPhrase } from '../../src/demo/demo-mllm-describe.js';
-import { parseDescription } from '../../src/demo/text-parser.js';
+import { SLOTS, type AttributeEvidence, type SlotKey } from '../../src/attributes/vocabulary.js';
+import { article, decisive, describeEvidence, listPhrase } from '../../src/attributes/phrasing.js';
+import { parseDescription } from '../../src/attributes/description-parser.js';
 import type { MergedAnswers } from './answers.js';
 
 // The deterministic Reconstructor (DESIGN.md flow 3.5 without an LLM): q + settled answers → q̂. The

@@ -1,5 +1,5 @@
-import { SLOTS, type AttributeEvidence, type SlotKey } from '../../src/demo/attributes.js';
-import { parseDescription } from '../../src/demo/text-parser.js';
+import { SLOTS, type AttributeEvidence, type SlotKey } from '../../src/attributes/vocabulary.js';
+import { parseDescription } from '../../src/attributes/description-parser.js';
 import type { GalleryIndex } from '../../src/gallery/gallery-index.js';
 import { SETTLED_P, settledValue } from '../core/answers.js';
 

@@ -7,7 +7,7 @@ import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
 import { openTextEncoder } from '../../src/models/open-encoders.js';
 import type { TextEncoder } from '../../src/models/encoder.js';
 import { mapSettledLimit } from './map-limit.js';
-import { SLOTS } from '../../src/demo/attributes.js';
+import { DEMO_SLOTS } from '../../src/demo/attributes.js';
 import { checkAnchor } from '../../src/mllm/anchor-check.js';
 import { DEFAULT_LAMBDA, runMtiRound, type MtiRoundOptions, type RoundState, type WitnessQuestionOut } from './mti-round.js';
 import { imageReader } from './round-steps.js';
@@ -79,7 +79,7 @@ export function demoMtiRunner(options: DemoMtiRunnerOptions = {}): DemoMtiRunner
         const top = ctx.index.search(v, { top: 1, exact: true })[0];
         const image = await images(top);
         const t0 = performance.now();
-        await checkAnchor(solo, q.text, SLOTS.slice(0, 6).map((s) => s.question), image);
+        await checkAnchor(solo, q.text, DEMO_SLOTS.slice(0, 6).map((s) => s.question), image);
         oneCall.push(performance.now() - t0);
       }
       const timed = async (sequential: boolean) => {

@@ -1,4 +1,4 @@
-import type { AttributeEvidence, SlotKey } from '../../src/demo/attributes.js';
+import type { AttributeEvidence, SlotKey } from '../../src/attributes/vocabulary.js';
 import { CtgiError } from '../../src/errors/ctgi-error.js';
 import type { GalleryIndex } from '../../src/gallery/gallery-index.js';
 import type { Mllm } from '../../src/mllm/openai-chat.js';

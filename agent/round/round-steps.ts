@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { CtgiError } from '../../src/errors/ctgi-error.js';
 import { isAbsolute, resolve } from 'node:path';
-import { slot, type AttributeEvidence } from '../../src/demo/attributes.js';
-import { parseDescription } from '../../src/demo/text-parser.js';
+import { slot, type AttributeEvidence } from '../../src/attributes/vocabulary.js';
+import { parseDescription } from '../../src/attributes/description-parser.js';
 import type { GalleryHit, GalleryIndex } from '../../src/gallery/gallery-index.js';
 import type { Mllm } from '../../src/mllm/openai-chat.js';
 import type { TextEncoder } from '../../src/models/encoder.js';

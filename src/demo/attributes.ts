@@ -1,6 +1,10 @@
-// The synthetic demo world's attribute schema, shared by the renderer, the pixel read-out, the text
-// parser, the demo encoder, the local MLLM and the witness simulator.
+import { SLOTS, type AttributeEvidence, type AttributeSlot, type Colour, type HairColour, type SlotKey } from '../attributes/vocabulary.js';
 
+// The synthetic demo world's attributes: the subset of the product's vocabulary (src/attributes) the world
+// renders, the palette it paints them with, and the demo embedding built from them. Shared by the renderer,
+// the pixel read-out, the demo encoder, the local MLLM and the witness simulator.
+
+export type { Colour, HairColour } from '../attributes/vocabulary.js';
 /** Palette of garment colours, far enough apart in RGB for a pixel read-out. */
 export const COLOUR_RGB = {
   black: [28, 28, 30],
@@ -14,8 +18,7 @@ export const COLOUR_RGB = {
   pink: [238, 140, 184],
   purple: [118, 52, 160],
   orange: [240, 128, 32],
-} as const satisfies Record<string, readonly [number, number, number]>;
-export type Colour = keyof typeof COLOUR_RGB;
+} as const satisfies Record<Colour, readonly [number, number, number]>;
 export const COLOURS = Object.keys(COLOUR_RGB) as Colour[];
 
 export const HAIR_RGB = {
@@ -24,12 +27,11 @@ export const HAIR_RGB = {
   blonde: [222, 192, 112],
   grey: [170, 170, 168],
   red: [164, 62, 28],
-} as const satisfies Record<string, readonly [number, number, number]>;
-export type HairColour = keyof typeof HAIR_RGB;
+} as const satisfies Record<HairColour, readonly [number, number, number]>;
 
 export const SHOE_COLOURS = ['black', 'white', 'brown', 'grey', 'red', 'blue'] as const satisfies readonly Colour[];
 
-/** Everything that defines how one synthetic person looks. */
+/** Everything that defines how one synthetic person looks (values of the product's vocabulary). */
 export interface PersonAttributes {
   gender: 'man' | 'woman';
   hairColour: HairColour;
@@ -50,48 +52,47 @@ export interface PersonAttributes {
   held: 'none' | 'umbrella' | 'phone' | 'bottle';
 }
 
-export type SlotKey = keyof PersonAttributes;
+/** The slots the world renders. */
+export type DemoSlotKey = keyof PersonAttributes;
 
-/** One attribute as a categorical slot: its values, its weight in the demo embedding, a question about it. */
-export interface AttributeSlot {
-  key: SlotKey;
-  values: readonly string[];
-  /** How much the slot counts in the demo embedding (salient attributes weigh more). */
-  weight: number;
-  /** The question a witness or the MLLM is asked about it. */
-  question: string;
-  /** The slot only applies when another slot has a value (bag colour needs a bag). */
-  requires?: { key: SlotKey; notValue: string };
+/** The values of each rendered slot the world draws from (a subset of the product's). */
+const DEMO_VALUES: Readonly<Record<DemoSlotKey, readonly string[]>> = {
+  gender: ['man', 'woman'],
+  hairColour: Object.keys(HAIR_RGB),
+  hairLength: ['short', 'long'],
+  upperType: ['t-shirt', 'jacket', 'coat', 'hoodie'],
+  upperColour: COLOURS,
+  lowerType: ['trousers', 'shorts', 'skirt'],
+  lowerColour: COLOURS,
+  shoeColour: SHOE_COLOURS,
+  bag: ['none', 'backpack', 'handbag', 'shoulder bag'],
+  bagColour: COLOURS,
+  hat: ['no', 'yes'],
+  hatColour: COLOURS,
+  glasses: ['no', 'yes'],
+  held: ['none', 'umbrella', 'phone', 'bottle'],
+};
+
+/** A rendered slot: the product's slot with the world's values. */
+export interface DemoSlot extends AttributeSlot {
+  key: DemoSlotKey;
 }
 
-export const SLOTS: readonly AttributeSlot[] = [
-  { key: 'gender', values: ['man', 'woman'], weight: 1.0, question: 'Is the person a man or a woman?' },
-  { key: 'hairColour', values: Object.keys(HAIR_RGB), weight: 0.7, question: "What colour is the person's hair?" },
-  { key: 'hairLength', values: ['short', 'long'], weight: 0.6, question: "Is the person's hair short or long?" },
-  { key: 'upperType', values: ['t-shirt', 'jacket', 'coat', 'hoodie'], weight: 0.8, question: 'What kind of top is the person wearing?' },
-  { key: 'upperColour', values: COLOURS, weight: 1.4, question: "What colour is the person's upper body clothing?" },
-  { key: 'lowerType', values: ['trousers', 'shorts', 'skirt'], weight: 0.8, question: 'Is the person wearing trousers, shorts or a skirt?' },
-  { key: 'lowerColour', values: COLOURS, weight: 1.2, question: "What colour is the person's lower body clothing?" },
-  { key: 'shoeColour', values: SHOE_COLOURS, weight: 0.5, question: "What colour are the person's shoes?" },
-  { key: 'bag', values: ['none', 'backpack', 'handbag', 'shoulder bag'], weight: 1.0, question: 'Is the person carrying a bag? What kind?' },
-  { key: 'bagColour', values: COLOURS, weight: 0.6, question: 'What colour is the bag?', requires: { key: 'bag', notValue: 'none' } },
-  { key: 'hat', values: ['no', 'yes'], weight: 0.7, question: 'Is the person wearing a hat?' },
-  { key: 'hatColour', values: COLOURS, weight: 0.4, question: 'What colour is the hat?', requires: { key: 'hat', notValue: 'no' } },
-  { key: 'glasses', values: ['no', 'yes'], weight: 0.5, question: 'Is the person wearing glasses?' },
-  { key: 'held', values: ['none', 'umbrella', 'phone', 'bottle'], weight: 0.6, question: 'Is the person holding anything in their hands?' },
-];
+/** The product's slots the world renders, in the product's order, each with the world's values. */
+export const DEMO_SLOTS: readonly DemoSlot[] = SLOTS.filter((s): s is DemoSlot => s.key in DEMO_VALUES).map((s) => ({ ...s, values: DEMO_VALUES[s.key] }));
 
-export function slot(key: SlotKey): AttributeSlot {
-  const s = SLOTS.find((x) => x.key === key);
-  if (!s) throw new Error(`unknown attribute slot ${key}`);
-  return s;
+/** A rendered slot by key. */
+export function demoSlot(key: DemoSlotKey): DemoSlot {
+  return DEMO_SLOTS.find((s) => s.key === key)!;
 }
 
-/** Soft evidence about attributes: per slot, a probability per value (absent slot: no evidence). */
-export type AttributeEvidence = Partial<Record<SlotKey, Partial<Record<string, number>>>>;
+/** True for the slots the world renders. */
+export function isDemoSlot(key: SlotKey): key is DemoSlotKey {
+  return key in DEMO_VALUES;
+}
 
 /** Dimension of the demo embedding: one coordinate per (slot, value). */
-export const DEMO_DIM = SLOTS.reduce((n, s) => n + s.values.length, 0);
+export const DEMO_DIM = DEMO_SLOTS.reduce((n, s) => n + s.values.length, 0);
 
 /**
  * The demo embedding: per slot a block of its values' probabilities times the slot's weight,
@@ -101,7 +102,7 @@ export const DEMO_DIM = SLOTS.reduce((n, s) => n + s.values.length, 0);
 export function evidenceVector(evidence: AttributeEvidence): Float32Array {
   const v = new Float32Array(DEMO_DIM);
   let offset = 0;
-  for (const s of SLOTS) {
+  for (const s of DEMO_SLOTS) {
     const probs = evidence[s.key];
     if (probs) s.values.forEach((value, i) => (v[offset + i] = (probs[value] ?? 0) * s.weight));
     offset += s.values.length;
@@ -113,11 +114,5 @@ export function evidenceVector(evidence: AttributeEvidence): Float32Array {
   return v;
 }
 
-/** Certain evidence for the given attribute values (what a caption or a ground truth states). */
-export function certainEvidence(values: Partial<PersonAttributes>): AttributeEvidence {
-  const e: AttributeEvidence = {};
-  for (const [key, value] of Object.entries(values)) {
-    if (value !== null && value !== undefined) e[key as SlotKey] = { [value]: 1 };
-  }
-  return e;
-}
+export { certainEvidence } from '../attributes/vocabulary.js';
+export type { AttributeEvidence } from '../attributes/vocabulary.js';

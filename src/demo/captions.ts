@@ -1,4 +1,4 @@
-import type { PersonAttributes, SlotKey } from './attributes.js';
+import type { PersonAttributes, DemoSlotKey } from './attributes.js';
 import type { Rng } from './rng.js';
 import {
   BAG_WORDS,
@@ -21,13 +21,13 @@ import {
 /** A noun phrase and the slots it states. */
 interface Phrase {
   text: string;
-  slots: SlotKey[];
+  slots: DemoSlotKey[];
 }
 
 /** A vague query with the slots it states (the person noun's gender included when given). */
 export interface VagueQuery {
   text: string;
-  slots: SlotKey[];
+  slots: DemoSlotKey[];
 }
 
 function a(word: string): string {
@@ -73,7 +73,7 @@ class Phrasebook {
     if (this.p.bag === 'none' || !this.p.bagColour) return null;
     const noun = form === 'colour' ? this.rng.pick(GENERIC_BAG_WORDS) : this.rng.pick(BAG_WORDS[this.p.bag]);
     const text = form === 'type' ? a(noun) : a(`${this.colour(this.p.bagColour)} ${noun}`);
-    const slots: SlotKey[] = form === 'colour' ? ['bagColour'] : form === 'type' ? ['bag'] : ['bag', 'bagColour'];
+    const slots: DemoSlotKey[] = form === 'colour' ? ['bagColour'] : form === 'type' ? ['bag'] : ['bag', 'bagColour'];
     return { text, slots };
   }
 

@@ -1,8 +1,8 @@
 import { vectorsOrFirstError, type ImageEmbedding, type ImageEncoder, type TextEncoder } from '../models/encoder.js';
 import { decodeRgbFile, DEFAULT_IMAGE_LIMITS, type ImageLimits } from '../vision/image-io.js';
-import { DEMO_DIM, evidenceVector, SLOTS, type AttributeEvidence } from './attributes.js';
+import { DEMO_DIM, evidenceVector, DEMO_SLOTS, type AttributeEvidence } from './attributes.js';
 import { readAttributes } from './pixel-reader.js';
-import { parseDescription } from './text-parser.js';
+import { parseDescription } from '../attributes/description-parser.js';
 
 /** The model id both demo encoders report; gallery manifests record it so a demo index never mixes with CLIP. */
 export const DEMO_MODEL_ID = 'ctgi-demo-encoder-v1';
@@ -86,7 +86,7 @@ export class DemoImageEncoder implements ImageEncoder {
 }
 
 /** Every slot, every value equally likely: what "anyone" looks like. */
-const NO_EVIDENCE: AttributeEvidence = Object.fromEntries(SLOTS.map((s) => [s.key, Object.fromEntries(s.values.map((v) => [v, 1 / s.values.length]))]));
+const NO_EVIDENCE: AttributeEvidence = Object.fromEntries(DEMO_SLOTS.map((s) => [s.key, Object.fromEntries(s.values.map((v) => [v, 1 / s.values.length]))]));
 
 /**
  * evidenceVector, except that text or an image with no evidence at all becomes the "anyone" vector, which

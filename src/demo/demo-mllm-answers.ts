@@ -1,8 +1,9 @@
 import { NOT_VISIBLE, type QaPair } from '../mllm/prompts.js';
-import { slot, SLOTS, type AttributeEvidence, type SlotKey } from './attributes.js';
-import { article, decisive, describeEvidence, DECISIVE, topValue } from './demo-mllm-describe.js';
-import { interpretAnswer, isYesNoQuestion, questionSlots } from './demo-mllm-questions.js';
-import { parseDescription } from './text-parser.js';
+import { slot, SLOTS, type AttributeEvidence, type SlotKey } from '../attributes/vocabulary.js';
+import { article, decisive, describeEvidence, DECISIVE, topValue } from '../attributes/phrasing.js';
+import { interpretAnswer } from '../attributes/answer-reading.js';
+import { isYesNoQuestion, questionSlots } from '../attributes/question-slots.js';
+import { parseDescription } from '../attributes/description-parser.js';
 
 // The demo MLLM's answers, computed from attribute evidence: the image's (read from its pixels) and the
 // text's (parsed). `wrong()` draws whether this answer is one of the configured share of wrong ones.

@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { CtgiError, isCtgiError } from '../errors/ctgi-error.js';
 import { mulberry32 } from '../util/prng.js';
 import { decodeRgb, type ImageLimits } from '../vision/image-io.js';
-import type { AttributeEvidence } from './attributes.js';
+import type { AttributeEvidence } from '../attributes/vocabulary.js';
 import { LruCache } from '../mllm/lru-cache.js';
 import { answerAnchorCheck, answerMatch, answerQuestion, mergeDescription, proposeFollowUps, type Chance } from './demo-mllm-answers.js';
-import { CAPTION_STYLES, describeEvidence, isCaptionStyle, type CaptionStyle } from './demo-mllm-describe.js';
+import { CAPTION_STYLES, describeEvidence, isCaptionStyle, type CaptionStyle } from '../attributes/phrasing.js';
 import { DemoRequestError, readChatRequest, recogniseTask, type ChatRequest } from './demo-mllm-request.js';
 import { readAttributes } from './pixel-reader.js';
 

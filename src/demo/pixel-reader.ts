@@ -1,5 +1,5 @@
 import type { RgbImage } from '../vision/image-io.js';
-import { COLOUR_RGB, HAIR_RGB, SHOE_COLOURS, SLOTS, type AttributeEvidence, type SlotKey } from './attributes.js';
+import { COLOUR_RGB, HAIR_RGB, SHOE_COLOURS, DEMO_SLOTS, type AttributeEvidence, type DemoSlotKey } from './attributes.js';
 import { colourDistance, medianColour, sigmoid, soften, softNearest, softVote, type Colour3 } from './colour-match.js';
 import { measureFigure, type ReaderFeatures } from './reader-features.js';
 
@@ -122,7 +122,7 @@ function held(f: ReaderFeatures): Probs {
 
 /** Evidence with every slot uniform: nothing could be read. */
 function noEvidence(): AttributeEvidence {
-  return Object.fromEntries(SLOTS.map((s) => [s.key, uniform(s.values)])) as AttributeEvidence;
+  return Object.fromEntries(DEMO_SLOTS.map((s) => [s.key, uniform(s.values)])) as AttributeEvidence;
 }
 
 /**
@@ -140,7 +140,7 @@ export function readAttributes(img: RgbImage): AttributeEvidence {
   const b = bag(f);
   const man = sigmoid((f.shoulderHalf - 24.7) / 0.6);
   const glasses = sigmoid((0.6 - f.eyeDarkness) / 0.07);
-  const raw: Record<SlotKey, Probs> = {
+  const raw: Record<DemoSlotKey, Probs> = {
     gender: { man, woman: 1 - man },
     hairColour: h.colour,
     hairLength: { long: h.long, short: 1 - h.long },
@@ -156,7 +156,7 @@ export function readAttributes(img: RgbImage): AttributeEvidence {
     glasses: { yes: glasses, no: 1 - glasses },
     held: held(f),
   };
-  const evidence: Record<SlotKey, Probs> = Object.fromEntries(SLOTS.map((s) => [s.key, soften(raw[s.key], FLOOR)])) as Record<SlotKey, Probs>;
+  const evidence: Record<DemoSlotKey, Probs> = Object.fromEntries(DEMO_SLOTS.map((s) => [s.key, soften(raw[s.key], FLOOR)])) as Record<DemoSlotKey, Probs>;
   evidence.bagColour = scale(evidence.bagColour, 1 - evidence.bag.none);
   evidence.hatColour = scale(evidence.hatColour, evidence.hat.yes);
   return evidence;

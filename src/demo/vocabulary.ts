@@ -1,4 +1,4 @@
-import type { Colour, HairColour, PersonAttributes, SlotKey } from './attributes.js';
+import type { Colour, HairColour, PersonAttributes, DemoSlotKey } from './attributes.js';
 
 // The words the demo world's captions and witness queries use for each attribute value. The text parser
 // reads the same lists, so anything the world writes, the parser can understand. Multi-word phrases are
@@ -79,7 +79,7 @@ export const HELD_WORDS: Readonly<Record<Exclude<PersonAttributes['held'], 'none
 };
 
 /** Every value's words per slot, for a parser that maps phrases back to slot values. */
-export const SLOT_WORDS: Readonly<Partial<Record<SlotKey, Readonly<Record<string, readonly string[]>>>>> = {
+export const SLOT_WORDS: Readonly<Partial<Record<DemoSlotKey, Readonly<Record<string, readonly string[]>>>>> = {
   gender: GENDER_WORDS,
   hairColour: HAIR_COLOUR_WORDS,
   hairLength: HAIR_LENGTH_WORDS,

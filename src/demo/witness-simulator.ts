@@ -1,4 +1,6 @@
-import { slot, type PersonAttributes, type SlotKey } from './attributes.js';
+import { inferSlot } from '../attributes/question-slots.js';
+import type { SlotKey } from '../attributes/vocabulary.js';
+import { demoSlot, isDemoSlot, type DemoSlotKey, type PersonAttributes } from './attributes.js';
 import { Rng } from './rng.js';
 import { SLOT_WORDS } from './vocabulary.js';
 
@@ -24,31 +26,6 @@ export interface WitnessQuestion {
 }
 
 export const DONT_KNOW = "I don't know";
-
-/** Keyword rules, most specific first: the first whose words all occur in the question names its slot. */
-const SLOT_KEYWORDS: ReadonlyArray<[SlotKey, RegExp[]]> = [
-  ['hairColour', [/\bhair\b/, /\bcolou?r\b/]],
-  ['hairLength', [/\bhair\b/]],
-  ['bagColour', [/\bbag\b|\bbackpack\b|\bhandbag\b/, /\bcolou?r\b/]],
-  ['hatColour', [/\bhat\b|\bcap\b/, /\bcolou?r\b/]],
-  ['shoeColour', [/\bshoes?\b|\bsneakers\b|\bfootwear\b/]],
-  ['lowerColour', [/\blower\b|\btrousers\b|\bpants\b|\bskirt\b|\bshorts\b|\blegs\b/, /\bcolou?r\b/]],
-  ['upperColour', [/\bupper\b|\btop\b|\bshirt\b|\bjacket\b|\bcoat\b|\bhoodie\b/, /\bcolou?r\b/]],
-  ['lowerType', [/\btrousers\b|\bpants\b|\bskirt\b|\bshorts\b|\blower\b/]],
-  ['upperType', [/\btop\b|\bupper\b|\bjacket\b|\bcoat\b|\bhoodie\b|\bt-shirt\b/]],
-  ['bag', [/\bbag\b|\bcarrying\b|\bbackpack\b/]],
-  ['hat', [/\bhat\b|\bcap\b/]],
-  ['glasses', [/\bglasses\b|\bsunglasses\b|\bspectacles\b/]],
-  ['held', [/\bholding\b|\bhands?\b|\bheld\b/]],
-  ['gender', [/\bman\b|\bwoman\b|\bgender\b|\bmale\b|\bfemale\b/]],
-];
-
-/** The slot a free-text question asks about, by keywords; null when none matches. */
-export function slotOfQuestion(text: string): SlotKey | null {
-  const t = text.toLowerCase();
-  for (const [key, patterns] of SLOT_KEYWORDS) if (patterns.every((p) => p.test(t))) return key;
-  return null;
-}
 
 /** What a witness says when the asked-about item was not there. */
 const ABSENT: Readonly<Record<string, string>> = {
@@ -82,12 +59,13 @@ export class WitnessSimulator {
 
   /** Answers one question about the target: the true value, a wrong one, or "I don't know". */
   answer(question: WitnessQuestion): string {
-    const key = question.slot ?? slotOfQuestion(question.text);
-    if (!key) return DONT_KNOW;
+    const key = question.slot ?? inferSlot(question.text);
+    // The world renders only some of the product's attributes; the witness cannot recall the others.
+    if (!key || !isDemoSlot(key)) return DONT_KNOW;
     const roll = this.rng.next();
     if (roll < this.dontKnowRate) return DONT_KNOW;
     const truth = this.target[key];
-    const values = slot(key).values;
+    const values = demoSlot(key).values;
     let value: string | null = truth;
     if (roll < this.dontKnowRate + this.errorRate) value = this.rng.pick(values.filter((v) => v !== truth));
     if (value === null) return ABSENT[key] ?? DONT_KNOW;
@@ -103,7 +81,7 @@ export class WitnessSimulator {
   }
 
   /** The value as one of the offered options when one names it, else in plain words. */
-  private phrase(key: SlotKey, value: string, options?: readonly string[]): string {
+  private phrase(key: DemoSlotKey, value: string, options?: readonly string[]): string {
     const words = [value, ...(SLOT_WORDS[key]?.[value] ?? [])].map((w) => w.toLowerCase());
     const matches = (option: string) => words.some((w) => new RegExp(`(^|[^a-z-])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z-])`).test(option.toLowerCase()));
     const option = options?.find(matches);

@@ -5,7 +5,7 @@ import { writeDataset } from '../datasets/dataset-io.js';
 import type { DatasetEntry } from '../datasets/dataset.js';
 import { CtgiError } from '../errors/ctgi-error.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { SLOTS, type SlotKey } from './attributes.js';
+import { DEMO_SLOTS, type DemoSlotKey } from './attributes.js';
 import { renderPersonPng } from './person-render.js';
 import type { DemoWorld } from './world.js';
 
@@ -91,11 +91,11 @@ export async function writeWorld(world: DemoWorld, outDir: string, onProgress?: 
 }
 
 // Built from the attribute schema, so the two cannot drift apart.
-const slotEnum = (key: SlotKey) => z.enum(SLOTS.find((s) => s.key === key)!.values as [string, ...string[]]);
+const slotEnum = (key: DemoSlotKey) => z.enum(DEMO_SLOTS.find((s) => s.key === key)!.values as [string, ...string[]]);
 const rgb = z.tuple([z.number(), z.number(), z.number()]);
 
 const attributesSchema = z.object(
-  Object.fromEntries(SLOTS.map((s) => [s.key, s.requires ? slotEnum(s.key).nullable() : slotEnum(s.key)])),
+  Object.fromEntries(DEMO_SLOTS.map((s) => [s.key, s.requires ? slotEnum(s.key).nullable() : slotEnum(s.key)])),
 );
 
 const jitterSchema = z.object({
@@ -157,6 +157,6 @@ export async function readWorld(outDir: string): Promise<DemoWorld> {
     const where = issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
     throw new CtgiError('BAD_INPUT', `${path} is not a demo world (${issue.message}${where}); rebuild it with \`ctgi demo build --out ${outDir}\`.`, { cause: parsed.error });
   }
-  // The attribute enums are built from SLOTS at run time, so their static type is only string.
+  // The attribute enums are built from DEMO_SLOTS at run time, so their static type is only string.
   return parsed.data as unknown as DemoWorld;
 }

@@ -1,6 +1,6 @@
-import type { AttributeEvidence, SlotKey } from '../demo/attributes.js';
-import { DECISIVE, topValue } from '../demo/demo-mllm-describe.js';
-import { interpretAnswer, isUnknownAnswer } from '../demo/demo-mllm-questions.js';
+import type { AttributeEvidence, SlotKey } from '../attributes/vocabulary.js';
+import { DECISIVE, topValue } from '../attributes/phrasing.js';
+import { interpretAnswer, isUnknownAnswer } from '../attributes/answer-reading.js';
 import type { PoolQuestion } from './question-pool.js';
 
 // MTG's answer filter (§3.4): a Q&A pair is kept only when it adds an attribute value (or, for a context

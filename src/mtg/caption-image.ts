@@ -1,6 +1,6 @@
-import type { AttributeEvidence, SlotKey } from '../demo/attributes.js';
-import { DECISIVE, topValue } from '../demo/demo-mllm-describe.js';
-import { parseDescription } from '../demo/text-parser.js';
+import type { AttributeEvidence, SlotKey } from '../attributes/vocabulary.js';
+import { DECISIVE, topValue } from '../attributes/phrasing.js';
+import { parseDescription } from '../attributes/description-parser.js';
 import type { Mllm } from '../mllm/openai-chat.js';
 import type { QaPair } from '../mllm/prompts.js';
 import { isRefusal, isUnanswerable, judgeAnswer, withFacts, type AnswerFact, type DropReason } from './answer-filter.js';

@@ -1,6 +1,6 @@
-import { SLOTS, type PersonAttributes } from '../demo/attributes.js';
-import { decisive } from '../demo/demo-mllm-describe.js';
-import { parseDescription } from '../demo/text-parser.js';
+import { DEMO_SLOTS, type PersonAttributes } from '../demo/attributes.js';
+import { decisive } from '../attributes/phrasing.js';
+import { parseDescription } from '../attributes/description-parser.js';
 
 // How well captions cover a demo person's true attributes: precision (stated values that are right) and
 // recall (true values that are stated), with the demo text parser reading the captions.
@@ -25,7 +25,7 @@ export function captionCoverage(caption: string, truth: PersonAttributes): Attri
   let stated = 0;
   let correct = 0;
   let applicable = 0;
-  for (const s of SLOTS) {
+  for (const s of DEMO_SLOTS) {
     const actual = truth[s.key];
     if (actual === null || actual === undefined) continue;
     applicable++;

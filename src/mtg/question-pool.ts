@@ -1,6 +1,6 @@
-import { SLOTS, slot, type AttributeEvidence, type SlotKey } from '../demo/attributes.js';
-import { decisive } from '../demo/demo-mllm-describe.js';
-import { questionSlots } from '../demo/demo-mllm-questions.js';
+import { SLOTS, slot, type AttributeEvidence, type SlotKey } from '../attributes/vocabulary.js';
+import { decisive } from '../attributes/phrasing.js';
+import { questionSlots } from '../attributes/question-slots.js';
 import { MTG_REFINEMENT_QUESTIONS } from '../mllm/prompts.js';
 import type { MtgPrompts } from './mtg-prompts.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SLOTS, type PersonAttributes, type SlotKey } from '../../src/demo/attributes.js';
-import { interpretAnswer } from '../../src/demo/demo-mllm-questions.js';
+import { DEMO_SLOTS, type PersonAttributes, type DemoSlotKey } from '../../src/demo/attributes.js';
+import { interpretAnswer } from '../../src/attributes/answer-reading.js';
 import { startDemoMllmServer, type DemoMllmServer } from '../../src/demo/demo-mllm-server.js';
 import { renderPersonPng } from '../../src/demo/person-render.js';
 import { generateWorld } from '../../src/demo/world.js';
@@ -15,8 +15,8 @@ import { encodeJpegForMllm } from '../../src/vision/image-io.js';
 // demo renders, through the product client.
 
 const PEOPLE = 12;
-const KEYS: SlotKey[] = ['upperColour', 'lowerColour', 'bag', 'hat', 'gender'];
-const QUESTIONS = KEYS.map((k) => SLOTS.find((s) => s.key === k)!.question);
+const KEYS: DemoSlotKey[] = ['upperColour', 'lowerColour', 'bag', 'hat', 'gender'];
+const QUESTIONS = KEYS.map((k) => DEMO_SLOTS.find((s) => s.key === k)!.question);
 
 /** Ground-truth phrases written here, independently of the server's describer. */
 const outfit = (a: PersonAttributes) => `a ${a.gender} in a ${a.upperColour} ${a.upperType} and ${a.lowerColour} ${a.lowerType}`;
@@ -83,7 +83,7 @@ describe('checkAnchor against the demo MLLM', () => {
     let asked = 0;
     await Promise.all(
       crowd.map(async (person) => {
-        const slots = SLOTS.filter((s) => person.attributes[s.key] !== null);
+        const slots = DEMO_SLOTS.filter((s) => person.attributes[s.key] !== null);
         const png = await renderPersonPng(person.attributes, person.appearance, person.images[0].jitter);
         const { answers } = await checkAnchor(mllm, 'a person', slots.map((s) => s.question), png);
         slots.forEach((s, i) => {

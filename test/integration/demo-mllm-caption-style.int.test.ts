@@ -5,23 +5,23 @@ import type { CliContext } from '../../src/cli/cli-context.js';
 import { loadConfig } from '../../src/config/config.js';
 import { CAMERA_IDS, sampleAppearance, sampleJitter } from '../../src/demo/appearance.js';
 import { sampleAttributes } from '../../src/demo/attribute-sampling.js';
-import type { PersonAttributes, SlotKey } from '../../src/demo/attributes.js';
-import type { CaptionStyle } from '../../src/demo/demo-mllm-describe.js';
+import type { PersonAttributes, DemoSlotKey } from '../../src/demo/attributes.js';
+import type { CaptionStyle } from '../../src/attributes/phrasing.js';
 import { DEMO_MLLM_MODEL, startDemoMllmServer, type DemoMllmServer } from '../../src/demo/demo-mllm-server.js';
 import { renderPersonPng } from '../../src/demo/person-render.js';
 import { Rng } from '../../src/demo/rng.js';
-import { parseDescription } from '../../src/demo/text-parser.js';
+import { parseDescription } from '../../src/attributes/description-parser.js';
 import { isCtgiError } from '../../src/errors/ctgi-error.js';
 import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
 import { initialCaptionPrompt } from '../../src/mllm/prompts.js';
 
 const PEOPLE = 8;
-const CLOTHES: SlotKey[] = ['upperColour', 'upperType', 'lowerColour', 'lowerType'];
-const ACCESSORIES: SlotKey[] = ['bag', 'hat', 'glasses', 'held'];
+const CLOTHES: DemoSlotKey[] = ['upperColour', 'upperType', 'lowerColour', 'lowerType'];
+const ACCESSORIES: DemoSlotKey[] = ['bag', 'hat', 'glasses', 'held'];
 /** Words only an accessory phrase uses, written here independently of the server's describer. */
 const ACCESSORY_WORDS = /\b(bag|backpack|handbag|hat|glasses|umbrella|phone|bottle|holds|holding|carries)\b/i;
 
-function top(text: string, key: SlotKey): string | undefined {
+function top(text: string, key: DemoSlotKey): string | undefined {
   return Object.entries(parseDescription(text)[key] ?? {}).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))[0]?.[0];
 }
 

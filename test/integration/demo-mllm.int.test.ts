@@ -9,12 +9,12 @@ import type { CliContext } from '../../src/cli/cli-context.js';
 import { loadConfig } from '../../src/config/config.js';
 import { CAMERA_IDS, sampleAppearance, sampleJitter } from '../../src/demo/appearance.js';
 import { sampleAttributes } from '../../src/demo/attribute-sampling.js';
-import { SLOTS, type PersonAttributes, type SlotKey } from '../../src/demo/attributes.js';
-import { interpretAnswer } from '../../src/demo/demo-mllm-questions.js';
+import { DEMO_SLOTS, type PersonAttributes, type DemoSlotKey } from '../../src/demo/attributes.js';
+import { interpretAnswer } from '../../src/attributes/answer-reading.js';
 import { startDemoMllmServer, type DemoMllmServer } from '../../src/demo/demo-mllm-server.js';
 import { renderPersonPng } from '../../src/demo/person-render.js';
 import { Rng } from '../../src/demo/rng.js';
-import { parseDescription } from '../../src/demo/text-parser.js';
+import { parseDescription } from '../../src/attributes/description-parser.js';
 import { isCtgiError } from '../../src/errors/ctgi-error.js';
 import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
 import { anchorVerificationPrompt, followUpQuestionsPrompt, initialCaptionPrompt, queryAggregationPrompt, visualQuestionPrompt } from '../../src/mllm/prompts.js';
@@ -26,7 +26,7 @@ const PEOPLE = 10;
 /** Ground-truth phrases written here, independently of the server's describer. */
 const outfit = (a: PersonAttributes) => `a ${a.gender} in a ${a.upperColour} ${a.upperType} and ${a.lowerColour} ${a.lowerType}`;
 
-function top(e: ReturnType<typeof parseDescription>, key: SlotKey): string | undefined {
+function top(e: ReturnType<typeof parseDescription>, key: DemoSlotKey): string | undefined {
   return Object.entries(e[key] ?? {}).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))[0]?.[0];
 }
 
@@ -81,12 +81,12 @@ describe('the demo MLLM over HTTP through the product client', () => {
   });
 
   it('answers attribute questions about the image it is sent', async () => {
-    const keys: SlotKey[] = ['gender', 'upperColour', 'lowerColour', 'lowerType', 'bag', 'hat', 'glasses', 'shoeColour'];
+    const keys: DemoSlotKey[] = ['gender', 'upperColour', 'lowerColour', 'lowerType', 'bag', 'hat', 'glasses', 'shoeColour'];
     let right = 0;
     let asked = 0;
     for (let i = 0; i < PEOPLE; i++) {
       for (const key of keys) {
-        const question = SLOTS.find((s) => s.key === key)!.question;
+        const question = DEMO_SLOTS.find((s) => s.key === key)!.question;
         const answer = await mllm.ask(visualQuestionPrompt(question), [images[i]]);
         expect(answer.length).toBeLessThan(80);
         asked++;

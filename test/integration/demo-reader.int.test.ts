@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SLOTS, type AttributeEvidence, type SlotKey } from '../../src/demo/attributes.js';
+import { DEMO_SLOTS, type AttributeEvidence, type DemoSlotKey } from '../../src/demo/attributes.js';
 import { renderPersonPng } from '../../src/demo/person-render.js';
 import { readAttributes } from '../../src/demo/pixel-reader.js';
 import { generateWorld, type DemoIdentity } from '../../src/demo/world.js';
@@ -9,7 +9,7 @@ import { decodeRgb, renderSvgToPngBuffer } from '../../src/vision/image-io.js';
 // render size and squashed to 64×192. Thresholds sit a few points under what 1,000 renders measured
 // (see the accuracy table the test prints), so they catch regressions, not sampling noise.
 
-const THRESHOLDS: Record<SlotKey, number> = {
+const THRESHOLDS: Record<DemoSlotKey, number> = {
   gender: 0.92,
   hairColour: 0.88,
   hairLength: 0.88,
@@ -45,10 +45,10 @@ function argmax(probs: Partial<Record<string, number>>): string {
   return Object.entries(probs).reduce((best, [k, p]) => ((p ?? 0) > (probs[best] ?? -1) ? k : best), '');
 }
 
-function accuracy(evidence: AttributeEvidence[]): Record<SlotKey, { correct: number; total: number }> {
-  const out = Object.fromEntries(SLOTS.map((s) => [s.key, { correct: 0, total: 0 }])) as Record<SlotKey, { correct: number; total: number }>;
+function accuracy(evidence: AttributeEvidence[]): Record<DemoSlotKey, { correct: number; total: number }> {
+  const out = Object.fromEntries(DEMO_SLOTS.map((s) => [s.key, { correct: 0, total: 0 }])) as Record<DemoSlotKey, { correct: number; total: number }>;
   people.forEach((person, i) => {
-    for (const s of SLOTS) {
+    for (const s of DEMO_SLOTS) {
       const truth = person.attributes[s.key];
       if (truth === null) continue; // no bag, no bag colour to read
       out[s.key].total++;
@@ -61,7 +61,7 @@ function accuracy(evidence: AttributeEvidence[]): Record<SlotKey, { correct: num
 describe('readAttributes on rendered pedestrians', () => {
   it('reads every slot above its threshold at both sizes', () => {
     const tables = Object.fromEntries(Object.entries(readings).map(([size, ev]) => [size, accuracy(ev)]));
-    const lines = SLOTS.map((s) => {
+    const lines = DEMO_SLOTS.map((s) => {
       const cells = Object.keys(SIZES).map((size) => {
         const { correct, total } = tables[size][s.key];
         return `${((100 * correct) / total).toFixed(0).padStart(4)}% of ${String(total).padStart(3)}`;
@@ -70,7 +70,7 @@ describe('readAttributes on rendered pedestrians', () => {
     });
     console.log(`pixel reader accuracy (argmax vs ground truth)\n  ${''.padEnd(12)} ${Object.keys(SIZES).map((k) => k.padEnd(11)).join('   ')}\n${lines.join('\n')}`);
     for (const [size, table] of Object.entries(tables)) {
-      for (const s of SLOTS) {
+      for (const s of DEMO_SLOTS) {
         const { correct, total } = table[s.key];
         expect(correct / total, `${s.key} at ${size}`).toBeGreaterThanOrEqual(THRESHOLDS[s.key]);
       }
@@ -81,7 +81,7 @@ describe('readAttributes on rendered pedestrians', () => {
     for (const evidence of readings['64x192']) {
       const bagPresent = 1 - (evidence.bag?.none ?? 0);
       const hatPresent = evidence.hat?.yes ?? 0;
-      for (const s of SLOTS) {
+      for (const s of DEMO_SLOTS) {
         const probs = Object.values(evidence[s.key] ?? {}) as number[];
         expect(probs).toHaveLength(s.values.length);
         const sum = probs.reduce((a, b) => a + b, 0);
@@ -97,7 +97,7 @@ describe('readAttributes on rendered pedestrians', () => {
     const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="128" height="384"><rect width="128" height="384" fill="#beb8aa"/></svg>';
     const png = await renderSvgToPngBuffer(svg, { density: 72 });
     const evidence = readAttributes(await decodeRgb(png, 'empty'));
-    for (const s of SLOTS) {
+    for (const s of DEMO_SLOTS) {
       for (const p of Object.values(evidence[s.key] ?? {})) expect(p).toBeCloseTo(1 / s.values.length, 6);
     }
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COLOUR_RGB, SLOTS, type PersonAttributes } from '../../src/demo/attributes.js';
+import { COLOUR_RGB, DEMO_SLOTS, type PersonAttributes } from '../../src/demo/attributes.js';
 import { CAMERA_IDS, sampleAppearance, sampleJitter, type Appearance, type Jitter } from '../../src/demo/appearance.js';
 import { renderPersonSvg } from '../../src/demo/person-svg.js';
 import { Rng } from '../../src/demo/rng.js';
@@ -35,7 +35,7 @@ describe('renderPersonSvg', () => {
 
   it('draws every attribute: changing any value changes the drawing', () => {
     const svg = renderPersonSvg(base, appearance, jitter);
-    for (const s of SLOTS) {
+    for (const s of DEMO_SLOTS) {
       for (const value of s.values) {
         if (value === base[s.key]) continue;
         const changed = { ...base, [s.key]: value };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SLOTS, type PersonAttributes } from '../../src/demo/attributes.js';
+import { DEMO_SLOTS, type DemoSlotKey, type PersonAttributes } from '../../src/demo/attributes.js';
 import { fullCaption, vagueQueries, vagueQuery } from '../../src/demo/captions.js';
 import { Rng, deriveSeed } from '../../src/demo/rng.js';
 import {
@@ -93,10 +93,10 @@ describe('generateWorld', () => {
 
   it('draws only valid attribute values, with colour slots set exactly when their item is there', () => {
     for (const p of people) {
-      for (const s of SLOTS) {
+      for (const s of DEMO_SLOTS) {
         const value = p[s.key];
         if (s.requires) {
-          const present = p[s.requires.key] !== s.requires.notValue;
+          const present = p[s.requires.key as DemoSlotKey] !== s.requires.notValue;
           expect(value === null).toBe(!present);
           if (present) expect(s.values).toContain(value);
         } else {
@@ -199,7 +199,7 @@ describe('vague queries', () => {
       const nonGender = q.slots.filter((s) => s !== 'gender');
       expect(nonGender.length).toBeGreaterThanOrEqual(1);
       expect(nonGender.length).toBeLessThanOrEqual(4); // two items of at most two slots each ("a red backpack")
-      for (const s of q.slots) expect(SLOTS.map((x) => x.key)).toContain(s);
+      for (const s of q.slots) expect(DEMO_SLOTS.map((x) => x.key)).toContain(s);
     }
     expect(vagueQueries(people[1], rng, 3).length).toBe(3);
   });
@@ -213,7 +213,7 @@ describe('vague queries', () => {
 
 describe('vocabulary', () => {
   it('has words for every value of every named slot', () => {
-    for (const s of SLOTS) {
+    for (const s of DEMO_SLOTS) {
       const words = SLOT_WORDS[s.key];
       if (!words) continue;
       for (const value of s.values) {

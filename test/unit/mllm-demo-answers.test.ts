@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { certainEvidence, SLOTS, type AttributeEvidence, type PersonAttributes, type SlotKey } from '../../src/demo/attributes.js';
+import { certainEvidence, DEMO_SLOTS, type AttributeEvidence, type PersonAttributes } from '../../src/demo/attributes.js';
+import type { SlotKey } from '../../src/attributes/vocabulary.js';
 import { answerMatch, answerQuestion, mergeDescription, proposeFollowUps, type Chance } from '../../src/demo/demo-mllm-answers.js';
-import { describeEvidence } from '../../src/demo/demo-mllm-describe.js';
-import { interpretAnswer, questionSlots } from '../../src/demo/demo-mllm-questions.js';
-import { parseDescription } from '../../src/demo/text-parser.js';
+import { describeEvidence } from '../../src/attributes/phrasing.js';
+import { interpretAnswer } from '../../src/attributes/answer-reading.js';
+import { questionSlots } from '../../src/attributes/question-slots.js';
+import { parseDescription } from '../../src/attributes/description-parser.js';
 import { MTG_REFINEMENT_QUESTIONS } from '../../src/mllm/prompts.js';
 import { mulberry32 } from '../../src/util/prng.js';
 
@@ -14,7 +16,7 @@ const ALWAYS: Chance = { wrong: () => true, pick: (items) => items[items.length 
 function randomPeople(n: number, seed: number): PersonAttributes[] {
   const random = mulberry32(seed);
   return Array.from({ length: n }, () => {
-    const a = Object.fromEntries(SLOTS.map((s) => [s.key, s.values[Math.floor(random() * s.values.length)]])) as unknown as PersonAttributes;
+    const a = Object.fromEntries(DEMO_SLOTS.map((s) => [s.key, s.values[Math.floor(random() * s.values.length)]])) as unknown as PersonAttributes;
     if (a.bag === 'none') a.bagColour = null;
     if (a.hat === 'no') a.hatColour = null;
     return a;
@@ -26,7 +28,7 @@ function top(e: AttributeEvidence, key: SlotKey): string | undefined {
 }
 
 describe('questionSlots', () => {
-  it.each(SLOTS.map((s) => [s.question, s.key] as const))('%j asks about %s first', (question, key) => {
+  it.each(DEMO_SLOTS.map((s) => [s.question, s.key] as const))('%j asks about %s first', (question, key) => {
     expect(questionSlots(question)[0]).toBe(key);
   });
 
@@ -50,7 +52,7 @@ describe('interpretAnswer', () => {
     ['Is the person holding anything in their hands?', 'No, nothing.', { held: 'none' }],
     ['Is the person holding anything in their hands?', 'An umbrella.', { held: 'umbrella' }],
     ['Is the person a man or a woman?', 'A woman.', { gender: 'woman' }],
-    ['What kind of top is the person wearing?', 'A hoodie.', { upperType: 'hoodie' }],
+    ['What kind of top is the person wearing?', 'A hoodie.', { upperType: 'hoodie', sleeveLength: 'long' }],
   ])('%j answered %j', (question, answer, expected) => {
     const e = interpretAnswer(question, answer);
     const got = Object.fromEntries(Object.keys(e).map((k) => [k, top(e, k as SlotKey)]));
@@ -69,7 +71,7 @@ describe('describeEvidence', () => {
     for (const person of randomPeople(300, 11)) {
       const text = describeEvidence(certainEvidence(person));
       const back = parseDescription(text);
-      for (const s of SLOTS) expect([s.key, top(back, s.key)]).toEqual([s.key, person[s.key] ?? undefined]);
+      for (const s of DEMO_SLOTS) expect([s.key, top(back, s.key)]).toEqual([s.key, person[s.key] ?? undefined]);
     }
   });
 
@@ -82,10 +84,10 @@ describe('describeEvidence', () => {
 describe('answers from image evidence', () => {
   const people = randomPeople(60, 5);
 
-  it('answer every SLOTS question so that the answer reads back as the truth', () => {
+  it('answer every DEMO_SLOTS question so that the answer reads back as the truth', () => {
     for (const person of people) {
       const image = certainEvidence(person);
-      for (const s of SLOTS) {
+      for (const s of DEMO_SLOTS) {
         if (person[s.key] === null) continue;
         const answer = answerQuestion(s.question, image, NEVER);
         expect([s.key, answer, top(interpretAnswer(s.question, answer), s.key)]).toEqual([s.key, answer, person[s.key]]);
@@ -102,7 +104,7 @@ describe('answers from image evidence', () => {
     for (const person of people) {
       const image = certainEvidence(person);
       expect(answerMatch(describeEvidence(image), image, NEVER)).toBe('Yes.');
-      const otherColour = SLOTS.find((s) => s.key === 'upperColour')!.values.find((c) => c !== person.upperColour)!;
+      const otherColour = DEMO_SLOTS.find((s) => s.key === 'upperColour')!.values.find((c) => c !== person.upperColour)!;
       expect(answerMatch(`a person in a ${otherColour} ${person.upperType}`, image, NEVER)).toBe('No.');
     }
   });
@@ -143,7 +145,7 @@ describe('mergeDescription', () => {
     ]);
     const e = parseDescription(merged);
     expect(Object.fromEntries(Object.keys(e).map((k) => [k, top(e, k as SlotKey)]))).toEqual({
-      gender: 'man', upperType: 'jacket', upperColour: 'blue', bag: 'backpack', bagColour: 'black', hat: 'no',
+      gender: 'man', upperType: 'jacket', sleeveLength: 'long', upperColour: 'blue', bag: 'backpack', bagColour: 'black', hat: 'no',
     });
   });
 });

@@ -45,7 +45,7 @@ const vqa = new ScriptedMllm([
   ['hair short or long', 'Short.'],
   ["colour is the person's hair", 'Black.'],
   ['shoes', 'White.'],
-  ['trousers, shorts or a skirt', 'The sky is clear.'],
+  ['trousers, shorts, a skirt or a dress', 'The sky is clear.'],
   ['lower body', 'Blue.'],
   ['holding anything', 'No, nothing in the hands.'],
   ['colour is the bag', 'Black.'],
@@ -68,7 +68,7 @@ describe('MTG on one image', () => {
       [1, 'Is the person wearing any accessories (e.g., hat, bag, glasses)?', true, null],
       [2, 'What type of pants is the person wearing?', false, 'unanswerable'],
       [3, "What colour is the person's lower body clothing?", true, null],
-      [4, 'Is the person wearing trousers, shorts or a skirt?', false, 'irrelevant'],
+      [4, 'Is the person wearing trousers, shorts, a skirt or a dress?', false, 'irrelevant'],
       [5, "What colour is the person's hair?", true, null],
       [6, 'Is the person carrying any objects?', false, 'refused'],
     ]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SLOTS, type AttributeEvidence } from '../../src/demo/attributes.js';
+import { SLOTS, type AttributeEvidence } from '../../src/attributes/vocabulary.js';
 import { MTG_REFINEMENT_QUESTIONS } from '../../src/mllm/prompts.js';
 import { DEFAULT_MTG_PROMPTS } from '../../src/mtg/mtg-prompts.js';
 import { buildQuestionPool, CONTEXT_QUESTION_WEIGHT, isOpen, nextQuestion, questionValue } from '../../src/mtg/question-pool.js';

@@ -76,7 +76,7 @@ describe('knownSlots', () => {
 
   it('settles a dependent slot when its requirement is settled as not holding', () => {
     const known = knownSlots({ hat: { no: 1 } }, mergeAnswers([ask('bag', 'none')]));
-    expect([...known].sort()).toEqual(['bag', 'bagColour', 'hat', 'hatColour']);
+    expect([...known].sort()).toEqual(['bag', 'bagColour', 'hat', 'hatColour', 'hatType']);
     const withBag = knownSlots({}, mergeAnswers([ask('bag', 'a handbag')]));
     expect(withBag.has('bagColour')).toBe(false);
   });

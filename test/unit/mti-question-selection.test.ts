@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AttributeEvidence, SlotKey } from '../../src/demo/attributes.js';
-import { inferSlot, routeQuestions, selectQuestions, slotGain, type RankedQuestion } from '../../agent/core/question-selection.js';
+import type { AttributeEvidence, DemoSlotKey } from '../../src/demo/attributes.js';
+import { routeQuestions, selectQuestions, slotGain, type RankedQuestion } from '../../agent/core/question-selection.js';
 
 const uniform4 = new Map([['a', 1], ['b', 1], ['c', 1], ['d', 1]]);
 const evidence = new Map<string, AttributeEvidence>([
@@ -39,7 +39,7 @@ describe('slotGain', () => {
 describe('selectQuestions', () => {
   it('ranks a slot that splits candidates 50/50 above one where all agree', () => {
     const ranked = selectQuestions({ candidates: uniform4, evidence, known: new Set() });
-    const pos = (k: SlotKey) => ranked.findIndex((q) => q.slot === k);
+    const pos = (k: DemoSlotKey) => ranked.findIndex((q) => q.slot === k);
     expect(ranked[0].slot).toBe('gender');
     expect(pos('bag')).toBeLessThan(pos('glasses'));
     expect(ranked[0].options).toEqual(['man', 'woman', 'Not sure']);
@@ -49,7 +49,7 @@ describe('selectQuestions', () => {
     const ranked = selectQuestions({
       candidates: uniform4,
       evidence,
-      known: new Set<SlotKey>(['gender']),
+      known: new Set<DemoSlotKey>(['gender']),
       asked: ['is the person carrying a bag?  what kind'],
       followUps: ['Is the person a man or a woman?', 'What gender is the person?'],
     });
@@ -72,19 +72,9 @@ describe('selectQuestions', () => {
   });
 
   it('lets a follow-up stand for a slot the templates no longer cover', () => {
-    const known = new Set<SlotKey>();
+    const known = new Set<DemoSlotKey>();
     const ranked = selectQuestions({ candidates: uniform4, evidence, known, asked: ["What colour is the person's upper body clothing?"], followUps: ['What color is the jacket?'] });
     expect(ranked.filter((q) => q.slot === 'upperColour')).toHaveLength(0);
-  });
-});
-
-describe('inferSlot', () => {
-  it('maps follow-ups that clearly ask about one slot and leaves mixed ones free', () => {
-    expect(inferSlot('What type of pants is the person wearing?')).toBe('lowerType');
-    expect(inferSlot('What color are their shoes?')).toBe('shoeColour');
-    expect(inferSlot('What colour is the backpack?')).toBe('bagColour');
-    expect(inferSlot('Is the person wearing any accessories (e.g., hat, bag, glasses)?')).toBeUndefined();
-    expect(inferSlot('What is the background or scene context of the image?')).toBeUndefined();
   });
 });
 

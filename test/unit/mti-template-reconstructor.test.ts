@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mergeAnswers, recordAnswer, type RawAnswer } from '../../agent/core/answers.js';
 import { MAX_REFINED_WORDS, templateReconstruct } from '../../agent/core/template-reconstructor.js';
-import { parseDescription } from '../../src/demo/text-parser.js';
+import { parseDescription } from '../../src/attributes/description-parser.js';
 
 const a = (slot: RawAnswer['slot'], reply: string | null, source: RawAnswer['source'] = 'witness') => recordAnswer({ slot, question: 'q?', source, reply });
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { CAPTION_STYLES, isCaptionStyle, type CaptionStyle } from '../../demo/demo-mllm-describe.js';
+import { CAPTION_STYLES, isCaptionStyle, type CaptionStyle } from '../../attributes/phrasing.js';
 import { startDemoMllmServer } from '../../demo/demo-mllm-server.js';
 import type { CliContext } from '../cli-context.js';
 

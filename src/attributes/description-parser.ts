@@ -1,13 +1,14 @@
-import { SLOTS, type AttributeEvidence, type SlotKey } from './attributes.js';
-import type { Dist, Noun, Word } from './text-parser-lexicon.js';
-import { HEDGED, tokenize, type Colour, type Token } from './text-parser-tokens.js';
+import { SLOTS, type AttributeEvidence, type SlotKey } from './vocabulary.js';
+import { HELD_ANY, type Dist, type Noun, type Word } from './parser-lexicon.js';
+import { HEDGED, tokenize, type Colour, type Token } from './parser-tokens.js';
 
-// A small rule-based reader of person descriptions for the demo world. Colour and length words attach
+// A small rule-based reader of person descriptions (the product's, used by MTI, MTG and the demo world
+// alike). Colour, pattern and length words attach
 // to the garment or item noun that follows them ("red jacket"), or, after "is", ":" or "in", to the one
 // before ("jacket that is red", "hair: long blonde"); negations ("no bag", "without glasses") deny the
 // nouns in their clause; hedges ("maybe", "-ish") soften; "not sure" voids its sentence.
 
-type Modifier = Colour | Extract<Word, { t: 'length' }>;
+type Modifier = Colour | Extract<Word, { t: 'length' }> | Extract<Word, { t: 'pattern' }>;
 
 /** Confidence of a colour that names no garment ("a man in red"): most likely the top. */
 const ORPHAN_UPPER = 0.8;
@@ -62,10 +63,11 @@ class DescriptionReader {
     switch (tok.t) {
       case 'colour':
       case 'length':
+      case 'pattern':
         this.pending.push({ mod: tok, run: this.run, post: this.post });
         return;
       case 'fact':
-        this.add(tok.slot as SlotKey, tok.dist);
+        for (const f of tok.facts) this.add(f.slot as SlotKey, f.dist);
         return;
       case 'noun':
         return this.noun(tok.noun);
@@ -173,12 +175,27 @@ class DescriptionReader {
     switch (noun.kind) {
       case 'person':
         if (noun.gender) add('gender', { [negated ? (noun.gender === 'man' ? 'woman' : 'man') : noun.gender]: 1 });
+        if (noun.age && !negated) add('ageGroup', noun.age);
         break;
       case 'upper':
-        if (noun.type) add('upperType', negated ? complement('upperType', noun.type) : noun.type);
+        if (noun.type) {
+          add('upperType', negated ? complement('upperType', noun.type) : noun.type);
+          const sleeves = !negated && implied(noun.type, SLEEVES_OF);
+          if (sleeves) add('sleeveLength', sleeves, IMPLIED);
+        }
         break;
       case 'lower':
-        if (noun.type) add('lowerType', negated ? complement('lowerType', noun.type) : noun.type);
+        if (noun.type) {
+          add('lowerType', negated ? complement('lowerType', noun.type) : noun.type);
+          const length = !negated && (noun.length ? { [noun.length]: 1 } : implied(noun.type, LENGTH_OF));
+          if (length) add('lowerLength', length, noun.length ? 1 : IMPLIED);
+        }
+        break;
+      case 'shoes':
+        if (noun.type) add('footwear', negated ? complement('footwear', noun.type) : noun.type);
+        break;
+      case 'worn':
+        add(noun.slot, { [negated ? 'no' : 'yes']: 1 });
         break;
       case 'bag': {
         const generic = Object.keys(noun.type).length >= 3;
@@ -192,15 +209,15 @@ class DescriptionReader {
         break;
       }
       case 'hat':
-        add('hat', { [negated ? 'no' : 'yes']: 1 });
+        add('hat', negated && !noun.type ? { no: 1 } : negated ? { no: 1, yes: 1 } : { yes: 1 });
+        if (noun.type) add('hatType', negated ? complement('hatType', noun.type) : noun.type);
         break;
       case 'glasses':
         add('glasses', { [negated ? 'no' : 'yes']: 1 });
         break;
       case 'held': {
-        const any = { umbrella: 1, phone: 1, bottle: 1 };
-        if (noun.value === 'any') add('held', negated ? { none: 1 } : any);
-        else add('held', negated ? { none: 1, ...Object.fromEntries(Object.keys(any).filter((k) => k !== noun.value).map((k) => [k, 0.5])) } : { [noun.value]: 1 });
+        if (noun.value === 'any') add('held', negated ? { none: 1 } : HELD_ANY);
+        else add('held', negated ? { none: 1, ...Object.fromEntries(Object.keys(HELD_ANY).filter((k) => k !== noun.value).map((k) => [k, 0.5])) } : { [noun.value]: 1 });
         break;
       }
       case 'hair':
@@ -212,7 +229,7 @@ class DescriptionReader {
         else if (denied && this.verb === 'carry') {
           add('bag', { none: 1 });
           add('held', { none: 1 });
-        } else if (!denied && this.verb === 'hold') add('held', { umbrella: 1, phone: 1, bottle: 1 });
+        } else if (!denied && this.verb === 'hold') add('held', HELD_ANY);
         break;
       }
       case 'shoes':
@@ -229,6 +246,13 @@ class DescriptionReader {
       const add = (slot: SlotKey, dist: Dist | undefined, conf = 1) => dist && this.add(slot, dist, conf * ((mod.t === 'colour' && mod.conf) || 1), out);
       if (mod.t === 'length') {
         if (noun.kind === 'hair') add('hairLength', { [mod.value]: 1 });
+        if (noun.kind === 'lower') add('lowerLength', { [mod.value]: 1 });
+        continue;
+      }
+      if (mod.t === 'pattern') {
+        if (noun.kind === 'upper' || noun.kind === 'clothes') add('upperPattern', { [mod.value]: 1 });
+        if ((noun.kind === 'lower' || noun.kind === 'clothes') && mod.value !== 'logo') add('lowerPattern', { [mod.value]: 1 });
+        if (noun.kind === 'lower' && noun.alsoUpper) add('upperPattern', { [mod.value]: 1 });
         continue;
       }
       // "a blonde in a red jacket": hair words describe hair whatever noun follows.
@@ -338,6 +362,29 @@ class DescriptionReader {
     this.recs.push(rec);
     sink?.push(rec);
   }
+}
+
+/** Confidence of what a garment implies but does not say (a jacket has long sleeves, trousers are long). */
+const IMPLIED = 0.9;
+
+/** Sleeve length by top type (types without a usual length are left out). */
+const SLEEVES_OF: Readonly<Record<string, string>> = { 't-shirt': 'short', vest: 'short', sweater: 'long', jacket: 'long', coat: 'long', hoodie: 'long' };
+
+/** Lower garment length by type. */
+const LENGTH_OF: Readonly<Record<string, string>> = { trousers: 'long', shorts: 'short' };
+
+/** The distribution a type distribution implies through `map`, or undefined when some likely type implies nothing. */
+function implied(type: Dist, map: Readonly<Record<string, string>>): Dist | undefined {
+  const out: Record<string, number> = {};
+  let total = 0;
+  for (const [t, w] of Object.entries(type)) {
+    if (!(w > 0)) continue;
+    total += w;
+    const v = map[t];
+    if (v) out[v] = (out[v] ?? 0) + w;
+  }
+  const covered = Object.values(out).reduce((a, b) => a + b, 0);
+  return total > 0 && covered / total >= 0.8 ? out : undefined;
 }
 
 /** Weights over the values a denied noun leaves ("not a backpack": any other bag, or none). */

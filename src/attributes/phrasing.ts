@@ -1,4 +1,4 @@
-import { slot, type AttributeEvidence, type SlotKey } from './attributes.js';
+import { slot, type AttributeEvidence, type SlotKey } from './vocabulary.js';
 
 // Fluent English for the demo MLLM's captions and merged descriptions. Everything it writes reads back
 // through parseDescription to the same attributes (the unit tests check the round trip).

@@ -1,4 +1,4 @@
-// The demo text parser's vocabulary: words and short phrases mapped to what they say about a person.
+// The description parser's vocabulary: words and short phrases mapped to what they say about a person.
 // Weights are unnormalised; ambiguous words spread their mass over the values they may mean.
 
 /** Unnormalised weights over a slot's values. */
@@ -8,14 +8,18 @@ export type Dist = Readonly<Record<string, number>>;
 export type Noun =
   | { kind: 'upper'; type?: Dist }
   /** `alsoUpper`: a dress colours the top as well. */
-  | { kind: 'lower'; type?: Dist; defaultColour?: Dist; alsoUpper?: boolean }
-  | { kind: 'shoes' }
+  | { kind: 'lower'; type?: Dist; defaultColour?: Dist; alsoUpper?: boolean; length?: 'short' | 'long' }
+  /** `type`: the kind of footwear, when the word names one ("boots"). */
+  | { kind: 'shoes'; type?: Dist }
   | { kind: 'bag'; type: Dist }
-  | { kind: 'hat' }
+  /** `type`: the kind of hat, when the word names one ("cap"). */
+  | { kind: 'hat'; type?: Dist }
   | { kind: 'glasses' }
-  | { kind: 'held'; value: 'umbrella' | 'phone' | 'bottle' | 'any' }
+  /** Worn items that are there or not: a face mask, a scarf. */
+  | { kind: 'worn'; slot: 'mask' | 'scarf' }
+  | { kind: 'held'; value: 'umbrella' | 'phone' | 'bottle' | 'cup' | 'box' | 'any' }
   | { kind: 'hair'; length?: 'short' | 'long' }
-  | { kind: 'person'; gender?: 'man' | 'woman' }
+  | { kind: 'person'; gender?: 'man' | 'woman'; age?: Dist }
   /** anything / nothing: what it denies depends on the verb (holding, carrying); `negative` for nothing. */
   | { kind: 'anything'; negative?: boolean }
   /** clothes, outfit: a colour on it colours the top and the bottom. */
@@ -27,8 +31,10 @@ export type Word =
   | { t: 'colour'; garment: Dist; hair?: Dist; hairOnly?: boolean; conf?: number }
   | { t: 'shade'; which: 'dark' | 'light' | 'bright' }
   | { t: 'length'; value: 'short' | 'long' }
-  /** Direct evidence that needs no attachment (short sleeves, empty-handed). */
-  | { t: 'fact'; slot: string; dist: Dist }
+  /** A garment pattern word ("striped", "plaid"): attaches to a garment as a colour does. */
+  | { t: 'pattern'; value: 'plain' | 'stripes' | 'logo' | 'plaid' | 'print' }
+  /** Direct evidence that needs no attachment (short sleeves, empty-handed), one or more slots. */
+  | { t: 'fact'; facts: ReadonlyArray<{ slot: string; dist: Dist }> }
   | { t: 'place'; where: 'back' | 'shoulder' | 'hand' }
   | { t: 'neg' }
   | { t: 'uncertain' }
@@ -48,6 +54,8 @@ const one = (value: string): Dist => ({ [value]: 1 });
 
 // A "top" is most often a T-shirt, a jacket or a hoodie, sometimes a coat.
 const UPPER_ANY: Dist = { 't-shirt': 0.3, jacket: 0.25, hoodie: 0.25, coat: 0.2 };
+/** Anything held in the hands. */
+export const HELD_ANY: Dist = { umbrella: 1, phone: 1, bottle: 1, cup: 1, box: 1 };
 const BAG_ANY: Dist = { backpack: 1, handbag: 1, 'shoulder bag': 1 };
 
 /** Colour words: garment weights over COLOUR_RGB's palette, hair weights over HAIR_RGB's. */
@@ -149,7 +157,13 @@ const noun = (n: Noun): Word => ({ t: 'noun', noun: n });
 const upper = (type?: Dist): Word => noun({ kind: 'upper', type });
 const lower = (type?: Dist, extra: Partial<Extract<Noun, { kind: 'lower' }>> = {}): Word => noun({ kind: 'lower', type, ...extra });
 const bag = (type: Dist): Word => noun({ kind: 'bag', type });
-const person = (gender?: 'man' | 'woman'): Word => noun({ kind: 'person', gender });
+const person = (gender?: 'man' | 'woman', age?: Dist): Word => noun({ kind: 'person', gender, ...(age ? { age } : {}) });
+const shoes = (type?: Dist): Word => noun({ kind: 'shoes', ...(type ? { type } : {}) });
+const hat = (type?: Dist): Word => noun({ kind: 'hat', ...(type ? { type } : {}) });
+const fact = (...facts: Array<[string, Dist]>): Word => ({ t: 'fact', facts: facts.map(([slot, dist]) => ({ slot, dist })) });
+const CHILD: Dist = { child: 1 };
+const ELDERLY: Dist = { elderly: 1 };
+const YOUNG: Dist = { child: 0.3, adult: 0.7 };
 const many = (words: string[], w: Word): Array<[string, Word]> => words.map((x) => [x, w]);
 
 const TROUSERS = one('trousers');
@@ -164,26 +178,45 @@ export const LEXICON: ReadonlyMap<string, Word> = new Map<string, Word>([
   ...many(['long', 'shoulder length'], { t: 'length', value: 'long' }),
 
   // Upper body.
-  ...many(['jacket', 'blazer', 'windbreaker', 'anorak', 'bomber', 'fleece', 'cardigan', 'gilet'], upper(one('jacket'))),
+  ...many(['jacket', 'blazer', 'windbreaker', 'anorak', 'bomber', 'fleece', 'bomber jacket', 'leather jacket'], upper(one('jacket'))),
+  ...many(['vest', 'gilet', 'waistcoat', 'body warmer', 'bodywarmer', 'puffer vest', 'hi vis vest', 'high vis vest', 'safety vest'], upper(one('vest'))),
   ...many(['coat', 'overcoat', 'parka', 'raincoat', 'trench coat', 'trenchcoat', 'long coat', 'peacoat'], upper(one('coat'))),
   ...many(['hoodie', 'hoody', 'hood', 'hooded top', 'hooded jacket', 'hooded sweatshirt', 'hooded sweater'], upper(one('hoodie'))),
-  ...many(['t shirt', 'tshirt', 'tee', 'tee shirt', 'tank top', 'vest top', 'polo', 'polo shirt', 'singlet'], upper(one('t-shirt'))),
-  ...many(['shirt', 'blouse'], upper({ 't-shirt': 0.7, jacket: 0.2, hoodie: 0.1 })),
-  ...many(['sweatshirt', 'sweater', 'jumper', 'pullover'], upper({ hoodie: 0.6, jacket: 0.4 })),
+  ...many(['t shirt', 'tshirt', 'tee', 'tee shirt', 'polo', 'polo shirt'], upper(one('t-shirt'))),
+  ...many(['tank top', 'vest top', 'singlet'], upper(one('t-shirt'))),
+  // A "shirt" in a casual description is often a T-shirt.
+  ...many(['shirt', 'blouse', 'button up shirt', 'dress shirt', 'flannel shirt'], upper({ shirt: 0.7, 't-shirt': 0.3 })),
+  ...many(['sweater', 'jumper', 'pullover', 'cardigan', 'knit', 'knitwear', 'turtleneck'], upper({ sweater: 0.8, hoodie: 0.1, jacket: 0.1 })),
+  ...many(['sweatshirt'], upper({ sweater: 0.5, hoodie: 0.5 })),
   ...many(['top', 'upper body', 'upper garment', 'upper clothing', 'upper body clothing', 'top half'], upper(UPPER_ANY)),
-  ...many(['short sleeves', 'short sleeved', 'short sleeve', 'sleeveless'], { t: 'fact', slot: 'upperType', dist: one('t-shirt') }),
-  ...many(['long sleeves', 'long sleeved', 'long sleeve'], { t: 'fact', slot: 'upperType', dist: { jacket: 1, coat: 1, hoodie: 1 } }),
+  ...many(['short sleeves', 'short sleeved', 'short sleeve', 'sleeveless'], fact(['sleeveLength', one('short')], ['upperType', { 't-shirt': 0.8, shirt: 0.2 }])),
+  ...many(['long sleeves', 'long sleeved', 'long sleeve'], fact(['sleeveLength', one('long')], ['upperType', { shirt: 1, sweater: 1, jacket: 1, coat: 1, hoodie: 1 }])),
+  ...many(['sleeves', 'sleeve'], { t: 'filler' }),
+
+  // Patterns.
+  ...many(['striped', 'stripes', 'stripy', 'stripey', 'pinstriped', 'pinstripe', 'stripe', 'with stripes', 'horizontal stripes', 'vertical stripes'], { t: 'pattern', value: 'stripes' }),
+  ...many(['plaid', 'checked', 'checkered', 'chequered', 'tartan', 'gingham', 'check', 'checks'], { t: 'pattern', value: 'plaid' }),
+  ...many(['logo', 'logos', 'graphic', 'lettering', 'slogan', 'emblem', 'badge'], { t: 'pattern', value: 'logo' }),
+  ...many(['printed', 'patterned', 'floral', 'flowery', 'print', 'camouflage', 'camo', 'polka dot', 'polka dots', 'spotted', 'dotted'], { t: 'pattern', value: 'print' }),
+  ...many(['plain', 'solid', 'solid coloured', 'solid colored', 'single coloured', 'single colored'], { t: 'pattern', value: 'plain' }),
 
   // Lower body.
   ...many(['trousers', 'trouser', 'pants', 'slacks', 'chinos', 'joggers', 'sweatpants', 'leggings', 'tracksuit bottoms', 'cargo pants'], lower(TROUSERS)),
   // Jeans without a colour are most likely blue; only softly (below "sure"), since jeans come in any colour.
   ...many(['jeans', 'denims'], lower(TROUSERS, { defaultColour: { blue: 0.5, black: 0.3, grey: 0.2 } })),
   ...many(['shorts', 'short pants', 'bermudas'], lower(one('shorts'))),
-  ...many(['skirt', 'miniskirt', 'mini skirt'], lower(one('skirt'))),
-  ...many(['dress', 'gown', 'sundress'], lower(one('skirt'), { alsoUpper: true })),
+  ...many(['skirt'], lower(one('skirt'))),
+  ...many(['dress', 'gown', 'sundress', 'frock'], lower(one('dress'), { alsoUpper: true })),
+  ...many(['maxi skirt', 'long skirt'], lower(one('skirt'), { length: 'long' })),
+  ...many(['miniskirt', 'mini skirt'], lower(one('skirt'), { length: 'short' })),
   ...many(['bottoms', 'lower body', 'lower garment', 'lower clothing', 'lower body clothing', 'legs', 'bottom half'], lower()),
 
-  ...many(['shoes', 'shoe', 'sneakers', 'sneaker', 'trainers', 'trainer', 'boots', 'boot', 'footwear', 'sandals', 'heels', 'loafers', 'runners'], noun({ kind: 'shoes' })),
+  ...many(['shoes', 'shoe', 'footwear'], shoes()),
+  ...many(['sneakers', 'sneaker', 'trainers', 'trainer', 'runners', 'running shoes', 'sports shoes', 'tennis shoes', 'canvas shoes'], shoes(one('sneakers'))),
+  ...many(['boots', 'boot', 'ankle boots', 'work boots', 'wellies', 'wellingtons'], shoes(one('boots'))),
+  ...many(['sandals', 'sandal', 'flip flops', 'flip flop', 'slippers', 'slides'], shoes(one('sandals'))),
+  ...many(['heels', 'high heels', 'high heeled shoes', 'stilettos', 'pumps'], shoes(one('heels'))),
+  ...many(['loafers', 'leather shoes', 'dress shoes', 'formal shoes', 'oxfords', 'brogues', 'flats'], shoes(one('shoes'))),
 
   // Bags.
   ...many(['bag', 'bags'], bag(BAG_ANY)),
@@ -191,6 +224,7 @@ export const LEXICON: ReadonlyMap<string, Word> = new Map<string, Word>([
   ...many(['handbag', 'hand bag', 'purse', 'clutch', 'clutch bag'], bag(one('handbag'))),
   ...many(['shoulder bag', 'messenger bag', 'satchel', 'sling bag', 'crossbody bag', 'cross body bag', 'side bag', 'courier bag'], bag(one('shoulder bag'))),
   ...many(['tote', 'tote bag', 'briefcase'], bag({ handbag: 0.5, 'shoulder bag': 0.5 })),
+  ...many(['suitcase', 'suit case', 'luggage', 'trolley', 'trolley bag', 'trolley case', 'rolling bag', 'roller bag', 'wheeled bag', 'rolling suitcase', 'wheelie bag', 'carry on'], bag(one('suitcase'))),
   ...many(['on the back', 'on his back', 'on her back', 'on their back', 'on back', 'on the person back'], { t: 'place', where: 'back' }),
   ...many(
     ['over the shoulder', 'on the shoulder', 'over his shoulder', 'over her shoulder', 'on his shoulder', 'on her shoulder', 'over one shoulder', 'on one shoulder', 'across the body', 'across her body', 'across his body', 'over their shoulder', 'on their shoulder'],
@@ -199,16 +233,23 @@ export const LEXICON: ReadonlyMap<string, Word> = new Map<string, Word>([
   ...many(['in hand', 'in the hand', 'in his hand', 'in her hand', 'in their hand', 'in one hand', 'by hand', 'by the handle'], { t: 'place', where: 'hand' }),
 
   // Accessories and held objects.
-  ...many(['hat', 'cap', 'baseball cap', 'beanie', 'beret', 'bobble hat', 'woolly hat', 'headwear', 'fedora'], noun({ kind: 'hat' })),
+  ...many(['hat', 'headwear', 'beret', 'headgear'], hat()),
+  ...many(['cap', 'baseball cap', 'peaked cap', 'snapback', 'flat cap', 'trucker cap'], hat(one('cap'))),
+  ...many(['beanie', 'bobble hat', 'woolly hat', 'wooly hat', 'knit hat', 'knitted hat', 'winter hat', 'toque', 'woollen hat'], hat(one('beanie'))),
+  ...many(['fedora', 'sun hat', 'sunhat', 'bucket hat', 'straw hat', 'cowboy hat', 'brimmed hat', 'panama hat', 'trilby'], hat(one('brimmed hat'))),
+  ...many(['helmet', 'hard hat', 'bike helmet', 'bicycle helmet', 'motorcycle helmet', 'hardhat'], hat(one('helmet'))),
+  ...many(['mask', 'face mask', 'surgical mask', 'medical mask', 'balaclava', 'face covering', 'respirator'], noun({ kind: 'worn', slot: 'mask' })),
+  ...many(['scarf', 'scarves', 'shawl', 'muffler', 'neck scarf'], noun({ kind: 'worn', slot: 'scarf' })),
   ...many(['glasses', 'spectacles', 'sunglasses', 'sun glasses', 'eyeglasses', 'shades', 'specs', 'eyewear'], noun({ kind: 'glasses' })),
   ...many(['umbrella', 'brolly', 'parasol'], noun({ kind: 'held', value: 'umbrella' })),
   ...many(['phone', 'mobile', 'mobile phone', 'cellphone', 'cell phone', 'smartphone', 'smart phone'], noun({ kind: 'held', value: 'phone' })),
   ...many(['bottle', 'water bottle', 'drink', 'flask'], noun({ kind: 'held', value: 'bottle' })),
+  ...many(['cup', 'mug', 'coffee cup', 'paper cup', 'takeaway cup', 'tumbler'], noun({ kind: 'held', value: 'cup' })),
+  ...many(['box', 'package', 'parcel', 'carton', 'cardboard box'], noun({ kind: 'held', value: 'box' })),
   ...many(['something in hand', 'something in his hand', 'something in her hand', 'an object', 'object', 'objects', 'item'], noun({ kind: 'held', value: 'any' })),
   ...many(['empty handed', 'empty hand', 'hand empty', 'hand free', 'free hand', 'nothing in hand', 'nothing in his hand', 'nothing in her hand', 'nothing in their hand', 'nothing in the hand'], {
     t: 'fact',
-    slot: 'held',
-    dist: one('none'),
+    facts: [{ slot: 'held', dist: one('none') }],
   }),
   ...many(['anything', 'something'], noun({ kind: 'anything' })),
   ['nothing', noun({ kind: 'anything', negative: true })],
@@ -220,9 +261,19 @@ export const LEXICON: ReadonlyMap<string, Word> = new Map<string, Word>([
   ...many(['buzz cut', 'crew cut', 'shaved head', 'bald', 'crewcut'], noun({ kind: 'hair', length: 'short' })),
 
   // People.
-  ...many(['man', 'men', 'guy', 'guys', 'male', 'gentleman', 'gent', 'boy', 'dude', 'bloke', 'lad', 'fellow', 'chap', 'he', 'him', 'his', 'himself', 'mr', 'sir'], person('man')),
-  ...many(['woman', 'women', 'lady', 'ladies', 'girl', 'female', 'gal', 'she', 'her', 'hers', 'herself', 'miss', 'mrs', 'ms', 'madam'], person('woman')),
+  ...many(['man', 'men', 'guy', 'guys', 'male', 'gentleman', 'gent', 'dude', 'bloke', 'fellow', 'chap', 'he', 'him', 'his', 'himself', 'mr', 'sir'], person('man')),
+  ...many(['woman', 'women', 'lady', 'ladies', 'female', 'gal', 'she', 'her', 'hers', 'herself', 'miss', 'mrs', 'ms', 'madam'], person('woman')),
   ...many(['person', 'someone', 'somebody', 'individual', 'pedestrian', 'people', 'they', 'them', 'figure', 'suspect'], person()),
+  // Age groups (PA-100K: under 18, 18–60, over 60).
+  ...many(['boy', 'lad', 'schoolboy', 'young boy', 'little boy'], person('man', CHILD)),
+  ...many(['girl', 'schoolgirl', 'young girl', 'little girl'], person('woman', CHILD)),
+  ...many(['child', 'children', 'kid', 'kids', 'teenager', 'teen', 'teens', 'youngster', 'toddler', 'minor', 'adolescent'], person(undefined, CHILD)),
+  ...many(['young man', 'young guy', 'young male'], person('man', YOUNG)),
+  ...many(['young woman', 'young lady', 'young female'], person('woman', YOUNG)),
+  ...many(['old man', 'elderly man', 'older man', 'old guy', 'grandfather', 'grandpa', 'old gentleman'], person('man', ELDERLY)),
+  ...many(['old woman', 'elderly woman', 'older woman', 'old lady', 'elderly lady', 'grandmother', 'grandma', 'granny'], person('woman', ELDERLY)),
+  ...many(['elderly', 'senior', 'pensioner', 'old person', 'elderly person', 'older person', 'senior citizen', 'aged'], person(undefined, ELDERLY)),
+  ...many(['adult', 'middle aged', 'grown up', 'grown man', 'grown woman'], fact(['ageGroup', one('adult')])),
 
   // Structure words.
   ...many(['no', 'not', 'without', 'never', 'neither', 'none', 'lacks', 'lacking'], { t: 'neg' }),

@@ -1,4 +1,4 @@
-import { ISH_STEMS, LEXICON, MAX_PHRASE_WORDS, SHADE_ALONE, SHADE_GARMENT_SHIFT, SHADE_HAIR_SHIFT, type Dist, type Word } from './text-parser-lexicon.js';
+import { ISH_STEMS, LEXICON, MAX_PHRASE_WORDS, SHADE_ALONE, SHADE_GARMENT_SHIFT, SHADE_HAIR_SHIFT, type Dist, type Word } from './parser-lexicon.js';
 
 // Turns a description into the demo text parser's tokens: lexicon words and phrases (longest match
 // first), punctuation that ends clauses, and colours with their "dark"/"light" shade folded in.

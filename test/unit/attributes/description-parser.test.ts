@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { sampleAttributes } from '../../src/demo/attribute-sampling.js';
-import { SLOTS, type AttributeEvidence, type PersonAttributes, type SlotKey } from '../../src/demo/attributes.js';
-import { fullCaption, vagueQueries } from '../../src/demo/captions.js';
-import { Rng } from '../../src/demo/rng.js';
-import { parseDescription } from '../../src/demo/text-parser.js';
+import { sampleAttributes } from '../../../src/demo/attribute-sampling.js';
+import { DEMO_SLOTS, type AttributeEvidence, type DemoSlotKey, type PersonAttributes } from '../../../src/demo/attributes.js';
+import { SLOTS, type SlotKey } from '../../../src/attributes/vocabulary.js';
+import { fullCaption, vagueQueries } from '../../../src/demo/captions.js';
+import { Rng } from '../../../src/demo/rng.js';
+import { parseDescription } from '../../../src/attributes/description-parser.js';
 
 /** The most likely value per slot (what the text "says"), for compact assertions. */
 function said(text: string): Partial<Record<SlotKey, string>> {
@@ -24,6 +25,8 @@ describe('parseDescription', () => {
     expect(parseDescription('guy in a red jacket with a black backpack')).toEqual({
       gender: { man: 1 },
       upperType: { jacket: 1 },
+      // A jacket implies long sleeves, without saying so outright.
+      sleeveLength: { long: 0.95, short: expect.closeTo(0.05, 9) },
       upperColour: { red: 1 },
       bag: { backpack: 1 },
       bagColour: { black: 1 },
@@ -61,7 +64,7 @@ describe('parseDescription', () => {
   });
 
   it.each([
-    ['trousers', 'trousers'], ['pants', 'trousers'], ['jeans', 'trousers'], ['shorts', 'shorts'], ['a skirt', 'skirt'], ['a dress', 'skirt'],
+    ['trousers', 'trousers'], ['pants', 'trousers'], ['jeans', 'trousers'], ['shorts', 'shorts'], ['a skirt', 'skirt'], ['a dress', 'dress'],
   ])('reads the lower garment type from %j', (text, type) => {
     expect(said(text).lowerType).toBe(type);
   });
@@ -106,7 +109,7 @@ describe('parseDescription', () => {
     expect(said('short dark hair')).toMatchObject({ hairLength: 'short', hairColour: 'black' });
     expect(said('a grey-haired man')).toMatchObject({ hairColour: 'grey', gender: 'man' });
     expect(said('a brunette with a ponytail')).toEqual({ hairColour: 'brown', hairLength: 'long' });
-    expect(said('a blonde in a red jacket')).toEqual({ hairColour: 'blonde', upperType: 'jacket', upperColour: 'red' });
+    expect(said('a blonde in a red jacket')).toEqual({ hairColour: 'blonde', upperType: 'jacket', sleeveLength: 'long', upperColour: 'red' });
   });
 
   it('reads negations as "none" / "no"', () => {
@@ -125,7 +128,7 @@ describe('parseDescription', () => {
 
   it('says nothing about what the witness is unsure of', () => {
     expect(parseDescription("I don't know what colour her bag was")).toEqual({});
-    expect(said("not sure about the bag. He wore a grey hoodie")).toEqual({ gender: 'man', upperType: 'hoodie', upperColour: 'grey' });
+    expect(said("not sure about the bag. He wore a grey hoodie")).toEqual({ gender: 'man', upperType: 'hoodie', sleeveLength: 'long', upperColour: 'grey' });
   });
 
   it('maps colour variants onto the palette', () => {
@@ -158,7 +161,7 @@ describe('parseDescription', () => {
 
   it('colours both top and bottom for "all in black" and a dress', () => {
     expect(said('dressed all in black')).toEqual({ upperColour: 'black', lowerColour: 'black' });
-    expect(said('a woman in a red dress')).toEqual({ gender: 'woman', upperColour: 'red', lowerType: 'skirt', lowerColour: 'red' });
+    expect(said('a woman in a red dress')).toEqual({ gender: 'woman', upperColour: 'red', lowerType: 'dress', lowerColour: 'red' });
   });
 
   it('reads a bare colour as the top, less surely', () => {
@@ -176,8 +179,8 @@ describe('parseDescription', () => {
 
 describe('parseDescription on the demo world’s own captions and witness queries', () => {
   /** Per stated slot, the share of texts whose most likely value is the ground truth. */
-  function accuracy(texts: Array<{ text: string; person: PersonAttributes; slots: SlotKey[] }>): Map<SlotKey, number> {
-    const counts = new Map<SlotKey, [number, number]>();
+  function accuracy(texts: Array<{ text: string; person: PersonAttributes; slots: DemoSlotKey[] }>): Map<DemoSlotKey, number> {
+    const counts = new Map<DemoSlotKey, [number, number]>();
     for (const { text, person, slots } of texts) {
       const got = said(text);
       for (const key of slots) {
@@ -190,8 +193,8 @@ describe('parseDescription on the demo world’s own captions and witness querie
     return new Map([...counts].map(([k, [right, total]]) => [k, right / total]));
   }
 
-  function stated(p: PersonAttributes): SlotKey[] {
-    const keys: SlotKey[] = ['gender', 'hairColour', 'hairLength', 'upperType', 'upperColour', 'lowerType', 'lowerColour', 'shoeColour'];
+  function stated(p: PersonAttributes): DemoSlotKey[] {
+    const keys: DemoSlotKey[] = ['gender', 'hairColour', 'hairLength', 'upperType', 'upperColour', 'lowerType', 'lowerColour', 'shoeColour'];
     if (p.bag !== 'none') keys.push('bag', 'bagColour');
     if (p.hat === 'yes') keys.push('hat', 'hatColour');
     if (p.glasses === 'yes') keys.push('glasses');
@@ -204,7 +207,7 @@ describe('parseDescription on the demo world’s own captions and witness querie
 
   it('reads every attribute of the full captions', () => {
     const acc = accuracy(people.map((person) => ({ text: fullCaption(person, rng), person, slots: stated(person) })));
-    expect(acc.size).toBe(SLOTS.length);
+    expect(acc.size).toBe(DEMO_SLOTS.length);
     // Slots read right in under 98% of captions (none expected).
     expect(Object.fromEntries([...acc].filter(([, a]) => a < 0.98))).toEqual({});
   });
