@@ -44,6 +44,10 @@ export const DialogueState = Annotation.Root({
   pending: Annotation<RankedQuestion[]>(),
   /** This round's MLLM anchors. */
   anchors: Annotation<number[]>(),
+  /** The round stopped early: the top image is confident and the MLLM confirmed it (the paper's ξ rule). */
+  earlyStop: Annotation<boolean>(),
+  /** The last re-ranked pool, best first (image ids): what the gallery's tiles are the top of. */
+  ranking: Annotation<number[]>(),
   /** The gallery last shown: what "#n" refers to. */
   shown: Annotation<GalleryItem[]>(),
   /** Everything the bot said, in order; the service hands out the new tail after each call. */
@@ -70,6 +74,8 @@ export function initialDialogue(query: string): Update {
     checks: null,
     pending: [],
     anchors: [],
+    earlyStop: false,
+    ranking: [],
     shown: [],
     status: 'active',
   };
@@ -89,11 +95,11 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
     const outbox: BotEvent[] = [];
     let shown = s.shown;
     if (s.round === 0) {
-      shown = items(prepared.topK.slice(0, GALLERY_SIZE).map((c) => ({ id: c.id, score: c.score, cosine: c.cosine })), [], s.memory.picked);
+      shown = items(prepared.topK.slice(0, GALLERY_SIZE).map((c) => ({ id: c.id, score: c.score, cosine: c.cosine, leading: false })), s.memory.picked);
       outbox.push(text(`Best matches for your description among ${deps.gallery.size} images. I'll ask a few questions to narrow it down; pick a tile ("#n is them") at any time.`));
       outbox.push(gallery(0, shown, s.memory.current));
     }
-    return new Command({ update: { prepared, checks: null, pending: [], anchors: [], shown, outbox }, goto: 'check' });
+    return new Command({ update: { prepared, checks: null, pending: [], anchors: [], earlyStop: false, ...(s.round === 0 ? { ranking: prepared.topK.map((c) => c.id) } : {}), shown, outbox }, goto: 'check' });
   };
 
   const check = async (s: DialogueValues, config: LangGraphRunnableConfig): Promise<Command> => {
@@ -106,8 +112,9 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
     });
     const outbox: BotEvent[] = checks.notices.map((n) => text(n, 'notice'));
     if (isEarlyStop(deps, prepared, checks)) {
-      outbox.push(text('The best match is a confident one and the image checker confirms it.'));
-      return new Command({ update: { checks, anchors: [prepared.topK[0].id], pending: [], outbox }, goto: 'refine' });
+      // The paper's early stop: the interaction ends here — no questions, no rewrite; the confirmed image leads.
+      outbox.push(text('The best match is a confident one and the image checker confirms it. Say "done" to close, or "refine" to keep asking.'));
+      return new Command({ update: { checks, anchors: [prepared.topK[0].id], pending: [], earlyStop: true, outbox }, goto: 'refine' });
     }
     const witness = routeRound(deps, s.memory, prepared, checks);
     if (deps.mllm && checks.failures < checks.calls && checks.anchors.length === 0) {
@@ -146,15 +153,15 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
 
   const refine = async (s: DialogueValues): Promise<Command> => {
     // The MLLM's anchors are settled against the witness's answers now, and their answers recorded once.
-    const settled = s.checks && s.prepared ? settleAnchors(deps, s.prepared, s.checks, s.memory.answers) : { anchors: s.anchors, mllmAnswers: [] };
+    const settled = s.checks && s.prepared && !s.earlyStop ? settleAnchors(deps, s.prepared, s.checks, s.memory.answers) : { anchors: s.anchors, mllmAnswers: [] };
     const memory: DialogueMemory = { ...s.memory, answers: [...settled.mllmAnswers, ...s.memory.answers] };
-    const finished = await finishRound(deps, memory, settled.anchors);
+    const finished = await finishRound(deps, memory, settled.anchors, { refine: !s.earlyStop });
     const round = s.round + 1;
-    const shown = items(finished.ranking.slice(0, GALLERY_SIZE), settled.anchors, memory.picked);
+    const shown = items(finished.ranking.slice(0, GALLERY_SIZE), memory.picked);
     const outbox: BotEvent[] = finished.notices.map((n) => text(n, 'notice'));
     if (finished.refinedQuery !== s.memory.current) outbox.push(text(`Refined description: ${finished.refinedQuery}`));
     // The checks are used up: a later refine (after a pick) must not record their answers again.
-    return new Command({ update: { memory: { ...memory, current: finished.refinedQuery }, round, shown, anchors: settled.anchors, checks: null, outbox }, goto: 'feedback' });
+    return new Command({ update: { memory: { ...memory, current: finished.refinedQuery }, round, shown, anchors: settled.anchors, ranking: finished.ranking.map((r) => r.id), checks: null, outbox }, goto: 'feedback' });
   };
 
   const feedback = async (s: DialogueValues): Promise<Command> => {
@@ -192,13 +199,13 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
     return { status: 'done', outbox: [done] };
   };
 
-  function items(ranking: ReadonlyArray<{ id: number; score: number; cosine?: number }>, anchors: readonly number[], picked: readonly number[]): GalleryItem[] {
+  function items(ranking: ReadonlyArray<{ id: number; score: number; cosine: number; leading: boolean }>, picked: readonly number[]): GalleryItem[] {
     const records = deps.gallery.store.getMany(ranking.map((r) => r.id));
-    const leading = new Set([...anchors, ...picked]);
     return ranking.flatMap((r, i) => {
       const rec = records.get(r.id);
       if (!rec) return [];
-      return [{ rank: i + 1, imageId: r.id, path: rec.path, score: r.score, cosine: r.cosine ?? 0, anchor: leading.has(r.id), ...(rec.camera ? { camera: rec.camera } : {}), ...(rec.capturedAt ? { takenAt: rec.capturedAt } : {}) }];
+      const mark = picked.includes(r.id) ? ({ mark: 'picked' } as const) : r.leading ? ({ mark: 'anchor' } as const) : {};
+      return [{ rank: i + 1, imageId: r.id, path: rec.path, score: r.score, cosine: r.cosine, anchor: r.leading || picked.includes(r.id), ...mark, ...(rec.camera ? { camera: rec.camera } : {}), ...(rec.capturedAt ? { takenAt: rec.capturedAt } : {}) }];
     });
   }
 

@@ -27,12 +27,18 @@ export interface GalleryItem {
   imageId: number;
   /** Image path as stored in the index (relative to its images root when relative). */
   path: string;
-  /** Fused score Ŝ in [0, 1] (1 for anchors). */
+  /**
+   * Calibrated score in [0, 1], on one scale in every gallery: softmax(100 · similarity) over the candidates,
+   * the model's probability that this image rather than another is the one described. After a re-rank the
+   * similarity is the fused Ŝ = λ·S(q,v) + (1−λ)·S(q̂,v); anchors and picks keep their own score (`mark`).
+   */
   score: number;
   /** Cosine similarity to the original description. */
   cosine: number;
-  /** True when this image is an anchor (the MLLM said yes, or the witness picked it). */
+  /** True when this image leads the ranking: an MLLM anchor or the witness's pick. */
   anchor: boolean;
+  /** Why it leads: the witness picked it, or the MLLM confirmed it (an anchor); absent for ranked images. */
+  mark?: 'picked' | 'anchor';
   camera?: string;
   takenAt?: string;
 }

@@ -1,8 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { GalleryIndex, DEFAULT_HNSW } from '../gallery/gallery-index.js';
-import { ingestImages, type IngestItem, type IngestReport } from '../gallery/ingest.js';
-import { openImageEncoder } from '../models/open-encoders.js';
+import { readDataset } from '../datasets/dataset-io.js';
+import { GalleryIndex } from '../gallery/gallery-index.js';
+import { indexDataset } from '../gallery/index-service.js';
+import type { IngestReport } from '../gallery/ingest.js';
+import { DATASET_FILE } from './world-files.js';
 import { writeDemoModelDir } from './demo-model.js';
 import { generateWorld, readWorld, writeWorld, type DemoWorld } from './world.js';
 
@@ -13,6 +15,9 @@ export interface DemoBuildOptions {
   /** Progress per phase: rendering images, then indexing them. */
   onProgress?: (phase: 'render' | 'index', done: number, total: number) => void;
 }
+
+/** The camera of a world image: its folder (images/<camera>/<id>_<k>.png). */
+export const DEMO_CAMERA_PATTERN = '^images/([^/]+)/';
 
 export interface DemoBuild {
   out: string;
@@ -55,29 +60,21 @@ export async function buildDemo(options: DemoBuildOptions): Promise<DemoBuild> {
   }
   const { modelDir, indexDir } = demoPaths(out);
   await writeDemoModelDir(modelDir);
-  const { encoder, description } = await openImageEncoder(modelDir);
-  try {
-    const items: IngestItem[] = world.identities.flatMap((person) =>
-      person.images.map((image) => ({
-        absPath: join(out, image.file),
-        storedPath: image.file,
-        personId: String(person.id),
-        camera: image.camera,
-        capturedAt: null,
-        captions: person.captions,
-      })),
-    );
-    const index = await GalleryIndex.openOrCreate(indexDir, { model: description, hnsw: { ...DEFAULT_HNSW }, imagesRoot: out });
-    let report: IngestReport | undefined;
-    try {
-      if (index.size !== items.length) {
-        report = await ingestImages({ index, encoder, items, onProgress: (done) => options.onProgress?.('index', done, items.length) });
-      }
-    } finally {
-      await index.close();
-    }
-    return { out, world, modelDir, indexDir, report };
-  } finally {
-    await encoder.close();
+  // The world's dataset file, indexed as any dataset is (`ctgi eval --mti` over it builds the same gallery).
+  const dataset = await readDataset(join(out, DATASET_FILE));
+  const total = dataset.entries.length;
+  let report: IngestReport | undefined;
+  const existing = await GalleryIndex.open(indexDir).then(
+    (g) => {
+      const size = g.size;
+      g.closeWithoutSaving();
+      return size;
+    },
+    () => -1,
+  );
+  if (existing !== total) {
+    const result = await indexDataset({ indexDir, modelDir, entries: dataset.entries, imagesRoot: out, cameraPattern: DEMO_CAMERA_PATTERN, onProgress: (done) => options.onProgress?.('index', done, total) });
+    report = result.report;
   }
+  return { out, world, modelDir, indexDir, report };
 }

@@ -7,11 +7,13 @@ import { evaluationView } from '../../datasets/dataset-split.js';
 import { CtgiError } from '../../errors/ctgi-error.js';
 import { evaluationJson, formatEvaluationTable, type EvaluationLabels } from '../../eval/eval-report.js';
 import { runEvaluation, type EvaluationProgress } from '../../eval/run-evaluation.js';
-import { demoMtiRunner } from '../../../agent/round/mti-demo-eval.js';
-import { DEFAULT_LAMBDA } from '../../../agent/round/mti-round.js';
+import { evalIndexDir, evaluateMtiOnDataset, type MtiDatasetEvalResult, type QueryStyle } from '../../../agent/eval/mti-dataset-eval.js';
+import { DEFAULT_LAMBDA } from '../../../agent/round/round-steps.js';
 import type { DemoBuild } from '../../demo/demo-build.js';
-import { evaluateDemoRetrieval } from '../../demo/demo-eval.js';
 import { DEMO_MLLM_MODEL, startDemoMllmServer } from '../../demo/demo-mllm-server.js';
+import { DATASET_FILE, QUERIES_FILE } from '../../demo/world-files.js';
+import type { Mllm } from '../../mllm/mllm.js';
+import { openLlmClients } from '../../mllm/open-clients.js';
 import { OpenAiMllm } from '../../mllm/openai-chat.js';
 import { evaluateCaptionAware, type CaptionAwareRow } from '../../mtg/caption-aware.js';
 import { captionDemoGallery, demoJobFile } from '../../mtg/caption-demo.js';
@@ -35,10 +37,18 @@ interface EvalFlags {
   batchSize: number;
   rounds: number;
   mllmLatencyMs: number;
-  mti: boolean;
+  mti?: boolean;
   queries?: number;
   lambda: number;
   captions?: boolean;
+  queriesFile?: string;
+  queryStyle: QueryStyle;
+  witness: 'none' | 'simulated';
+  witnessLlmUrl?: string;
+  witnessLlmModel?: string;
+  mllmUrl?: string;
+  mllmModel?: string;
+  index?: string;
 }
 
 /** Dataset entries skipped as malformed that are named one by one on stderr; the rest are counted. */
@@ -63,18 +73,27 @@ export function registerEval(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON object instead of the table')
     .option('--plot <file.png>', 'also draw the CMC curve (ranks 1–50) to this PNG file')
     .option('--batch-size <n>', 'images or captions per inference batch', positiveInt('--batch-size'), 16)
-    .option('--rounds <n>', 'with --demo: MTI dialogue rounds per query', positiveInt('--rounds'), 2)
-    .option('--mllm-latency-ms <t>', 'with --demo: simulated latency of each demo MLLM call', nonNegativeNumber('--mllm-latency-ms'), 500)
+    .option('--mti', 'also run the MTI dialogue per query (the product’s dialogue graph; on by default with --demo)')
     .option('--no-mti', 'with --demo: plain retrieval only, no MTI rows')
-    .option('--queries <n>', 'with --demo: evaluate an evenly spread sample of this many queries (default: all)', positiveInt('--queries'))
-    .option('--lambda <x>', 'with --demo: Eq. 7 weight of the original description in MTI re-ranking', unitInterval('--lambda'), DEFAULT_LAMBDA)
+    .option('--rounds <n>', 'MTI dialogue rounds per query', positiveInt('--rounds'), 2)
+    .option('--queries <n>', 'evaluate an evenly spread sample of this many queries (default: all)', positiveInt('--queries'))
+    .option('--lambda <x>', 'Eq. 7 weight of the original description in MTI re-ranking', unitInterval('--lambda'), DEFAULT_LAMBDA)
+    .option('--queries-file <file>', 'with --mti: queries as JSON [{"identity", "text"}] (default: every caption of the split)')
+    .option('--query-style <style>', 'with --mti and no queries file: caption | first-sentence', queryStyle, 'caption')
+    .option('--witness <mode>', 'with --mti: none | simulated (answers only from the target’s captions)', witnessMode, 'simulated')
+    .option('--witness-llm-url <url>', 'with --mti: an OpenAI-compatible LLM the simulated witness answers through (told to use the captions alone)')
+    .option('--witness-llm-model <name>', 'with --witness-llm-url: its model name')
+    .option('--mllm-url <url>', 'with --mti: OpenAI-compatible MLLM base URL (default: CTGI_MLLM_BASE_URL)')
+    .option('--mllm-model <name>', 'with --mllm-url: its model name')
+    .option('--index <dir>', 'with --mti: the gallery index of the split (built there when missing; default: a cache under CTGI_HOME)')
+    .option('--mllm-latency-ms <t>', 'with --demo: simulated latency of each demo MLLM call', nonNegativeNumber('--mllm-latency-ms'), 500)
     .option('--captions', 'with --demo: caption the gallery with MTG (demo MLLM, resumable) and add caption-aware retrieval rows')
-    .action((flags: EvalFlags) => (flags.demo ? runDemoEval(ctx, flags) : runEval(ctx, flags)));
+    .action((flags: EvalFlags) => (flags.demo ? runDemoEval(ctx, flags) : flags.mti ? runMtiEval(ctx, flags) : runEval(ctx, flags)));
 }
 
 /**
- * `eval --demo`: plain retrieval on the demo world's vague queries, then MTI per dialogue round with the
- * demo MLLM served in-process over HTTP (MLLM only, and MLLM + simulated witness), with cost and timing.
+ * `eval --demo`: the synthetic world's vague witness queries through the same runner as `eval --mti` (the
+ * world's dataset file, queries file and index), with the demo MLLM served in-process over HTTP.
  */
 async function runDemoEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
   if (flags.model || flags.dataset || flags.imagesRoot) {
@@ -82,50 +101,133 @@ async function runDemoEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
   }
   const out = join(ctx.config().home, 'demo', `seed-${flags.seed}-people-${flags.identities}`);
   const build = await buildDemoWithProgress(ctx, { out, identities: flags.identities, seed: flags.seed });
-  if (flags.mti) ctx.stderr.write(`MTI: ${flags.rounds} round(s) per query in two modes, demo MLLM latency ${flags.mllmLatencyMs} ms per call\n`);
-  const mti = flags.mti
-    ? demoMtiRunner({
-        rounds: flags.rounds,
-        latencyMs: flags.mllmLatencyMs,
-        lambda: flags.lambda,
-        onProgress: (mode, done) => ctx.stderr.write(`  ${mode}: ${done} dialogues done\n`),
-      })
-    : undefined;
-  const result = await evaluateDemoRetrieval(build, { queries: flags.queries, mti });
-  const captionRows = flags.captions ? await captionAwareRows(ctx, build, flags.queries) : undefined;
-  if (flags.json) {
-    writeJson(ctx.stdout, {
-      seed: result.seed,
-      identities: result.identities,
-      queries: result.queries,
-      gallery: result.gallery,
-      rows: result.rows,
-      ...(result.mti ? { mti: result.mti } : {}),
-      ...(captionRows ? { captionAware: captionRows } : {}),
+  const mti = flags.mti ?? true;
+  const server = mti ? await startDemoMllmServer({ latencyMs: flags.mllmLatencyMs, seed: build.world.seed }) : undefined;
+  try {
+    // A local server with no batch limit: every dialogue's K checks go out at once, as to a vLLM server.
+    const mllm = server ? new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 0, maxConcurrency: 256 }) : undefined;
+    if (mti) ctx.stderr.write(`MTI: ${flags.rounds} round(s) per query in two modes through the dialogue graph, demo MLLM latency ${flags.mllmLatencyMs} ms per call\n`);
+    const result = await evaluateMtiOnDataset({
+      modelDir: build.modelDir,
+      datasetFile: join(build.out, DATASET_FILE),
+      imagesRoot: build.out,
+      split: 'test',
+      queriesFile: join(build.out, QUERIES_FILE),
+      ...(flags.queries ? { queries: flags.queries } : {}),
+      indexDir: build.indexDir,
+      witness: mti ? 'simulated' : 'none',
+      ...(mllm ? { mllm } : {}),
+      rounds: flags.rounds,
+      options: { lambda: flags.lambda },
+      onProgress: progressTo(ctx),
     });
-    return;
-  }
-  const header = 'mode                round     R1     R5    R10    mAP   mINP';
-  const rows = result.rows.map((r) => tableRow(r.mode, r.round, r));
-  const lines = [`Demo world (synthetic data), seed ${result.seed}: ${result.queries} vague queries over ${result.gallery} images of ${result.identities} people`, header, ...rows];
-  if (result.mti) {
-    const m = result.mti;
-    lines.push('', `MTI (λ = ${m.lambda}, MLLM latency ${m.mllmLatencyMs} ms, ${(m.wallMs / 1000).toFixed(1)} s in all):`);
-    for (const s of m.modes) {
-      lines.push(`  ${s.mode.padEnd(18)} ${s.mllmCallsPerDialogue.toFixed(1)} MLLM calls and ${s.witnessQuestionsPerDialogue.toFixed(1)} witness questions per dialogue, ${Math.round(s.meanRoundMs)} ms per round`);
+    const captionRows = flags.captions ? await captionAwareRows(ctx, build, flags.queries) : undefined;
+    const title = `Demo world (synthetic data), seed ${build.world.seed}: ${result.queries} vague queries over ${result.gallery} images of ${build.world.identities.length} people`;
+    if (flags.json) {
+      writeJson(ctx.stdout, { seed: build.world.seed, identities: build.world.identities.length, ...mtiJson(result), ...(captionRows ? { captionAware: captionRows } : {}) });
+      return;
     }
-    const t = m.timing;
-    lines.push(
-      `  timing over ${t.sample} dialogues run one at a time: one MLLM call ${Math.round(t.oneCallMs)} ms; a round with the K checks in parallel ` +
-        `${Math.round(t.parallelRoundMs)} ms (${t.roundToCall.toFixed(2)}× one call, ${t.parallelVerificationCalls.toFixed(1)} checks); ` +
-        `checking them one by one ${Math.round(t.sequentialRoundMs)} ms (${t.sequentialVerificationCalls.toFixed(1)} checks), ${t.speedup.toFixed(1)}× slower`,
-    );
+    const lines = mtiTable(title, result, flags.lambda, flags.mllmLatencyMs);
+    if (captionRows) {
+      lines.push('', `Caption-aware retrieval (MTG captions, weight ${captionRows.find((r) => r.mode === 'caption-aware')?.weight ?? ''}):`, TABLE_HEADER);
+      for (const r of captionRows) lines.push(tableRow(r.mode, 0, r));
+    }
+    ctx.stdout.write([...lines, ''].join('\n'));
+  } finally {
+    await server?.close();
   }
-  if (captionRows) {
-    lines.push('', `Caption-aware retrieval (MTG captions, weight ${captionRows.find((r) => r.mode === 'caption-aware')?.weight ?? ''}):`, header);
-    for (const r of captionRows) lines.push(tableRow(r.mode, 0, r));
+}
+
+/** `eval --mti`: plain retrieval and MTI per dialogue round on any dataset with any model and MLLM. */
+async function runMtiEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
+  if (!flags.model || !flags.dataset || !flags.imagesRoot) {
+    throw new CtgiError('BAD_INPUT', 'ctgi eval --mti needs --model DIR, --dataset FILE and --images-root DIR (or use --demo).');
   }
-  ctx.stdout.write([...lines, ''].join('\n'));
+  const config = ctx.config();
+  const imagesRoot = resolve(flags.imagesRoot);
+  await requireDirectory(imagesRoot, '--images-root', 'the folder the dataset’s image paths are relative to');
+  const llm = (url: string | undefined, model: string | undefined, option: string): OpenAiMllm | undefined => {
+    if (!url) return undefined;
+    if (!model) throw new CtgiError('BAD_INPUT', `${option}-url needs ${option}-model too (the model name the server serves).`);
+    return new OpenAiMllm({ baseUrl: url, model, maxRetries: 2, maxConcurrency: config.mllmConcurrency });
+  };
+  const configured = openLlmClients(config);
+  const mllm: Mllm | undefined = llm(flags.mllmUrl, flags.mllmModel, '--mllm') ?? configured.mllm;
+  const reconstructor: Mllm | undefined = flags.mllmUrl ? mllm : (configured.reconstructor ?? mllm);
+  const witnessLlm = llm(flags.witnessLlmUrl, flags.witnessLlmModel, '--witness-llm');
+  if (witnessLlm && flags.witness !== 'simulated') throw new CtgiError('BAD_INPUT', '--witness-llm-url answers for the simulated witness; leave it out with --witness none.');
+  if (!mllm && flags.witness === 'none') throw new CtgiError('BAD_INPUT', 'With no MLLM (--mllm-url or CTGI_MLLM_BASE_URL) and --witness none there is no dialogue to run; drop --mti or configure one.');
+  const result = await evaluateMtiOnDataset({
+    modelDir: flags.model,
+    datasetFile: flags.dataset,
+    imagesRoot,
+    split: flags.split,
+    ...(flags.queriesFile ? { queriesFile: flags.queriesFile } : {}),
+    queryStyle: flags.queryStyle,
+    ...(flags.queries ? { queries: flags.queries } : {}),
+    indexDir: flags.index ? resolve(flags.index) : evalIndexDir(config.home, flags.dataset, flags.split, flags.model),
+    witness: flags.witness,
+    ...(witnessLlm ? { witnessLlm } : {}),
+    ...(mllm ? { mllm } : {}),
+    ...(reconstructor ? { reconstructor } : {}),
+    rounds: flags.rounds,
+    options: { lambda: flags.lambda },
+    batchSize: flags.batchSize,
+    limits: { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes },
+    onProgress: progressTo(ctx),
+  });
+  reportDatasetProblems(ctx, result.skippedEntries);
+  if (flags.json) return writeJson(ctx.stdout, mtiJson(result));
+  const title = `${flags.dataset} (${flags.split}): ${result.queries} queries over ${result.gallery} images${result.excluded > 0 ? `; ${result.excluded} queries left out (their person has no image in the split)` : ''}`;
+  ctx.stdout.write([...mtiTable(title, result, flags.lambda), ''].join('\n'));
+}
+
+const TABLE_HEADER = 'mode                round     R1     R5    R10    mAP   mINP';
+
+function mtiJson(result: MtiDatasetEvalResult) {
+  return { queries: result.queries, gallery: result.gallery, excluded: result.excluded, rows: result.rows, mti: { modes: result.modes, wallMs: result.wallMs }, notices: result.notices };
+}
+
+function mtiTable(title: string, result: MtiDatasetEvalResult, lambda: number, latencyMs?: number): string[] {
+  const lines = [title, TABLE_HEADER, ...result.rows.map((r) => tableRow(r.mode, r.round, r))];
+  if (result.modes.length > 0) {
+    lines.push('', `MTI through the dialogue graph (λ = ${lambda}${latencyMs !== undefined ? `, MLLM latency ${latencyMs} ms` : ''}, ${(result.wallMs / 1000).toFixed(1)} s in all):`);
+    for (const m of result.modes) {
+      const rounds = m.perRound.map((r) => `round ${r.round}: ${r.mllmCalls.toFixed(1)} calls, ${r.witnessQuestions.toFixed(1)} questions, ${Math.round(r.meanMs)} ms`).join('; ');
+      lines.push(`  ${m.mode.padEnd(18)} ${m.mllmCallsPerDialogue.toFixed(1)} MLLM calls and ${m.witnessQuestionsPerDialogue.toFixed(1)} witness questions per dialogue, ${m.earlyStops} early stops (${rounds})`);
+    }
+  }
+  for (const n of result.notices) lines.push(`Notice: ${n}`);
+  return lines;
+}
+
+/** Progress on stderr: a bar for indexing and one per MTI mode. */
+function progressTo(ctx: CliContext): (phase: string, done: number, total: number) => void {
+  let bar: ProgressBar | undefined;
+  let current = '';
+  return (phase, done, total) => {
+    if (phase !== current) {
+      bar?.finish();
+      current = phase;
+      bar = new ProgressBar({ label: phase === 'index' ? 'indexing the split' : `${phase} dialogues`, total, unit: items(phase === 'index' ? 'images' : 'dialogues'), stream: ctx.stderr });
+    }
+    bar?.update(done);
+    if (done === total) {
+      bar?.finish();
+      bar = undefined;
+      current = '';
+    }
+  };
+}
+
+function queryStyle(value: string): QueryStyle {
+  if (value !== 'caption' && value !== 'first-sentence') throw new InvalidArgumentError('--query-style must be caption or first-sentence.');
+  return value;
+}
+
+function witnessMode(value: string): 'none' | 'simulated' {
+  if (value !== 'none' && value !== 'simulated') throw new InvalidArgumentError('--witness must be none or simulated.');
+  return value;
 }
 
 /**

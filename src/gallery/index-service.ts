@@ -1,0 +1,91 @@
+import { resolve } from 'node:path';
+import type { DatasetEntry } from '../datasets/dataset.js';
+import { openImageEncoder } from '../models/open-encoders.js';
+import type { ImageLimits } from '../vision/image-io.js';
+import { DEFAULT_HNSW, GalleryIndex } from './gallery-index.js';
+import type { GalleryManifest } from './gallery-manifest.js';
+import { ingestImages, type IngestItem, type IngestReport } from './ingest.js';
+import { cameraMatcher, itemsFromDataset } from './ingest-items.js';
+import { readManifest } from './gallery-manifest.js';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DB_FILE } from './gallery-index.js';
+
+// The index flow (DESIGN.md flow 1) in one place: open or create the gallery, open the image encoder of its
+// model, ingest the items resumably, save. `ctgi index build/add`, the demo world's build and `ctgi eval
+// --mti` all call it.
+
+/** What to index and where. */
+export interface IndexRequest {
+  indexDir: string;
+  /** Model directory; required when the index does not exist yet (an existing index keeps its own model). */
+  modelDir?: string;
+  /** Folder stored paths are relative to (for a new index). */
+  imagesRoot: string | null;
+  /** The items, built once the index is open (paths of an existing index stay relative to its own root). */
+  items: IngestItem[] | ((indexRoot: string | null) => Promise<IngestItem[]> | IngestItem[]);
+  hnsw?: GalleryManifest['hnsw'];
+  batchSize?: number;
+  limits?: ImageLimits;
+  /** Seconds between checkpoints of the HNSW graph. */
+  saveEverySeconds?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** What an index run did. */
+export interface IndexResult {
+  dir: string;
+  /** Images the index holds now. */
+  size: number;
+  report: IngestReport;
+}
+
+/**
+ * Indexes `items` into the gallery at `indexDir` (created when missing), resumably: a run killed at any
+ * moment continues where it stopped, images already indexed are not embedded again.
+ * @throws CtgiError when the model or the index cannot be opened, or the model does not match the index.
+ */
+export async function indexImages(request: IndexRequest): Promise<IndexResult> {
+  const existing = (await exists(join(request.indexDir, DB_FILE))) ? await readManifest(resolve(request.indexDir)) : undefined;
+  const modelDir = request.modelDir ?? existing?.model.dir;
+  if (!modelDir) throw new Error('indexImages needs a model directory for a new index');
+  const batchSize = request.batchSize ?? 16;
+  const { encoder, description } = await openImageEncoder(modelDir, { batchSize, ...(request.limits ? { limits: request.limits } : {}) });
+  try {
+    const gallery = await GalleryIndex.openOrCreate(request.indexDir, { model: description, hnsw: request.hnsw ?? { ...DEFAULT_HNSW }, imagesRoot: request.imagesRoot });
+    try {
+      const items = typeof request.items === 'function' ? await request.items(gallery.manifest.imagesRoot) : request.items;
+      const report = await ingestImages({
+        index: gallery,
+        encoder,
+        items,
+        chunkSize: Math.max(batchSize * 4, 32),
+        ...(request.saveEverySeconds !== undefined ? { saveEverySeconds: request.saveEverySeconds } : {}),
+        onProgress: (done) => request.onProgress?.(done, items.length),
+      });
+      return { dir: gallery.dir, size: gallery.size, report };
+    } finally {
+      await gallery.close();
+    }
+  } finally {
+    await encoder.close();
+  }
+}
+
+/**
+ * Indexes the images of dataset entries (one split, say) with their person ids and captions, in the order
+ * of their paths, so two indexes of the same entries hold the same ids. `cameraPattern`: a regular
+ * expression whose first group names an image's camera in its path.
+ */
+export async function indexDataset(request: Omit<IndexRequest, 'items' | 'imagesRoot'> & { entries: readonly DatasetEntry[]; imagesRoot: string; cameraPattern?: string }): Promise<IndexResult> {
+  const root = resolve(request.imagesRoot);
+  const { entries, cameraPattern, ...rest } = request;
+  return indexImages({ ...rest, imagesRoot: root, items: itemsFromDataset([...entries], root, cameraMatcher(cameraPattern)) });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
