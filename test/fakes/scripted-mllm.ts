@@ -117,7 +117,10 @@ function matches(step: ScriptStep, call: ScriptedCall): boolean {
   const m = step.match;
   if (m === undefined) return true;
   if (typeof m === 'string') return call.prompt.includes(m);
-  if (m instanceof RegExp) return m.test(call.prompt);
+  if (m instanceof RegExp) {
+    m.lastIndex = 0; // a /g pattern would otherwise remember where its last match ended
+    return m.test(call.prompt);
+  }
   return m(call);
 }
 
