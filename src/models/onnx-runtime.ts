@@ -62,6 +62,7 @@ export async function openOnnxSession(source: string | Uint8Array, label: string
     const reason = String((err as Error)?.message ?? err).split('\n')[0].slice(0, 300);
     throw new CtgiError('MODEL_INVALID', `ONNX Runtime cannot load ${label}: ${reason}`, { cause: err });
   }
+  let released: Promise<void> | undefined;
   return {
     path: label,
     inputs: valueInfos(session.inputMetadata),
@@ -86,8 +87,10 @@ export async function openOnnxSession(source: string | Uint8Array, label: string
       }
       return out;
     },
-    async close() {
-      await session.release();
+    close() {
+      // Idempotent, as the encoder ports promise: releasing twice would throw from the runtime.
+      released ??= session.release();
+      return released;
     },
   };
 }

@@ -1,32 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
 import type { Mllm } from '../../src/mllm/mllm.js';
 import { PROMPT_MARKERS } from '../../src/mllm/prompts.js';
 import { CallMeter } from '../../src/mtg/call-meter.js';
 import { captionImage, cleanCaption, type MtgPipeline } from '../../src/mtg/caption-image.js';
 import { DEFAULT_MTG_PROMPTS, promptsFromFile } from '../../src/mtg/mtg-prompts.js';
 import { buildQuestionPool } from '../../src/mtg/question-pool.js';
+import { ScriptedMllm } from '../fakes/scripted-mllm.js';
 
-/** A scripted model: answers by the first rule whose key the prompt contains, and records every call. */
-class ScriptedMllm implements Mllm {
-  readonly calls: Array<{ prompt: string; images: number }> = [];
-  constructor(
-    private readonly rules: Array<[string, string]>,
-    private readonly onAsk?: () => void,
-  ) {}
-  async ask(prompt: string, images: Buffer[] = []): Promise<string> {
-    this.calls.push({ prompt, images: images.length });
-    this.onAsk?.();
-    const rule = this.rules.find(([key]) => prompt.includes(key));
-    if (!rule) throw new Error(`unscripted prompt: ${prompt}`);
-    return rule[1];
-  }
-  async askYesNo(): Promise<'yes'> {
-    throw new Error('not used');
-  }
-  async askJson<T>(_p: string, _s: z.ZodType<T>): Promise<T> {
-    throw new Error('not used');
-  }
+/** A scripted model that answers `ask` by the first rule whose key the prompt contains. */
+function scripted(rules: Array<[string, string]>): ScriptedMllm {
+  return new ScriptedMllm(rules.map(([match, reply]) => ({ match, method: 'ask' as const, reply })));
 }
 
 const IMAGE = Buffer.from('fake image bytes');
@@ -35,7 +18,7 @@ function pipeline(mllm: Mllm, reconstructor: Mllm, rounds = 6, prompts = DEFAULT
   return { mllm, reconstructor, prompts, pool: buildQuestionPool(prompts), rounds };
 }
 
-const vqa = new ScriptedMllm([
+const vqa = scripted([
   [PROMPT_MARKERS.caption, 'A man in a red jacket.'],
   ['accessories', 'A black backpack; no hat; no glasses.'],
   ['type of pants', 'Not visible.'],
@@ -54,7 +37,7 @@ const vqa = new ScriptedMllm([
 
 describe('MTG on one image', () => {
   it('asks N rounds about what T_s leaves open, records why answers are dropped, and rewrites with the kept ones', async () => {
-    const recon = new ScriptedMllm([[PROMPT_MARKERS.reconstruction, 'Final caption: "A man in a red jacket with a black backpack."']]);
+    const recon = scripted([[PROMPT_MARKERS.reconstruction, 'Final caption: "A man in a red jacket with a black backpack."']]);
     const result = await captionImage(IMAGE, pipeline(vqa, recon));
     expect(result.ok).toBe(true);
     if (!result.ok) return;
@@ -76,7 +59,7 @@ describe('MTG on one image', () => {
     expect(result.turns[0]).toMatchObject({ kind: 'caption', round: 0, answer: 'A man in a red jacket.' });
     // The Reconstructor gets text only: T_s and the kept answers, never a dropped one or the image.
     expect(recon.calls).toHaveLength(1);
-    expect(recon.calls[0].images).toBe(0);
+    expect(recon.calls[0].images).toHaveLength(0);
     expect(recon.calls[0].prompt).toContain('"A man in a red jacket."');
     expect(recon.calls[0].prompt).toContain('"A black backpack; no hat; no glasses."');
     expect(recon.calls[0].prompt).not.toContain('Not visible');
@@ -84,11 +67,13 @@ describe('MTG on one image', () => {
     expect(result.caption).toBe('A man in a red jacket with a black backpack.');
     expect(result.initialCaption).toBe('A man in a red jacket.');
     // Every VQA call carried the image.
-    expect(vqa.calls.every((c) => c.images === 1)).toBe(true);
+    expect(vqa.calls.every((c) => c.images.length === 1 && c.images[0] === IMAGE)).toBe(true);
+    vqa.verify();
+    recon.verify();
   });
 
   it('stores per-attribute answers: T_s values as mtg-caption, kept answers as mtg', async () => {
-    const recon = new ScriptedMllm([[PROMPT_MARKERS.reconstruction, 'Rewritten.']]);
+    const recon = scripted([[PROMPT_MARKERS.reconstruction, 'Rewritten.']]);
     const result = await captionImage(IMAGE, pipeline(vqa, recon, 1));
     if (!result.ok) throw new Error('expected a caption');
     const byAttr = Object.fromEntries(result.answers.map((a) => [`${a.attribute}/${a.source}`, a]));
@@ -99,8 +84,8 @@ describe('MTG on one image', () => {
   });
 
   it('skips the Reconstructor when no answer was kept, and stops early when the pool runs dry', async () => {
-    const recon = new ScriptedMllm([]);
-    const none = new ScriptedMllm([
+    const recon = scripted([]);
+    const none = scripted([
       [PROMPT_MARKERS.caption, 'A man in a red jacket.'],
       [PROMPT_MARKERS.vqa, "I can't tell."],
     ]);
@@ -113,15 +98,15 @@ describe('MTG on one image', () => {
   });
 
   it('returns a skip, not a throw, when the caption is refused', async () => {
-    const refusing = new ScriptedMllm([[PROMPT_MARKERS.caption, "I'm sorry, I can't help with identifying people."]]);
-    const result = await captionImage(IMAGE, pipeline(refusing, new ScriptedMllm([])));
+    const refusing = scripted([[PROMPT_MARKERS.caption, "I'm sorry, I can't help with identifying people."]]);
+    const result = await captionImage(IMAGE, pipeline(refusing, scripted([])));
     expect(result).toMatchObject({ ok: false, reason: 'the MLLM refused to describe the image' });
     expect(result.turns).toHaveLength(1);
     expect(refusing.calls).toHaveLength(1);
   });
 
   it('keeps T_s when the Reconstructor refuses', async () => {
-    const recon = new ScriptedMllm([[PROMPT_MARKERS.reconstruction, 'I apologize, but I cannot help with that.']]);
+    const recon = scripted([[PROMPT_MARKERS.reconstruction, 'I apologize, but I cannot help with that.']]);
     const result = await captionImage(IMAGE, pipeline(vqa, recon, 1));
     expect(result).toMatchObject({ ok: true, caption: 'A man in a red jacket.' });
     if (result.ok) expect(result.turns.at(-1)).toMatchObject({ kind: 'reconstruct', kept: false, reason: 'refused' });
@@ -131,19 +116,17 @@ describe('MTG on one image', () => {
     const meter = new CallMeter();
     let n = 0;
     // The client reports usage from inside the call (as OpenAiMllm's onCall does), after an await.
-    const reporting = new ScriptedMllm([[PROMPT_MARKERS.caption, 'A man.']], () => {
-      const mine = ++n;
-      setTimeout(() => meter.record({ promptTokens: mine, completionTokens: 1 }), 0);
-    });
-    const delayed: Mllm = {
-      ask: async (p, i) => {
-        const text = await reporting.ask(p, i);
-        await new Promise((r) => setTimeout(r, 5));
-        return text;
+    const delayed: Mllm = new ScriptedMllm([
+      {
+        match: PROMPT_MARKERS.caption,
+        reply: async () => {
+          const mine = ++n;
+          setTimeout(() => meter.record({ promptTokens: mine, completionTokens: 1 }), 0);
+          await new Promise((r) => setTimeout(r, 5));
+          return 'A man.';
+        },
       },
-      askYesNo: reporting.askYesNo.bind(reporting),
-      askJson: reporting.askJson.bind(reporting),
-    };
+    ]);
     const runs = await Promise.all([1, 2, 3].map(() => meter.measure(() => delayed.ask(PROMPT_MARKERS.caption))));
     expect(runs.map((r) => r.cost.tokens?.prompt).sort()).toEqual([1, 2, 3]);
     const unmetered = await meter.measure(async () => 'x');
