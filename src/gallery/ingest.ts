@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { ImageEncoder } from '../models/encoder.js';
 import { sha256File } from '../util/file-hash.js';
-import { readImageMeta } from '../vision/image-io.js';
+import { readImageMeta } from '../vision/image-probe.js';
 import type { GalleryIndex } from './gallery-index.js';
 import type { NewImage } from './gallery-store.js';
 

@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { CtgiError, isCtgiError, userMessage } from '../errors/ctgi-error.js';
-import { DEFAULT_IMAGE_LIMITS, readImageMeta, type ImageLimits } from '../vision/image-io.js';
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from '../vision/image-limits.js';
+import { readImageMeta } from '../vision/image-probe.js';
 import { captionImage, type ImageCaptionResult, type MtgPipeline } from './caption-image.js';
 import type { CaptionItem } from './caption-inputs.js';
 import type { CaptionJobStore } from './job-store.js';
