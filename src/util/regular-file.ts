@@ -9,7 +9,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
 
 /** What a file system entry is, in words: "a regular file", "a directory", "a FIFO (named pipe)", … */
-export function fileKind(stats: Stats): string {
+export function fileKind(stats: Pick<Stats, 'isFile' | 'isDirectory' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice' | 'isSymbolicLink'>): string {
   if (stats.isFile()) return 'a regular file';
   if (stats.isDirectory()) return 'a directory';
   if (stats.isFIFO()) return 'a FIFO (named pipe)';
