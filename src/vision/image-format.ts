@@ -24,7 +24,7 @@ export function unacceptedFormatReason(name: string | undefined): string {
 }
 
 function otherFormatName(head: Uint8Array): string | undefined {
-  const start = ascii(head, 0, 12);
+  const start = String.fromCharCode(...head.subarray(0, 12));
   if (start.startsWith('GIF87a') || start.startsWith('GIF89a')) return 'GIF';
   if (startsWith(head, [0x49, 0x49, 0x2a, 0x00]) || startsWith(head, [0x4d, 0x4d, 0x00, 0x2a])) return 'TIFF';
   if (startsWith(head, [0x49, 0x49, 0x2b, 0x00]) || startsWith(head, [0x4d, 0x4d, 0x00, 0x2b])) return 'BigTIFF';
