@@ -15,6 +15,8 @@ export function isImagePath(path: string): boolean {
 export interface SkippedEntry {
   path: string;
   reason: string;
+  /** Set for a link to a regular file outside the folder, which `followLinksOutside` would have read. */
+  outsideRoot?: true;
 }
 
 /** What a folder scan found. */
@@ -67,9 +69,9 @@ export async function scanImageDir(root: string, options: ScanOptions = {}): Pro
       else if (!isImagePath(dirent.name)) ignored.push(path);
       else if (e.isFile()) images.push(path);
       else {
-        const reason = e.isSymbolicLink() ? await linkProblem(path, realRoot, options) : `it is ${fileKind(e)}, not a regular file`;
-        if (reason === undefined) images.push(path);
-        else skipped.push({ path, reason });
+        const problem = e.isSymbolicLink() ? await linkProblem(path, realRoot, options) : { reason: `it is ${fileKind(e)}, not a regular file` };
+        if (problem === undefined) images.push(path);
+        else skipped.push({ path, ...problem });
       }
     }
   }
@@ -81,25 +83,25 @@ export async function scanImageDir(root: string, options: ScanOptions = {}): Pro
 }
 
 /** Why the link at `path` will not be read, or undefined when it leads to a regular file it may read. */
-async function linkProblem(path: string, realRoot: string, options: ScanOptions): Promise<string | undefined> {
+async function linkProblem(path: string, realRoot: string, options: ScanOptions): Promise<Omit<SkippedEntry, 'path'> | undefined> {
   let target: string;
   try {
     target = await realpath(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return 'it is a broken symbolic link (its target does not exist)';
-    if (code === 'ELOOP') return 'it is a symbolic link loop';
-    return `its symbolic link cannot be followed (${code ?? 'error'})`;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { reason: 'it is a broken symbolic link (its target does not exist)' };
+    if (code === 'ELOOP') return { reason: 'it is a symbolic link loop' };
+    return { reason: `its symbolic link cannot be followed (${code ?? 'error'})` };
   }
   let info;
   try {
     info = await stat(target);
   } catch (err) {
-    return `its symbolic link cannot be followed (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+    return { reason: `its symbolic link cannot be followed (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
   }
-  if (!info.isFile()) return `it is a symbolic link to ${fileKind(info)}, not to a regular file`;
+  if (!info.isFile()) return { reason: `it is a symbolic link to ${fileKind(info)}, not to a regular file` };
   if (!options.followLinksOutside && !isInside(realRoot, target)) {
-    return `it is a symbolic link to ${target}, outside the images folder (pass --follow-links-outside to index such files)`;
+    return { reason: `it is a symbolic link to ${target}, outside the images folder`, outsideRoot: true };
   }
   return undefined;
 }

@@ -62,7 +62,10 @@ describe('index build over a folder with bad entries', () => {
     expect(reasons['fifo-link.jpg']).toBe('it is a symbolic link to a FIFO (named pipe), not to a regular file');
     expect(reasons['cam1/fifo.png']).toBe('it is a FIFO (named pipe), not a regular file');
     expect(reasons['broken.png']).toBe('it is a broken symbolic link (its target does not exist)');
-    expect(reasons['outside-link.png']).toBe(`it is a symbolic link to ${outsideImage}, outside the images folder (pass --follow-links-outside to index such files)`);
+    expect(reasons['outside-link.png']).toBe(`it is a symbolic link to ${outsideImage}, outside the images folder`);
+    expect((JSON.parse(r.stdout) as { notes: string[] }).notes).toEqual([
+      'Symbolic links to files outside the images folder were skipped; pass --follow-links-outside to index them.',
+    ]);
     expect(reasons['gif.png']).toContain(NOT_A_FORMAT('GIF'));
     expect(reasons['tiff.jpg']).toContain(NOT_A_FORMAT('TIFF'));
     expect(reasons['svg.webp']).toContain(NOT_A_FORMAT('SVG (XML text)'));
@@ -75,6 +78,7 @@ describe('index build over a folder with bad entries', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('0 images added, 3 already indexed');
     expect(human.stdout).toContain('  dir-link.jpg: it is a symbolic link to a directory, not to a regular file');
+    expect(human.stdout).toContain('pass --follow-links-outside to index them.');
   });
 
   it('indexes links leaving the folder when asked to', { timeout: 60_000 }, async () => {
@@ -85,6 +89,7 @@ describe('index build over a folder with bad entries', () => {
     expect(report.added).toBe(4);
     expect(report.skipped.map((s) => s.path)).not.toContain('outside-link.png');
     expect(report.skipped).toHaveLength(7);
+    expect((JSON.parse(r.stdout) as { notes: string[] }).notes).toEqual([]);
   });
 });
 

@@ -161,6 +161,7 @@ async function runIngest(ctx: CliContext, flags: IngestFlags, create: boolean, f
       const scan = await scanImageDir(root, { followLinksOutside: flags.followLinksOutside });
       ignored = scan.ignored;
       unreadable = (indexRoot) => scan.skipped.map((s) => ({ path: storedPathFor(s.path, indexRoot ?? root), reason: s.reason }));
+      if (scan.skipped.some((s) => s.outsideRoot)) notes.push('Symbolic links to files outside the images folder were skipped; pass --follow-links-outside to index them.');
       build = async (indexRoot) => itemsFromFiles(scan.images, indexRoot ?? root, camera, facts);
     } else {
       root = existing?.imagesRoot ?? process.cwd();
