@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { OnnxClipImageEncoder } from '../src/models/clip-image-encoder.js';
 import { OnnxClipTextEncoder } from '../src/models/clip-text-encoder.js';
 import { stretchModel } from '../src/models/pes/stretch-model.js';
-import { preprocessImageFile } from '../src/vision/image-io.js';
+import { preprocessImageFile } from '../src/vision/clip-preprocess.js';
 import { writeJpeg } from '../test/fixtures/images.js';
 import { VITB16_PERSON, writeTinyClipModel } from '../test/fixtures/tiny-clip.js';
 

@@ -12,7 +12,7 @@ import { indexDataset } from '../../src/gallery/index-service.js';
 import type { Mllm } from '../../src/mllm/mllm.js';
 import { openTextEncoder } from '../../src/models/open-encoders.js';
 import { spreadSample } from '../../src/util/spread-sample.js';
-import type { ImageLimits } from '../../src/vision/image-io.js';
+import type { ImageLimits } from '../../src/vision/image-limits.js';
 import { galleryEvidence } from '../round/cached-evidence.js';
 import type { MtiRoundOptions } from '../round/round-steps.js';
 import { runMtiEvaluation, type MtiEvalResult, type MtiMode, type MtiQuery } from './mti-evaluation.js';

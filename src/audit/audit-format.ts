@@ -31,12 +31,28 @@ export function auditCsvLine(record: AuditRecord): string {
   return `${cells.map(csvCell).join(',')}\r\n`;
 }
 
+// Characters a spreadsheet may skip before it looks for a formula sign: white space and line breaks of any
+// script (NBSP, U+2028, …), control characters and invisible format characters (BOM, zero-width space,
+// word joiner, bidi marks).
+const SKIPPED_LEAD = /^[\s\p{Z}\p{Cc}\p{Cf}]*/u;
+// Formula signs, with their full-width (＝ ＋ － ＠) and small-form (﹦ ﹢ ﹣ ﹫) twins, which spreadsheets with
+// East Asian input normalise to the ASCII sign.
+const FORMULA_SIGN = /^[=+\-@\uFF1D\uFF0B\uFF0D\uFF20\uFE66\uFE62\uFE63\uFE6B]/u;
+
 /**
- * One CSV cell: a cell a spreadsheet would run as a formula (starting with = + - @, or a tab or carriage
- * return that some programs skip first) gets a leading apostrophe; then RFC 4180 quoting when the cell holds
- * a comma, quote, CR or LF (quotes doubled).
+ * Whether a spreadsheet could run `value` as a formula: it starts with a tab or carriage return, or its
+ * first character that is not white space, a control or a format character is a formula sign.
+ */
+export function isFormulaLike(value: string): boolean {
+  if (/^[\t\r]/.test(value)) return true;
+  return FORMULA_SIGN.test(value.slice(SKIPPED_LEAD.exec(value)![0].length));
+}
+
+/**
+ * One CSV cell: a cell a spreadsheet could run as a formula (see isFormulaLike) gets a leading apostrophe;
+ * then RFC 4180 quoting when the cell holds a comma, quote, CR or LF (quotes doubled).
  */
 export function csvCell(value: string): string {
-  const guarded = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const guarded = isFormulaLike(value) ? `'${value}` : value;
   return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
 }

@@ -3,6 +3,7 @@
 import type { AuditRecord, AuditSink } from '../../agent/service/conversation-types.js';
 import { CtgiError } from '../errors/ctgi-error.js';
 import { openSqlite, type SqliteDatabase } from '../storage/sqlite.js';
+import { isoInstantOrUndefined, isoInstantRefusal, parseIsoInstant } from '../util/iso-instant.js';
 import { auditCsvHeader, auditCsvLine, auditJsonLine, type AuditFormat } from './audit-format.js';
 
 const KINDS: readonly AuditRecord['kind'][] = ['description', 'answer', 'question', 'gallery', 'refusal', 'done'];
@@ -91,7 +92,7 @@ export class AuditStore implements AuditSink {
     if (!this.#insert || this.#closed) throw new CtgiError('INTERNAL', `The audit trail ${this.path} is not open for writing.`);
     if (!KINDS.includes(entry.kind)) throw new CtgiError('BAD_INPUT', `Unknown audit record kind "${String(entry.kind)}".`);
     this.#insert.run(
-      normaliseInstant(entry.at) ?? new Date().toISOString(),
+      isoInstantOrUndefined(entry.at) ?? new Date().toISOString(),
       entry.thread,
       entry.userId,
       entry.userName ?? null,
@@ -136,16 +137,8 @@ export class AuditStore implements AuditSink {
   }
 }
 
-/** `value` as a UTC ISO instant (`2024-05-01T12:00:00.000Z`), or undefined when it is not a date. */
-export function normaliseInstant(value: string): string | undefined {
-  // Only ISO-like input: Date.parse also accepts "5" or "May 1", which would silently mean something else.
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value)) return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
-}
-
 function requireInstant(value: string, name: string): string {
-  const instant = normaliseInstant(value);
-  if (instant === undefined) throw new CtgiError('BAD_INPUT', `--${name} "${value}" is not an ISO 8601 date or time, e.g. 2024-05-01 or 2024-05-01T12:00:00Z.`);
-  return instant;
+  const parsed = parseIsoInstant(value);
+  if (!parsed.ok) throw new CtgiError('BAD_INPUT', isoInstantRefusal(`--${name}`, value, parsed.reason));
+  return parsed.instant;
 }

@@ -1,5 +1,6 @@
 import { vectorsOrFirstError, type ImageEmbedding, type ImageEncoder, type TextEncoder } from '../models/encoder.js';
-import { decodeRgbFile, DEFAULT_IMAGE_LIMITS, type ImageLimits } from '../vision/image-io.js';
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from '../vision/image-limits.js';
+import { decodeRgbFile } from '../vision/rgb-decode.js';
 import { DEMO_DIM, evidenceVector, DEMO_SLOTS, type AttributeEvidence } from './attributes.js';
 import { readAttributes } from './pixel-reader.js';
 import { parseDescription } from '../attributes/description-parser.js';

@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { CtgiError, isCtgiError } from '../errors/ctgi-error.js';
 import { mulberry32 } from '../util/prng.js';
-import { decodeRgb, type ImageLimits } from '../vision/image-io.js';
+import type { ImageLimits } from '../vision/image-limits.js';
+import { decodeRgb } from '../vision/rgb-decode.js';
 import type { AttributeEvidence } from '../attributes/vocabulary.js';
 import { LruCache } from '../mllm/lru-cache.js';
 import { answerAnchorCheck, answerMatch, answerQuestion, mergeDescription, proposeFollowUps, type Chance } from './demo-mllm-answers.js';

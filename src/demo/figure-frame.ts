@@ -1,4 +1,4 @@
-import type { RgbImage } from '../vision/image-io.js';
+import type { RgbImage } from '../vision/rgb-decode.js';
 import { colourDistance, type Colour3 } from './colour-match.js';
 import { FIGURE_HEIGHT, HAIR, HAT } from './figure-geometry.js';
 

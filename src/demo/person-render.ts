@@ -1,4 +1,4 @@
-import { renderSvgToPngBuffer } from '../vision/image-io.js';
+import { renderSvgToPngBuffer } from '../vision/svg-render.js';
 import type { PersonAttributes } from './attributes.js';
 import type { Appearance, Jitter } from './appearance.js';
 import { renderPersonSvg } from './person-svg.js';

@@ -1,4 +1,4 @@
-import type { RgbImage } from '../vision/image-io.js';
+import type { RgbImage } from '../vision/rgb-decode.js';
 import { COLOUR_RGB, HAIR_RGB, SHOE_COLOURS, DEMO_SLOTS, type AttributeEvidence, type DemoSlotKey } from './attributes.js';
 import { colourDistance, medianColour, sigmoid, soften, softNearest, softVote, type Colour3 } from './colour-match.js';
 import { measureFigure, type ReaderFeatures } from './reader-features.js';

@@ -1,4 +1,4 @@
-import type { RgbImage } from '../vision/image-io.js';
+import type { RgbImage } from '../vision/rgb-decode.js';
 import { COLOUR_RGB } from './attributes.js';
 import { colourDistance, luminance, medianColour, type Colour3 } from './colour-match.js';
 import { extentAt, foregroundFraction, halfWidthAt, locateFigure, zonePixels, type FigureFrame } from './figure-frame.js';

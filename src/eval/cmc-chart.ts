@@ -2,7 +2,7 @@ import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import { CtgiError } from '../errors/ctgi-error.js';
-import { renderSvgToPng } from '../vision/image-io.js';
+import { renderSvgToPng } from '../vision/svg-render.js';
 
 /** What the CMC chart shows: the curve, the marked ranks and the facts for its title. */
 export interface CmcChartInput {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { DatasetEntry } from '../datasets/dataset.js';
 import { openImageEncoder } from '../models/open-encoders.js';
-import type { ImageLimits } from '../vision/image-io.js';
+import type { ImageLimits } from '../vision/image-limits.js';
 import { DEFAULT_HNSW, GalleryIndex } from './gallery-index.js';
 import type { GalleryManifest } from './gallery-manifest.js';
 import { ingestImages, type IngestItem, type IngestReport } from './ingest.js';

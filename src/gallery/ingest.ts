@@ -1,9 +1,8 @@
-import { stat } from 'node:fs/promises';
 import type { ImageEncoder } from '../models/encoder.js';
-import { sha256File } from '../util/file-hash.js';
-import { readImageMeta } from '../vision/image-io.js';
+import { readImageMeta } from '../vision/image-probe.js';
 import type { GalleryIndex } from './gallery-index.js';
 import type { NewImage } from './gallery-store.js';
+import { hashRegularFile, statForIngest } from './ingest-file.js';
 
 /** One file to index and what is known about it besides its pixels. */
 export interface IngestItem {
@@ -25,7 +24,7 @@ export interface IngestReport {
   replaced: number;
   /** Same bytes as an image already indexed under another path. */
   duplicates: Array<{ path: string; of: string }>;
-  /** Unreadable files, with the reason; they are recorded in the index and listed by `index info`. */
+  /** Unreadable files and entries that are not regular files, with the reason; they are recorded in the index and listed by `index info`. */
   skipped: Array<{ path: string; reason: string }>;
 }
 
@@ -33,6 +32,8 @@ export interface IngestOptions {
   index: GalleryIndex;
   encoder: Pick<ImageEncoder, 'embedImageFilesSettled'>;
   items: IngestItem[];
+  /** Entries found unreadable before ingest (e.g. by the folder scan), by stored path: recorded and reported as skipped. */
+  skipped?: Array<{ path: string; reason: string }>;
   /** Images per committed chunk: a crash loses at most one chunk of work. */
   chunkSize?: number;
   /** Seconds between checkpoints of the HNSW graph (SQLite commits every chunk regardless). */
@@ -49,7 +50,8 @@ export async function ingestImages(options: IngestOptions): Promise<IngestReport
   const { index, encoder, items } = options;
   const chunkSize = Math.max(1, options.chunkSize ?? 64);
   const saveEveryMs = (options.saveEverySeconds ?? 30) * 1000;
-  const report: IngestReport = { considered: items.length, added: 0, unchanged: 0, replaced: 0, duplicates: [], skipped: [] };
+  const report: IngestReport = { considered: items.length, added: 0, unchanged: 0, replaced: 0, duplicates: [], skipped: [...(options.skipped ?? [])] };
+  if (report.skipped.length > 0) index.store.recordSkipped(report.skipped);
   let lastSave = Date.now();
   let done = 0;
   for (let start = 0; start < items.length; start += chunkSize) {
@@ -58,19 +60,22 @@ export async function ingestImages(options: IngestOptions): Promise<IngestReport
     const seen = new Map<string, string>();
     const skipped: Array<{ path: string; reason: string }> = [];
     for (const item of chunk) {
-      let info;
-      try {
-        info = await stat(item.absPath);
-      } catch (err) {
-        skipped.push({ path: item.storedPath, reason: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+      const info = await statForIngest(item.absPath);
+      if (!info.ok) {
+        skipped.push({ path: item.storedPath, reason: info.reason });
         continue;
       }
       const existing = index.store.findByPath(item.storedPath);
-      if (existing && existing.bytes === info.size && existing.mtimeMs === info.mtimeMs) {
+      if (existing && existing.bytes === info.stats.size && existing.mtimeMs === info.stats.mtimeMs) {
         report.unchanged++;
         continue;
       }
-      const sha256 = await sha256File(item.absPath);
+      const hashed = await hashRegularFile(item.absPath);
+      if (!hashed.ok) {
+        skipped.push({ path: item.storedPath, reason: hashed.reason });
+        continue;
+      }
+      const sha256 = hashed.sha256;
       if (existing && existing.sha256 === sha256) {
         report.unchanged++;
         continue;
@@ -82,7 +87,7 @@ export async function ingestImages(options: IngestOptions): Promise<IngestReport
         continue;
       }
       seen.set(sha256, item.storedPath);
-      todo.push({ item, sha256, bytes: info.size, mtimeMs: info.mtimeMs, replaces: existing !== undefined });
+      todo.push({ item, sha256, bytes: info.stats.size, mtimeMs: info.stats.mtimeMs, replaces: existing !== undefined });
     }
     const embedded = todo.length > 0 ? await encoder.embedImageFilesSettled(todo.map((t) => t.item.absPath)) : [];
     const fresh: NewImage[] = [];

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { encodeJpegForMllm, type ImageLimits } from '../vision/image-io.js';
+import type { ImageLimits } from '../vision/image-limits.js';
+import { encodeJpegForMllm } from '../vision/mllm-jpeg.js';
 import { LruCache } from './lru-cache.js';
 
 /** Long side of images sent to the MLLM (Qwen2-VL reads 448 px well; more costs tokens, not accuracy). */

@@ -3,7 +3,7 @@ import { ChatOpenAICompletions, type ChatOpenAICallOptions } from '@langchain/op
 import { z } from 'zod';
 import { DEFAULT_MLLM_CONCURRENCY, DEFAULT_MLLM_MAX_RETRIES, DEFAULT_MLLM_TIMEOUT_MS, DEFAULT_TEMPERATURE } from '../config/config.js';
 import { CtgiError, isCtgiError } from '../errors/ctgi-error.js';
-import type { ImageLimits } from '../vision/image-io.js';
+import type { ImageLimits } from '../vision/image-limits.js';
 import { addToStats, emptyStats, type MllmCallKind, type MllmCallLog, type MllmCallSink, type MllmStats } from './call-log.js';
 import { MllmImageCache, MLLM_IMAGE_MAX_SIDE } from './image-cache.js';
 import { parseJsonLoose } from './json-loose.js';

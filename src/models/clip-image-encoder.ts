@@ -1,5 +1,6 @@
 import { CtgiError } from '../errors/ctgi-error.js';
-import { preprocessImageFileInto, type ImageLimits } from '../vision/image-io.js';
+import { preprocessImageFileInto } from '../vision/clip-preprocess.js';
+import type { ImageLimits } from '../vision/image-limits.js';
 import { vectorsOrFirstError, type ImageEmbedding, type ImageEncoder } from './encoder.js';
 import { imageTowerIo, normalizeRows, type TowerIo } from './graph-io.js';
 import { readModelDir, requireFile, type ModelDir } from './model-dir.js';

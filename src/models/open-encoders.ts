@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { DEMO_DIM } from '../demo/attributes.js';
 import { DemoImageEncoder, DemoTextEncoder } from '../demo/demo-encoder.js';
 import { isDemoModelDir } from '../demo/demo-model.js';
-import type { ImageLimits } from '../vision/image-io.js';
+import type { ImageLimits } from '../vision/image-limits.js';
 import type { PreprocessSpec } from '../vision/preprocess-spec.js';
 import { OnnxClipImageEncoder } from './clip-image-encoder.js';
 import { OnnxClipTextEncoder } from './clip-text-encoder.js';

@@ -40,6 +40,7 @@ export async function inputFromFolder(dir: string): Promise<CaptionInput> {
   const items = scan.images.map((absPath) => ({ key: storedPathFor(absPath, root), absPath }));
   const entries = items.map((item, i) => ({ id: i + 1, split: FOLDER_SPLIT, captions: [], imagePath: item.key, extra: {} }));
   const notes = scan.ignored.length > 0 ? [`Ignored ${scan.ignored.length} file(s) that are not .jpg/.jpeg/.png/.webp images.`] : [];
+  for (const s of scan.skipped) notes.push(`Skipped ${s.path}: ${s.reason}.`);
   return { format: 'cuhk-pedes', imagesRoot: root, items, entries, notes };
 }
 

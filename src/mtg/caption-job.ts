@@ -1,7 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { CtgiError, isCtgiError, userMessage } from '../errors/ctgi-error.js';
-import { DEFAULT_IMAGE_LIMITS, readImageMeta, type ImageLimits } from '../vision/image-io.js';
+import { readImageFile } from '../vision/image-file.js';
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from '../vision/image-limits.js';
+import { readImageMeta } from '../vision/image-probe.js';
 import { captionImage, type ImageCaptionResult, type MtgPipeline } from './caption-image.js';
 import type { CaptionItem } from './caption-inputs.js';
 import type { CaptionJobStore } from './job-store.js';
@@ -131,5 +133,6 @@ export async function readImage(path: string, limits: ImageLimits): Promise<Buff
   }
   const size = (await stat(path)).size;
   if (size > limits.maxBytes) throw new CtgiError('IMAGE_TOO_LARGE', `${path} is ${size} bytes, over the limit of ${limits.maxBytes}; raise CTGI_MAX_IMAGE_BYTES to caption it.`);
-  return readFile(path);
+  // Not readFile: the path may have been swapped for a FIFO since readImageMeta looked at it.
+  return readImageFile(path, limits);
 }

@@ -1,5 +1,6 @@
 import { CtgiError } from '../errors/ctgi-error.js';
-import { composePng, letterboxImage, type CompositeLayer, type ImageLimits } from './image-io.js';
+import { composePng, letterboxImage, type CompositeLayer } from './image-compose.js';
+import type { ImageLimits } from './image-limits.js';
 
 // A gallery as one PNG (DESIGN.md flow 3.7): chat platforms show one image far better than ten, and the
 // rank on each tile is what the witness quotes back ("#4 is them").

@@ -38,6 +38,7 @@ describe('audit store', () => {
       expect(Date.parse(all[3]!.at)).toBeGreaterThan(Date.parse('2025-01-01'));
       expect([...store.records({ since: '2024-05-01T09:00:01Z', until: '2024-05-03' })].map((r) => r.kind)).toEqual(['gallery', 'answer']);
       expect(() => [...store.records({ since: 'yesterday' })]).toThrow(/ISO 8601/);
+      expect(() => [...store.records({ until: '2024-02-31' })]).toThrow('--until "2024-02-31" is not an ISO 8601 date or time (February 2024 has no day 31)');
       expect(() => store.record({ at: '2024-01-01', thread: 't', userId: 'u', kind: 'done' })).toThrow(/not open for writing/);
     } finally {
       store.close();
@@ -96,7 +97,15 @@ describe('ctgi audit export', () => {
   it('explains a bad --since, a bad --format and a missing trail', async () => {
     const badSince = await spawnCtgi(['audit', 'export', '--since', 'last week'], { CTGI_HOME: home });
     expect(badSince.code).toBe(2);
-    expect(badSince.stderr).toContain('--since must be an ISO 8601 date');
+    expect(badSince.stderr).toContain('--since "last week" is not an ISO 8601 date or time');
+    // Junk after a date and impossible days are refused, not shifted to another day (issue 17 item 11).
+    const junk = await spawnCtgi(['audit', 'export', '--since', '2026-12-04 junk'], { CTGI_HOME: home });
+    expect(junk.code).toBe(2);
+    expect(junk.stdout).toBe('');
+    expect(junk.stderr).toContain('--since "2026-12-04 junk" is not an ISO 8601 date or time (unexpected " junk" after the date)');
+    const impossible = await spawnCtgi(['audit', 'export', '--since', '2024-01-01', '--until', '2024-02-31'], { CTGI_HOME: home });
+    expect(impossible.code).toBe(2);
+    expect(impossible.stderr).toContain('(February 2024 has no day 31)');
     const badFormat = await spawnCtgi(['audit', 'export', '--since', '2024-01-01', '--format', 'xml'], { CTGI_HOME: home });
     expect(badFormat.code).toBe(2);
     expect(badFormat.stderr).toContain('--format must be one of: jsonl, csv');

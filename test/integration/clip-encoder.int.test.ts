@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxClipImageEncoder } from '../../src/models/clip-image-encoder.js';
 import { OnnxClipTextEncoder } from '../../src/models/clip-text-encoder.js';
-import { preprocessImageFile } from '../../src/vision/image-io.js';
+import { preprocessImageFile } from '../../src/vision/clip-preprocess.js';
 import { readModelDir } from '../../src/models/model-dir.js';
 import { writeJpeg, writePainted, type Rgb } from '../fixtures/images.js';
 import { writeTinyClipModel, type TinyClipInfo, type TinyClipOptions } from '../fixtures/tiny-clip.js';

@@ -9,7 +9,7 @@ import type { MllmCallLog } from '../../src/mllm/call-log.js';
 import { parseJsonLoose } from '../../src/mllm/json-loose.js';
 import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
 import { anchorCheckPrompt } from '../../src/mllm/prompts.js';
-import { encodeJpegForMllm } from '../../src/vision/image-io.js';
+import { encodeJpegForMllm } from '../../src/vision/mllm-jpeg.js';
 
 // The combined anchor check (verdict + the round's questions in one call) against the demo MLLM on real
 // demo renders, through the product client.

@@ -3,7 +3,8 @@ import { DEMO_SLOTS, type AttributeEvidence, type DemoSlotKey } from '../../src/
 import { renderPersonPng } from '../../src/demo/person-render.js';
 import { readAttributes } from '../../src/demo/pixel-reader.js';
 import { generateWorld, type DemoIdentity } from '../../src/demo/world.js';
-import { decodeRgb, renderSvgToPngBuffer } from '../../src/vision/image-io.js';
+import { decodeRgb } from '../../src/vision/rgb-decode.js';
+import { renderSvgToPngBuffer } from '../../src/vision/svg-render.js';
 
 // The pixel reader against the ground truth on 100 renders (one image each of 100 people), read at the
 // render size and squashed to 64×192. Thresholds sit a few points under what 1,000 renders measured

@@ -5,7 +5,8 @@ import { readDataset } from '../../src/datasets/dataset-io.js';
 import { renderPersonPng } from '../../src/demo/person-render.js';
 import { generateWorld, readWorld, writeWorld, type DemoWorld } from '../../src/demo/world.js';
 import { isCtgiError } from '../../src/errors/ctgi-error.js';
-import { decodeRgb, readImageMeta } from '../../src/vision/image-io.js';
+import { readImageMeta } from '../../src/vision/image-probe.js';
+import { decodeRgb } from '../../src/vision/rgb-decode.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 let dir: string;

@@ -6,7 +6,7 @@ import { registerDiscordCommands } from '../../bots/discord/discord-commands.js'
 import { customIdFor, parseCustomId, questionBody } from '../../bots/discord/discord-render.js';
 import type { DiscordConfig } from '../../src/config/config.js';
 import { isCtgiError } from '../../src/errors/ctgi-error.js';
-import { decodeRgb, type RgbImage } from '../../src/vision/image-io.js';
+import { decodeRgb, type RgbImage } from '../../src/vision/rgb-decode.js';
 import { FAKE_APP_ID, FAKE_CHANNELS, FAKE_GUILD_ID, FAKE_ROLES, MESSAGE_CONTENT_INTENT, startFakeDiscord, type FakeDiscord, type FakeMessage, type FakeMember } from '../fakes/discord-server.js';
 import { colourOf, ScriptedConversationService } from '../fakes/scripted-conversation-service.js';
 

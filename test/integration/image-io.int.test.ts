@@ -3,13 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCtgiError } from '../../src/errors/ctgi-error.js';
-import {
-  preprocessImageBuffer,
-  preprocessImageBufferInto,
-  preprocessImageFile,
-  preprocessImageFileInto,
-  readImageMeta,
-} from '../../src/vision/image-io.js';
+import { preprocessImageBuffer, preprocessImageBufferInto, preprocessImageFile, preprocessImageFileInto } from '../../src/vision/clip-preprocess.js';
+import { readImageMeta } from '../../src/vision/image-probe.js';
 import { CLIP_MEAN, CLIP_STD, type PreprocessSpec } from '../../src/vision/preprocess-spec.js';
 import {
   BLACK,
@@ -283,9 +278,13 @@ describe('limits and bad files', () => {
   it('refuses non-images, truncated and empty files with IMAGE_INVALID naming the file, keeping the cause', async () => {
     const text = file('notes.jpg');
     await writeFile(text, 'these are not the pixels you are looking for\n');
-    const textErr = await expectCtgiError(preprocessImageFile(text, s), 'IMAGE_INVALID', `Cannot read image ${text}:`);
-    expect(textErr.cause).toBeInstanceOf(Error);
-    expect(textErr.message).not.toBe((textErr.cause as Error).message);
+    await expectCtgiError(preprocessImageFile(text, s), 'IMAGE_INVALID', `Cannot read image ${text}: its content is not a known image format, not JPEG, PNG or WebP`);
+    // A JPEG signature followed by junk gets past the content check and fails in the decoder, whose error is kept.
+    const fake = file('fake.jpg');
+    await writeFile(fake, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('these are not the pixels you are looking for\n')]));
+    const fakeErr = await expectCtgiError(preprocessImageFile(fake, s), 'IMAGE_INVALID', `Cannot read image ${fake}:`);
+    expect(fakeErr.cause).toBeInstanceOf(Error);
+    expect(fakeErr.message).not.toBe((fakeErr.cause as Error).message);
 
     const whole = await writeJpeg(file('whole.jpg'), 300, 200, (x, y) => [x % 256, y % 256, (x + y) % 256]);
     const truncated = await writeTruncatedCopy(whole, file('truncated.jpg'), 0.5);

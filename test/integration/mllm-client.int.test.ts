@@ -6,7 +6,7 @@ import { isCtgiError } from '../../src/errors/ctgi-error.js';
 import type { MllmCallLog } from '../../src/mllm/call-log.js';
 import { MllmImageCache } from '../../src/mllm/image-cache.js';
 import { OpenAiMllm, type OpenAiMllmOptions } from '../../src/mllm/openai-chat.js';
-import { decodeRgb } from '../../src/vision/image-io.js';
+import { decodeRgb } from '../../src/vision/rgb-decode.js';
 import { okChat, startFaultMllmServer, type FaultMllmServer, type FaultStep } from '../fakes/openai-fault-server.js';
 import { BLUE, RED, writeJpeg, writePainted, writeRgbaPng } from '../fixtures/images.js';
 import { makeTempDir } from '../helpers/temp-dir.js';

@@ -14,7 +14,7 @@ import type { Mllm } from '../../src/mllm/mllm.js';
 import { OpenAiMllm, type OpenAiMllmOptions } from '../../src/mllm/openai-chat.js';
 import { anchorVerificationPrompt, initialCaptionPrompt } from '../../src/mllm/prompts.js';
 import { PacedMllm, RequestPacer } from '../../src/mtg/request-pacer.js';
-import { decodeRgb } from '../../src/vision/image-io.js';
+import { decodeRgb } from '../../src/vision/rgb-decode.js';
 import { okChat, startFaultMllmServer, type FaultStep } from '../fakes/openai-fault-server.js';
 import { ScriptedMllm, upstreamFailure } from '../fakes/scripted-mllm.js';
 import { BLUE, GREEN, RED, writePainted } from '../fixtures/images.js';

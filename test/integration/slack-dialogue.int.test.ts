@@ -3,7 +3,7 @@ import type { AuditRecord } from '../../agent/service/conversation-types.js';
 import { DeliveryDedupe } from '../../bots/slack/delivery-dedupe.js';
 import { startSlackBot, type SlackBot } from '../../bots/slack/slack-bot.js';
 import { loadConfig, type SlackConfig } from '../../src/config/config.js';
-import { decodeRgb, type RgbImage } from '../../src/vision/image-io.js';
+import { decodeRgb, type RgbImage } from '../../src/vision/rgb-decode.js';
 import { FAKE_TEAM, startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
 import { colourOf, ScriptedConversationService } from '../fakes/scripted-conversation-service.js';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isCtgiError } from '../../src/errors/ctgi-error.js';
 import { renderContactSheet } from '../../src/vision/contact-sheet.js';
-import { decodeRgb, renderSvgToPngBuffer, type RgbImage } from '../../src/vision/image-io.js';
+import { decodeRgb, type RgbImage } from '../../src/vision/rgb-decode.js';
+import { renderSvgToPngBuffer } from '../../src/vision/svg-render.js';
 
 // Geometry written out independently of the implementation: 8 px gaps, 160×320 image areas, 30 px labels.
 const GAP = 8;

@@ -4,7 +4,8 @@ import { finished } from 'node:stream/promises';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { AUDIT_FORMATS, type AuditFormat } from '../../audit/audit-format.js';
-import { AuditStore, normaliseInstant } from '../../audit/audit-store.js';
+import { AuditStore } from '../../audit/audit-store.js';
+import { isoInstantRefusal, parseIsoInstant } from '../../util/iso-instant.js';
 import type { CliContext } from '../cli-context.js';
 
 interface ExportFlags {
@@ -16,9 +17,9 @@ interface ExportFlags {
 
 function instant(name: string) {
   return (value: string): string => {
-    const normalised = normaliseInstant(value);
-    if (normalised === undefined) throw new InvalidArgumentError(`${name} must be an ISO 8601 date or time, e.g. 2024-05-01 or 2024-05-01T12:00:00Z.`);
-    return normalised;
+    const parsed = parseIsoInstant(value);
+    if (!parsed.ok) throw new InvalidArgumentError(isoInstantRefusal(name, value, parsed.reason));
+    return parsed.instant;
   };
 }
 

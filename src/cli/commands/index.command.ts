@@ -22,6 +22,7 @@ interface IngestFlags {
   split?: string;
   cameraPattern?: string;
   metadata?: string;
+  followLinksOutside?: boolean;
   batchSize: number;
   saveEvery: number;
   m: number;
@@ -48,6 +49,7 @@ export function registerIndex(program: Command, ctx: CliContext): void {
       .option('--split <name>', 'only this split of the dataset (default: all)')
       .option('--camera-pattern <regex>', 'camera id from the indexed path: first capture group, e.g. "^([^/]+)/"')
       .option('--metadata <file>', 'JSON array of {path, camera?, capturedAt?, personId?}')
+      .option('--follow-links-outside', 'with --images: also index symbolic links to files outside the folder (skipped by default)')
       .option('--batch-size <n>', 'images per inference batch', positiveInt('--batch-size'), 16)
       .option('--save-every <seconds>', 'checkpoint the HNSW graph this often', nonNegative, 30)
       .option('--m <n>', 'HNSW M (new indexes only)', positiveInt('--m'), DEFAULT_HNSW.M)
@@ -146,6 +148,7 @@ async function runIngest(ctx: CliContext, flags: IngestFlags, create: boolean, f
     let root: string;
     let build: (indexRoot: string | null) => Promise<IngestItem[]>;
     let ignored: string[] = [];
+    let unreadable: (indexRoot: string | null) => Array<{ path: string; reason: string }> = () => [];
     const notes: string[] = [];
     if (flags.dataset) {
       const dataset = await readDataset(flags.dataset);
@@ -155,8 +158,10 @@ async function runIngest(ctx: CliContext, flags: IngestFlags, create: boolean, f
       build = async () => itemsFromDataset(entries, root, camera, facts);
     } else if (flags.images) {
       root = resolve(flags.images);
-      const scan = await scanImageDir(root);
+      const scan = await scanImageDir(root, { followLinksOutside: flags.followLinksOutside });
       ignored = scan.ignored;
+      unreadable = (indexRoot) => scan.skipped.map((s) => ({ path: storedPathFor(s.path, indexRoot ?? root), reason: s.reason }));
+      if (scan.skipped.some((s) => s.outsideRoot)) notes.push('Symbolic links to files outside the images folder were skipped; pass --follow-links-outside to index them.');
       build = async (indexRoot) => itemsFromFiles(scan.images, indexRoot ?? root, camera, facts);
     } else {
       root = existing?.imagesRoot ?? process.cwd();
@@ -176,6 +181,7 @@ async function runIngest(ctx: CliContext, flags: IngestFlags, create: boolean, f
         index: gallery,
         encoder,
         items,
+        skipped: unreadable(gallery.manifest.imagesRoot),
         chunkSize: Math.max(flags.batchSize * 4, 32),
         saveEverySeconds: flags.saveEvery,
         onProgress: (done) => bar.update(done),
