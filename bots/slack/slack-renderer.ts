@@ -43,6 +43,12 @@ export class SlackRenderer {
     await this.#post(thread, { text });
   }
 
+  /** Shows one message in the thread to `userId` only (refusals and "slow down" concern nobody else). */
+  async tell(thread: ThreadKey, userId: string, text: string): Promise<void> {
+    const { channel, threadTs } = where(thread);
+    await this.#client.chat.postEphemeral({ channel, user: userId, thread_ts: threadTs, text });
+  }
+
   async #renderOne(thread: ThreadKey, event: BotEvent): Promise<void> {
     switch (event.kind) {
       case 'text':

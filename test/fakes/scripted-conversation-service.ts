@@ -58,6 +58,8 @@ interface ThreadState {
   questionCount: number;
   /** The last gallery shown: still answerable while a question is pending. */
   shown?: BotEvent;
+  /** The description, which every gallery's query repeats (as q̂ does). */
+  description: string;
 }
 
 export const GALLERY_SIZE = 10;
@@ -138,7 +140,7 @@ export class ScriptedConversationService implements ConversationService {
     }
     this.#owners.set(thread, user.id);
     this.#audit(thread, user, 'description', description);
-    const state: ThreadState = { round: 0, pending: [], questionCount: 0 };
+    const state: ThreadState = { round: 0, pending: [], questionCount: 0, description };
     this.#threads.set(thread, state);
     return [{ kind: 'text', tone: 'info', text: `Searching for "${description}".` }, this.#ask(thread, user, state)];
   }
@@ -255,7 +257,7 @@ export class ScriptedConversationService implements ConversationService {
       anchor: false,
       camera: `cam-${(imageId % 3) + 1}`,
     }));
-    const gallery: BotEvent = { kind: 'gallery', round: state.round, items, query: `refined query, round ${state.round}`, demo: this.demo, options: GALLERY_OPTIONS.map((o) => ({ ...o })) };
+    const gallery: BotEvent = { kind: 'gallery', round: state.round, items, query: state.round === 0 ? state.description : `${state.description}, refined in round ${state.round}`, demo: this.demo, options: GALLERY_OPTIONS.map((o) => ({ ...o })) };
     state.pending = [gallery];
     state.shown = gallery;
     this.#audit(thread, user, 'gallery', undefined, items.map((i) => i.imageId));
