@@ -142,14 +142,15 @@ export function createConversationService(options: ConversationServiceOptions): 
       return locked(thread, async () => {
         const bad = badThread(thread);
         if (bad) return bad;
+        // A thread belongs to its starter: someone else's description must not restart it as theirs.
+        const owner = owners.get(thread);
+        if (owner !== undefined && owner !== user.id) {
+          audit(thread, user, 'refusal', { text: `not the owner of this search — ${text.slice(0, 500)}` });
+          return [{ kind: 'text', tone: 'notice', code: 'not-owner', text: NOT_OWNER }];
+        }
         const checked = describeDescription(text, options.deps.textEncoder);
         audit(thread, user, 'description', { text: text.slice(0, 5000) });
         if (!checked.ok) return [{ kind: 'text', tone: 'error', text: checked.reason }];
-        const owner = owners.get(thread);
-        if (owner !== undefined && owner !== user.id) {
-          audit(thread, user, 'refusal', { text: 'not the owner of this search' });
-          return [{ kind: 'text', tone: 'notice', code: 'not-owner', text: NOT_OWNER }];
-        }
         owners.set(thread, user.id);
         clearTimeout(timers.get(thread));
         // A new description in the same thread starts over.
