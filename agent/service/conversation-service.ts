@@ -27,6 +27,7 @@ export const MAX_REPLY_CHARS = 1000;
 const THREAD_KEY = /^[a-z][a-z0-9-]{0,19}:[^\s:]{1,100}:[^\s]{1,100}$/;
 
 const STALE_REPLY = 'That button belongs to an earlier question; answer the current one.';
+const CLOSED_REPLY = 'This search is closed, so its buttons answer nothing. Describe the person you are looking for to start a new search.';
 const NOT_OWNER = 'This search belongs to the person who started it; start your own search outside this thread.';
 
 /** Reply targets that may be answered now: the pending event, and the gallery still shown above a pending question. */
@@ -168,7 +169,8 @@ export function createConversationService(options: ConversationServiceOptions): 
         const now = await snapshot(thread);
         if (inReplyTo !== undefined && !answerable(now).includes(inReplyTo)) {
           audit(thread, user, 'refusal', { text: `stale reply to ${inReplyTo.slice(0, 100)}: ${clean}` });
-          return [{ kind: 'text', tone: 'notice', code: 'stale-reply', text: STALE_REPLY }];
+          const closed = !now.pendingEvent && now.values.status === 'done';
+          return [{ kind: 'text', tone: 'notice', code: 'stale-reply', text: closed ? CLOSED_REPLY : STALE_REPLY }];
         }
         audit(thread, user, 'answer', { text: clean });
         if (!now.pendingEvent) {

@@ -150,6 +150,7 @@ export class ScriptedConversationService implements ConversationService {
     this.calls.push({ method: 'answer', thread, user, text: reply, ...(inReplyTo !== undefined ? { inReplyTo } : {}) });
     const state = this.#threads.get(thread);
     if (!state || state.pending.length === 0) {
+      if (inReplyTo !== undefined) return [{ kind: 'text', tone: 'notice', code: 'stale-reply', text: 'This search is closed, so its buttons answer nothing.' }];
       return [{ kind: 'text', tone: 'notice', text: 'Nothing is pending here: describe the person to start a new search.' }];
     }
     if (inReplyTo !== undefined) {

@@ -173,6 +173,10 @@ describe('the MTI conversation service on the demo world', () => {
         const ok = await service.answer(thread, { id: 'U9' }, 'stop', replyTargetOf(now));
         expect(last(ok).kind).toBe('done');
       }
+      // Once the search is closed, any button says so.
+      await service.answer(thread, { id: 'U9' }, 'done');
+      const closed = await service.answer(thread, { id: 'U9' }, 'yes', replyTargetOf(q1));
+      expect(closed).toEqual([expect.objectContaining({ code: 'stale-reply', text: expect.stringMatching(/^This search is closed/) })]);
     } finally {
       await service.close();
     }

@@ -224,6 +224,9 @@ describe('web chat over HTTP', () => {
     expect(stale).toEqual([expect.objectContaining({ kind: 'text', tone: 'notice', code: 'stale-reply' })]);
     expect(service.calls.filter((x) => x.method === 'answer').at(-1)).toMatchObject({ text: 'no', inReplyTo: `q:${(q1 as { id: string }).id}` });
     expect(service.calls.filter((x) => x.method === 'answer')).toHaveLength(answers + 1);
+    const forged = await c.post('/api/answer', { text: 'no', inReplyTo: 'drop table' });
+    expect(forged.status).toBe(400);
+    expect(((await forged.json()) as { error: string }).error).toMatch(/must name a question/);
     // The gallery's own pick still works.
     const done = await c.events('/api/answer', { pick: 2, inReplyTo: `g:${gallery.round}` });
     expect(done).toEqual([expect.objectContaining({ kind: 'done', reason: 'confirmed' })]);
