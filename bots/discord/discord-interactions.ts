@@ -1,4 +1,4 @@
-import { escapeMarkdown, MessageFlags, Routes, type APIChannel, type ButtonInteraction, type ChatInputCommandInteraction, type Client, type Message } from 'discord.js';
+import { escapeMarkdown, MessageFlags, Routes, type APIActionRowComponent, type APIButtonComponent, type APIChannel, type ButtonInteraction, type ChatInputCommandInteraction, type Client, type Message } from 'discord.js';
 import { replyTargetOf, type ConversationService, type ThreadKey } from '../../agent/service/conversation-types.js';
 import type { AccessPolicy } from '../../src/access/allow-list.js';
 import type { ChatLimiters } from '../common/user-rate-limiter.js';
@@ -7,6 +7,8 @@ import { DESCRIPTION_OPTION } from './discord-commands.js';
 import { parentOf, roleIds, subject, type DiscordConversations, type Place } from './discord-conversations.js';
 import { parseCustomId } from './discord-custom-id.js';
 import { buttonReplies, disabledRows, discordErrorSentence, discordThreadKey, NO_MENTIONS, type DiscordRenderer } from './discord-renderer.js';
+
+type ButtonRow = APIActionRowComponent<APIButtonComponent>;
 
 /** What the handlers share with the bot. */
 export interface DiscordHandlerDeps {
@@ -122,7 +124,8 @@ export class DiscordHandlers {
     }
     try {
       // Acknowledge within 3 s by disabling the buttons: a question is answered once.
-      await i.update({ components: disabledRows(i.message.components), allowedMentions: NO_MENTIONS }).catch((err: unknown) => {
+      this.d.renderer.forget(thread, i.message.id);
+      await i.update({ components: disabledRows(i.message.components.map((row) => row.toJSON() as ButtonRow)), allowedMentions: NO_MENTIONS }).catch((err: unknown) => {
         this.d.log(`Discord: could not update the clicked message in ${thread}: ${err instanceof Error ? err.message : String(err)}`);
       });
       const label = (i.component as { label?: string | null }).label ?? parsed.reply;

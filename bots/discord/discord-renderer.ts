@@ -1,6 +1,7 @@
 import { ButtonStyle, ComponentType, escapeMarkdown, Routes, type APIActionRowComponent, type APIButtonComponent, type REST } from 'discord.js';
 import { pickReply, replyTargetOf, type AnswerOption, type BotEvent, type BotEvents, type ConversationService, type ThreadKey } from '../../agent/service/conversation-types.js';
 import { renderContactSheetFrom } from '../../src/vision/contact-sheet.js';
+import { LiveButtons } from '../common/live-buttons.js';
 import { customIdFor } from './discord-custom-id.js';
 
 // BotEvents as Discord messages, posted through the REST API (so nothing depends on the channel cache): text
@@ -81,11 +82,8 @@ export function galleryBody(event: Gallery): DiscordMessageBody {
 }
 
 /** The same button rows with every button disabled (a stale question's buttons stay visible but inert). */
-export function disabledRows(rows: ReadonlyArray<{ toJSON(): unknown }>): ButtonRow[] {
-  return rows.map((row) => {
-    const json = row.toJSON() as ButtonRow;
-    return { ...json, components: json.components.map((c) => ({ ...c, disabled: true })) };
-  });
+export function disabledRows(rows: readonly ButtonRow[]): ButtonRow[] {
+  return rows.map((row) => ({ ...row, components: row.components.map((c) => ({ ...c, disabled: true })) }));
 }
 
 /**
@@ -109,6 +107,7 @@ export class DiscordRenderer {
   readonly #rest: REST;
   readonly #service: Pick<ConversationService, 'readImage'>;
   readonly #log: (line: string) => void;
+  readonly #live = new LiveButtons<{ messageId: string; components: ButtonRow[] }>();
   /** Whether typed replies reach the bot (the MessageContent intent); questions only hint at typing then. */
   freeTextAccepted = true;
 
@@ -118,8 +117,12 @@ export class DiscordRenderer {
     this.#log = log;
   }
 
-  /** Renders every event in order; a failure on one is reported in the thread and the rest still go out. */
+  /**
+   * Renders every event in order; a failure on one is reported in the thread and the rest still go out.
+   * Buttons the events make out of date (an earlier question's, or all at a new gallery) are disabled first.
+   */
   async render(thread: ThreadKey, events: BotEvents): Promise<void> {
+    await this.#retire(thread, this.#live.staleAfter(thread, events));
     for (const event of events) {
       try {
         await this.#renderOne(thread, event);
@@ -135,15 +138,37 @@ export class DiscordRenderer {
     await this.#send(thread, { content });
   }
 
+  /** Stops tracking a message whose button was just pressed (the click handler updates it itself). */
+  forget(thread: ThreadKey, messageId: string): void {
+    this.#live.forget(thread, messageId);
+  }
+
   async #renderOne(thread: ThreadKey, event: BotEvent): Promise<void> {
     switch (event.kind) {
       case 'text':
       case 'done':
-        return this.#send(thread, textBody(event));
-      case 'question':
-        return this.#send(thread, questionBody(event, this.freeTextAccepted));
+        await this.#send(thread, textBody(event));
+        return;
+      case 'question': {
+        const body = questionBody(event, this.freeTextAccepted);
+        return this.#track(thread, 'question', await this.#send(thread, body), body);
+      }
       case 'gallery':
         return this.#gallery(thread, event);
+    }
+  }
+
+  #track(thread: ThreadKey, kind: 'question' | 'gallery', messageId: string, body: DiscordMessageBody): void {
+    if (body.components?.length) this.#live.add(thread, kind, messageId, { messageId, components: body.components });
+  }
+
+  async #retire(thread: ThreadKey, stale: Array<{ messageId: string; components: ButtonRow[] }>): Promise<void> {
+    const place = parseDiscordThreadKey(thread);
+    if (!place) return;
+    for (const m of stale) {
+      await this.#rest.patch(Routes.channelMessage(place.threadId, m.messageId), { body: { components: disabledRows(m.components), allowed_mentions: NO_MENTIONS } }).catch((err: unknown) => {
+        this.#log(`Discord: could not disable out-of-date buttons in ${thread}: ${err instanceof Error ? err.message : String(err)}`);
+      });
     }
   }
 
@@ -166,16 +191,19 @@ export class DiscordRenderer {
     if (images.length > 0) await this.#send(thread, { content: `Full-size images, by rank (${ranks.map((r) => `#${r}`).join(' ')}):` }, images);
     const sheet = items.length > 0 ? await renderContactSheetFrom(items, (id) => this.#service.readImage(id)) : undefined;
     const files = sheet ? [{ name: `ctgi-gallery-round-${event.round}.png`, data: sheet, contentType: 'image/png' }] : [];
-    await this.#send(thread, galleryBody({ ...event, items }), files);
+    const body = galleryBody({ ...event, items });
+    this.#track(thread, 'gallery', await this.#send(thread, body, files), body);
   }
 
-  async #send(thread: ThreadKey, body: DiscordMessageBody, files: Attachment[] = []): Promise<void> {
+  /** Posts a message; returns its id. */
+  async #send(thread: ThreadKey, body: DiscordMessageBody, files: Attachment[] = []): Promise<string> {
     const place = parseDiscordThreadKey(thread);
     if (!place) throw new Error(`Not a Discord thread key: ${thread}`);
-    await this.#rest.post(Routes.channelMessages(place.threadId), {
+    const message = (await this.#rest.post(Routes.channelMessages(place.threadId), {
       body: { ...body, allowed_mentions: NO_MENTIONS, ...(files.length ? { attachments: files.map((f, i) => ({ id: i, filename: f.name })) } : {}) },
       ...(files.length ? { files } : {}),
-    });
+    })) as { id: string };
+    return message.id;
   }
 }
 

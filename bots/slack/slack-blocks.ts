@@ -86,6 +86,11 @@ export function answeredMessage(original: { text?: string; blocks?: unknown[] },
   };
 }
 
+/** A message whose buttons went out of date (its question was answered by typing, or a newer gallery came). */
+export function retiredMessage(original: SlackMessage): SlackMessage {
+  return { text: original.text, blocks: (original.blocks ?? []).filter((b) => b.type !== 'actions' && b.type !== 'context') };
+}
+
 /** The clicked message of an earlier question: its buttons removed, with a note that they are out of date. */
 export function staleMessage(original: { text?: string; blocks?: unknown[] }): SlackMessage {
   const kept = ((original.blocks ?? []) as KnownBlock[]).filter((b) => b.type !== 'actions' && b.type !== 'context');

@@ -175,6 +175,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
       const slot = limiters.answers.tryAcquire(place.user.id);
       if (!slot.ok) return renderer.tell(thread, place.user.id, slot.message);
       const label = a.selected_option?.text?.text ?? a.text?.text ?? reply;
+      renderer.forget(thread, message.ts);
       try {
         await conversations.answer(thread, place, reply, target, async (events) => {
           // A stale button's message loses its buttons with a note; an answered one says who answered what.

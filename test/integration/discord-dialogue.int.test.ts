@@ -202,7 +202,10 @@ describe('Discord bot (fake Discord)', () => {
     const thread = `discord:${FAKE_CHANNELS.allowed}:${threadId}`;
     fake.sendMessage({ channelId: threadId, content: 'Yes', member: ALICE });
     await fake.waitFor(() => fake.messages.find((m) => m.channel_id === threadId && m.files.some((f) => f.name.startsWith('ctgi-gallery'))));
+    // The typed answer made question 1's buttons out of date: they are disabled without anyone pressing them.
+    await fake.waitFor(() => rows(question).flatMap((r) => r.components).every((b) => b.disabled));
     const recorded = audit.filter((r) => r.thread === thread).length;
+    // A click that raced the update (or a client that ignores "disabled") is refused all the same.
     const no = rows(question)[0].components[1];
     fake.clickButton({ message: question, customId: no.custom_id, member: ALICE });
     const notice = await fake.waitFor(() => fake.messages.find((m) => m.channel_id === threadId && m.content.includes('belongs to an earlier question')));
