@@ -26,10 +26,15 @@ export class DiscordConversations {
     if (events) await this.renderer.render(thread, events);
   }
 
-  /** Answers and renders; returns the events (undefined when the service failed and the user was told). */
-  async answer(thread: ThreadKey, place: Place, reply: string, inReplyTo?: string): Promise<BotEvents | undefined> {
+  /**
+   * Answers (with the button's reply target, if any) and renders the result; `beforeRender` sees the events
+   * first, e.g. to update the clicked message. Returns the events, or undefined when the service failed.
+   */
+  async answer(thread: ThreadKey, place: Place, reply: string, inReplyTo?: string, beforeRender?: (events: BotEvents) => Promise<void>): Promise<BotEvents | undefined> {
     const events = await this.#call(thread, () => this.service.answer(thread, place.user, reply, inReplyTo));
-    if (events) await this.renderer.render(thread, events);
+    if (!events) return undefined;
+    await beforeRender?.(events);
+    await this.renderer.render(thread, events);
     return events;
   }
 

@@ -136,13 +136,14 @@ export class DiscordHandlers {
           const pending = (await this.d.service.pending(thread)).find((e) => replyTargetOf(e) === parsed.target);
           reply = pending ? (buttonReplies(pending)[parsed.index]?.value ?? '') : '';
         }
-        const events = await this.d.conversations.answer(thread, place, reply, parsed.target);
-        // A stale button stays disabled; an answered one gives way to who answered what.
-        if (!events || events.some((e) => e.kind === 'text' && e.code === 'stale-reply')) return;
-        const answered = `\n☑️ <@${i.user.id}> answered **${escapeMarkdown(label)}**`;
-        const content = i.message.content.length + answered.length <= 2000 ? i.message.content : `${i.message.content.slice(0, 1999 - answered.length)}…`;
-        await i.editReply({ content: `${content}${answered}`, components: [], allowedMentions: NO_MENTIONS }).catch((err: unknown) => {
-          this.d.log(`Discord: could not mark the answered message in ${thread}: ${err instanceof Error ? err.message : String(err)}`);
+        await this.d.conversations.answer(thread, place, reply, parsed.target, async (events) => {
+          // A stale button stays disabled; an answered one gives way to who answered what.
+          if (events.some((e) => e.kind === 'text' && e.code === 'stale-reply')) return;
+          const answered = `\n☑️ <@${i.user.id}> answered **${escapeMarkdown(label)}**`;
+          const content = i.message.content.length + answered.length <= 2000 ? i.message.content : `${i.message.content.slice(0, 1999 - answered.length)}…`;
+          await i.editReply({ content: `${content}${answered}`, components: [], allowedMentions: NO_MENTIONS }).catch((err: unknown) => {
+            this.d.log(`Discord: could not mark the answered message in ${thread}: ${err instanceof Error ? err.message : String(err)}`);
+          });
         });
       });
     } finally {
