@@ -4,7 +4,8 @@ import { isCtgiError } from '../../src/errors/ctgi-error.js';
 import { openSqlite, type SqliteDatabase } from '../../src/storage/sqlite.js';
 import { compileDialogue, initialDialogue, TIMED_OUT, type DialogueDeps, type DialogueGraph, type DialogueValues } from '../graph/dialogue-graph.js';
 import { describeDescription } from './description-check.js';
-import type { AuditRecord, AuditSink, BotEvent, BotEvents, BotUser, ConversationService, EventListener, ThreadKey } from './conversation-types.js';
+import { replyTargetOf, type AuditRecord, type AuditSink, type BotEvent, type BotEvents, type BotUser, type ConversationService, type EventListener, type ThreadKey } from './conversation-types.js';
+import { ThreadOwners } from './thread-owners.js';
 
 // The front-end-neutral MTI conversation service: start/answer → bot events, over the LangGraph dialogue
 // with its SQLite checkpoints. Calls on one thread are serialised; different threads run concurrently.
@@ -25,6 +26,21 @@ export interface ConversationServiceOptions {
 export const MAX_REPLY_CHARS = 1000;
 const THREAD_KEY = /^[a-z][a-z0-9-]{0,19}:[^\s:]{1,100}:[^\s]{1,100}$/;
 
+const STALE_REPLY = 'That button belongs to an earlier question; answer the current one.';
+const CLOSED_REPLY = 'This search is closed, so its buttons answer nothing. Describe the person you are looking for to start a new search.';
+const NOT_OWNER = 'This search belongs to the person who started it; start your own search outside this thread.';
+
+/** Reply targets that may be answered now: the pending event, and the gallery still shown above a pending question. */
+function answerable(now: { values: Partial<DialogueValues>; pendingEvent: BotEvent | undefined }): string[] {
+  if (!now.pendingEvent) return [];
+  const targets = [replyTargetOf(now.pendingEvent)!];
+  if (now.pendingEvent.kind === 'question') {
+    const shown = [...(now.values.outbox ?? [])].reverse().find((e) => e.kind === 'gallery');
+    if (shown) targets.push(replyTargetOf(shown)!);
+  }
+  return targets;
+}
+
 /** A SqliteSaver over the product's SQLite opener, with its tables created up front. */
 class CheckpointStore extends SqliteSaver {
   constructor(db: SqliteDatabase) {
@@ -39,6 +55,7 @@ export function createConversationService(options: ConversationServiceOptions): 
   const db = openSqlite(options.checkpointFile, { ownerOnly: true });
   const saver = new CheckpointStore(db);
   const graph: DialogueGraph = compileDialogue(options.deps, saver);
+  const owners = new ThreadOwners(db);
   const listeners = new Set<EventListener>();
   const locks = new Map<ThreadKey, Promise<unknown>>();
   const timers = new Map<ThreadKey, NodeJS.Timeout>();
@@ -126,9 +143,16 @@ export function createConversationService(options: ConversationServiceOptions): 
       return locked(thread, async () => {
         const bad = badThread(thread);
         if (bad) return bad;
+        // A thread belongs to its starter: someone else's description must not restart it as theirs.
+        const owner = owners.get(thread);
+        if (owner !== undefined && owner !== user.id) {
+          audit(thread, user, 'refusal', { text: `not the owner of this search — ${text.slice(0, 500)}` });
+          return [{ kind: 'text', tone: 'notice', code: 'not-owner', text: NOT_OWNER }];
+        }
         const checked = describeDescription(text, options.deps.textEncoder);
         audit(thread, user, 'description', { text: text.slice(0, 5000) });
         if (!checked.ok) return [{ kind: 'text', tone: 'error', text: checked.reason }];
+        owners.set(thread, user.id);
         clearTimeout(timers.get(thread));
         // A new description in the same thread starts over.
         await saver.deleteThread(thread);
@@ -137,13 +161,18 @@ export function createConversationService(options: ConversationServiceOptions): 
       });
     },
 
-    answer(thread, user, reply) {
+    answer(thread, user, reply, inReplyTo) {
       return locked(thread, async () => {
         const bad = badThread(thread);
         if (bad) return bad;
         const clean = reply.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, MAX_REPLY_CHARS);
-        audit(thread, user, 'answer', { text: clean });
         const now = await snapshot(thread);
+        if (inReplyTo !== undefined && !answerable(now).includes(inReplyTo)) {
+          audit(thread, user, 'refusal', { text: `stale reply to ${inReplyTo.slice(0, 100)}: ${clean}` });
+          const closed = !now.pendingEvent && now.values.status === 'done';
+          return [{ kind: 'text', tone: 'notice', code: 'stale-reply', text: closed ? CLOSED_REPLY : STALE_REPLY }];
+        }
+        audit(thread, user, 'answer', { text: clean });
         if (!now.pendingEvent) {
           // A process stopped in the middle of a step: carry on from the last checkpoint.
           if (now.next.length > 0 && now.values.status === 'active') return run(thread, user, null);
@@ -164,6 +193,10 @@ export function createConversationService(options: ConversationServiceOptions): 
       if (now.pendingEvent.kind === 'gallery') return [now.pendingEvent];
       const lastGallery = [...(now.values.outbox ?? [])].reverse().find((e) => e.kind === 'gallery');
       return lastGallery ? [lastGallery, now.pendingEvent] : [now.pendingEvent];
+    },
+
+    async owner(thread) {
+      return owners.get(thread);
     },
 
     readImage(imageId) {

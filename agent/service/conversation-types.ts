@@ -45,7 +45,13 @@ export interface GalleryItem {
 
 /** What the bot says. Front ends render each kind natively (buttons, grids, numbered lists). */
 export type BotEvent =
-  | { kind: 'text'; text: string; tone: 'info' | 'notice' | 'error' }
+  | {
+      kind: 'text';
+      text: string;
+      tone: 'info' | 'notice' | 'error';
+      /** Why a reply was refused, for front ends that react to it (e.g. disable a stale button). */
+      code?: ReplyRefusal;
+    }
   | {
       kind: 'question';
       /** Stable within the thread; answers may quote it back (`answer` also accepts plain text). */
@@ -72,6 +78,22 @@ export type BotEvent =
     }
   | { kind: 'done'; reason: 'confirmed' | 'stopped' | 'no-results' | 'refused'; text: string; imageId?: number };
 
+/** Machine-readable reasons the service refuses a reply or a start. */
+export type ReplyRefusal = 'stale-reply' | 'not-owner';
+
+/**
+ * What a one-click reply answers: `q:<question id>` or `g:<gallery round>`. Buttons carry it so that a
+ * button left over from an earlier question cannot answer the current one.
+ */
+export type ReplyTarget = string;
+
+/** The reply target of a question or gallery event; undefined for other events. */
+export function replyTargetOf(event: BotEvent): ReplyTarget | undefined {
+  if (event.kind === 'question') return `q:${event.id}`;
+  if (event.kind === 'gallery') return `g:${event.round}`;
+  return undefined;
+}
+
 /** Events a call produced, in order. */
 export type BotEvents = BotEvent[];
 
@@ -93,8 +115,16 @@ export interface ConversationService {
   /**
    * Feeds the witness's reply to the pending question or gallery: an option value, free text, "#4 is them",
    * "none of these", "refine", "skip", "don't know", "stop". A thread with nothing pending gets a text hint.
+   * `inReplyTo` (from a button) names the question or gallery the reply answers; a reply to anything but
+   * what is pending (or the gallery still shown above a pending question) is refused with a `text` notice
+   * whose code is `stale-reply`. Typed text omits it and answers whatever is pending.
    */
-  answer(thread: ThreadKey, user: BotUser, reply: string): Promise<BotEvents>;
+  answer(thread: ThreadKey, user: BotUser, reply: string, inReplyTo?: ReplyTarget): Promise<BotEvents>;
+  /**
+   * The platform user id that started the conversation in `thread`, or undefined when unknown. A thread
+   * belongs to its starter: `start` by anyone else is refused (code `not-owner`).
+   */
+  owner?(thread: ThreadKey): Promise<string | undefined>;
   /** The encoded bytes of a gallery image, for contact sheets and attachments. @throws CtgiError NOT_FOUND. */
   readImage(imageId: number): Promise<Buffer>;
   /** The events that re-render the thread's pending question or gallery (after a page reload), or []. */

@@ -1,9 +1,22 @@
-import { Routes, type REST } from 'discord.js';
-import type { BotEvent, BotEvents, ConversationService, ThreadKey } from '../../agent/service/conversation-types.js';
+import { ButtonStyle, ComponentType, escapeMarkdown, Routes, type APIActionRowComponent, type APIButtonComponent, type REST } from 'discord.js';
+import { pickReply, replyTargetOf, type AnswerOption, type BotEvent, type BotEvents, type ConversationService, type ThreadKey } from '../../agent/service/conversation-types.js';
 import { renderContactSheetFrom } from '../../src/vision/contact-sheet.js';
-import { galleryBody, questionBody, textBody, type DiscordMessageBody } from './discord-render.js';
+import { LiveButtons } from '../common/live-buttons.js';
+import { customIdFor } from './discord-custom-id.js';
 
+// BotEvents as Discord messages, posted through the REST API (so nothing depends on the channel cache): text
+// and questions as messages with button rows; a gallery as one message with up to ten full images, then the
+// contact sheet with the ranked list and the buttons. Nothing posted pings anyone (allowed_mentions: none).
+
+type Question = Extract<BotEvent, { kind: 'question' }>;
 type Gallery = Extract<BotEvent, { kind: 'gallery' }>;
+type ButtonRow = APIActionRowComponent<APIButtonComponent>;
+
+/** A message body for POST /channels/{id}/messages or an interaction response. */
+export interface DiscordMessageBody {
+  content: string;
+  components?: ButtonRow[];
+}
 
 /** A file for a multipart message. */
 interface Attachment {
@@ -12,7 +25,15 @@ interface Attachment {
   contentType: string;
 }
 
-// Discord allows 10 attachments per message; bots get 10 MiB per message on unboosted servers.
+/** Mentions in what the bot posts never ping: descriptions and answers are user text. */
+export const NO_MENTIONS = { parse: [] as [] };
+
+// Discord limits: 80-character labels, 5 buttons per row, 5 rows, 2000-character messages, 10 attachments
+// per message; bots get 10 MiB per message on unboosted servers.
+const LABEL_MAX = 80;
+const ROW_SIZE = 5;
+const MAX_ROWS = 5;
+const CONTENT_MAX = 2000;
 const MAX_ATTACHMENTS = 10;
 const MAX_MESSAGE_BYTES = 9 * 1024 * 1024;
 
@@ -27,15 +48,66 @@ export function parseDiscordThreadKey(thread: ThreadKey): { channelId: string; t
   return m ? { channelId: m[1], threadId: m[2] } : undefined;
 }
 
+/** The replies behind a pending question's or gallery's buttons, in button order. */
+export function buttonReplies(event: BotEvent): AnswerOption[] {
+  if (event.kind === 'question') return event.options;
+  if (event.kind === 'gallery') return [...event.items.map((item) => ({ label: `#${item.rank}`, value: pickReply(item.rank) })), ...event.options];
+  return [];
+}
+
+/** A `text` or `done` event. */
+export function textBody(event: Extract<BotEvent, { kind: 'text' | 'done' }>): DiscordMessageBody {
+  const prefix = event.kind === 'done' ? (event.reason === 'confirmed' ? '✅ ' : '🏁 ') : event.tone === 'error' ? '⚠️ ' : event.tone === 'notice' ? 'ℹ️ ' : '';
+  return { content: clip(`${prefix}${escapeMarkdown(event.text)}`, CONTENT_MAX) };
+}
+
+/** A question: bold text, a hint, and its options as button rows. */
+export function questionBody(event: Question, freeTextAccepted: boolean): DiscordMessageBody {
+  const hint = event.freeText && freeTextAccepted ? (event.options.length > 0 ? '\n-# Or type your answer in this thread.' : '\n-# Type your answer in this thread.') : '';
+  return { content: clip(`**${escapeMarkdown(event.text)}**${hint}`, CONTENT_MAX), components: buttonRows(event, () => ButtonStyle.Secondary) };
+}
+
+/** The ranked list that goes with the contact sheet, with "#n is them" buttons and the gallery's own buttons. */
+export function galleryBody(event: Gallery): DiscordMessageBody {
+  const heading =
+    `**Top ${event.items.length}**${event.round > 0 ? ` after round ${event.round}` : ''} for “${escapeMarkdown(clip(event.query, 300))}”` +
+    (event.demo ? ' *(demo data)*' : '');
+  const lines = event.items.map((item) => {
+    const where = [item.camera, item.takenAt].filter(Boolean).map((s) => escapeMarkdown(String(s)));
+    return `**#${item.rank}**${item.anchor ? ' ★' : ''} \`${item.score.toFixed(3)}\` image ${item.imageId}${where.length ? ` · ${where.join(' · ')}` : ''}`;
+  });
+  const picks = event.items.length;
+  const content = clip([heading, ...lines, '-# Press the number of the person you saw.'].join('\n'), CONTENT_MAX);
+  return { content, components: buttonRows(event, (i) => (i < picks ? ButtonStyle.Primary : ButtonStyle.Secondary), picks) };
+}
+
+/** The same button rows with every button disabled (a stale question's buttons stay visible but inert). */
+export function disabledRows(rows: readonly ButtonRow[]): ButtonRow[] {
+  return rows.map((row) => ({ ...row, components: row.components.map((c) => ({ ...c, disabled: true })) }));
+}
+
 /**
- * Posts BotEvents into their Discord thread through the REST API (so nothing depends on the channel cache):
- * text and questions as messages with button rows; a gallery as one message with up to ten full images,
- * then the contact sheet with the ranked list and the buttons.
+ * Rows of at most five buttons, at most five rows. The first `breakAfter` buttons (gallery picks) fill their
+ * own rows so the gallery's other buttons start on a fresh row.
  */
+function buttonRows(event: Question | Gallery, style: (index: number) => ButtonStyle, breakAfter = 0): ButtonRow[] {
+  const target = replyTargetOf(event)!;
+  const rows: APIButtonComponent[][] = [];
+  buttonReplies(event).forEach((reply, i) => {
+    const last = rows[rows.length - 1];
+    const newRow = !last || last.length >= ROW_SIZE || (breakAfter > 0 && i === breakAfter);
+    if (newRow) rows.push([]);
+    rows[rows.length - 1].push({ type: ComponentType.Button, style: style(i), label: clip(reply.label, LABEL_MAX), custom_id: customIdFor(target, i, reply.value) } as APIButtonComponent);
+  });
+  return rows.slice(0, MAX_ROWS).map((components) => ({ type: ComponentType.ActionRow, components }));
+}
+
+/** Posts BotEvents into their Discord thread. */
 export class DiscordRenderer {
   readonly #rest: REST;
   readonly #service: Pick<ConversationService, 'readImage'>;
   readonly #log: (line: string) => void;
+  readonly #live = new LiveButtons<{ messageId: string; components: ButtonRow[] }>();
   /** Whether typed replies reach the bot (the MessageContent intent); questions only hint at typing then. */
   freeTextAccepted = true;
 
@@ -45,8 +117,12 @@ export class DiscordRenderer {
     this.#log = log;
   }
 
-  /** Renders every event in order; a failure on one is reported in the thread and the rest still go out. */
+  /**
+   * Renders every event in order; a failure on one is reported in the thread and the rest still go out.
+   * Buttons the events make out of date (an earlier question's, or all at a new gallery) are disabled first.
+   */
   async render(thread: ThreadKey, events: BotEvents): Promise<void> {
+    await this.#retire(thread, this.#live.staleAfter(thread, events));
     for (const event of events) {
       try {
         await this.#renderOne(thread, event);
@@ -62,15 +138,37 @@ export class DiscordRenderer {
     await this.#send(thread, { content });
   }
 
+  /** Stops tracking a message whose button was just pressed (the click handler updates it itself). */
+  forget(thread: ThreadKey, messageId: string): void {
+    this.#live.forget(thread, messageId);
+  }
+
   async #renderOne(thread: ThreadKey, event: BotEvent): Promise<void> {
     switch (event.kind) {
       case 'text':
       case 'done':
-        return this.#send(thread, textBody(event));
-      case 'question':
-        return this.#send(thread, questionBody(event, this.freeTextAccepted));
+        await this.#send(thread, textBody(event));
+        return;
+      case 'question': {
+        const body = questionBody(event, this.freeTextAccepted);
+        return this.#track(thread, 'question', await this.#send(thread, body), body);
+      }
       case 'gallery':
         return this.#gallery(thread, event);
+    }
+  }
+
+  #track(thread: ThreadKey, kind: 'question' | 'gallery', messageId: string, body: DiscordMessageBody): void {
+    if (body.components?.length) this.#live.add(thread, kind, messageId, { messageId, components: body.components });
+  }
+
+  async #retire(thread: ThreadKey, stale: Array<{ messageId: string; components: ButtonRow[] }>): Promise<void> {
+    const place = parseDiscordThreadKey(thread);
+    if (!place) return;
+    for (const m of stale) {
+      await this.#rest.patch(Routes.channelMessage(place.threadId, m.messageId), { body: { components: disabledRows(m.components), allowed_mentions: NO_MENTIONS } }).catch((err: unknown) => {
+        this.#log(`Discord: could not disable out-of-date buttons in ${thread}: ${err instanceof Error ? err.message : String(err)}`);
+      });
     }
   }
 
@@ -93,16 +191,19 @@ export class DiscordRenderer {
     if (images.length > 0) await this.#send(thread, { content: `Full-size images, by rank (${ranks.map((r) => `#${r}`).join(' ')}):` }, images);
     const sheet = items.length > 0 ? await renderContactSheetFrom(items, (id) => this.#service.readImage(id)) : undefined;
     const files = sheet ? [{ name: `ctgi-gallery-round-${event.round}.png`, data: sheet, contentType: 'image/png' }] : [];
-    await this.#send(thread, galleryBody({ ...event, items }), files);
+    const body = galleryBody({ ...event, items });
+    this.#track(thread, 'gallery', await this.#send(thread, body, files), body);
   }
 
-  async #send(thread: ThreadKey, body: DiscordMessageBody, files: Attachment[] = []): Promise<void> {
+  /** Posts a message; returns its id. */
+  async #send(thread: ThreadKey, body: DiscordMessageBody, files: Attachment[] = []): Promise<string> {
     const place = parseDiscordThreadKey(thread);
     if (!place) throw new Error(`Not a Discord thread key: ${thread}`);
-    await this.#rest.post(Routes.channelMessages(place.threadId), {
-      body: { ...body, allowed_mentions: { parse: [] }, ...(files.length ? { attachments: files.map((f, i) => ({ id: i, filename: f.name })) } : {}) },
+    const message = (await this.#rest.post(Routes.channelMessages(place.threadId), {
+      body: { ...body, allowed_mentions: NO_MENTIONS, ...(files.length ? { attachments: files.map((f, i) => ({ id: i, filename: f.name })) } : {}) },
       ...(files.length ? { files } : {}),
-    });
+    })) as { id: string };
+    return message.id;
   }
 }
 
@@ -123,4 +224,8 @@ function imageType(data: Buffer): { ext: string; mime: string } {
   if (data[0] === 0xff && data[1] === 0xd8) return { ext: 'jpg', mime: 'image/jpeg' };
   if (data.subarray(0, 4).toString('latin1') === 'RIFF' && data.subarray(8, 12).toString('latin1') === 'WEBP') return { ext: 'webp', mime: 'image/webp' };
   return { ext: 'bin', mime: 'application/octet-stream' };
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -1,10 +1,12 @@
 import type { types } from '@slack/bolt';
-import { pickReply, type AnswerOption, type BotEvent } from '../../agent/service/conversation-types.js';
+import { pickReply, replyTargetOf, type AnswerOption, type BotEvent, type ReplyTarget } from '../../agent/service/conversation-types.js';
 import { clip, escapeMrkdwn } from './slack-text.js';
 
 // BotEvents as Block Kit messages. Every button carries the reply text in its `value` (and its action id
-// starts with ACTION_PREFIX), so a click needs no state on the bot's side: the value goes to
-// ConversationService.answer as if the witness had typed it.
+// starts with ACTION_PREFIX), and its actions block's id names the question or gallery it answers
+// (REPLY_BLOCK_PREFIX + reply target), so a click needs no state on the bot's side and a button left over from
+// an earlier question cannot answer the current one. All text Slack renders, the fallback `text` included,
+// is escaped: user text must not become `<!channel>` or a disguised link.
 
 type KnownBlock = types.KnownBlock;
 type Question = Extract<BotEvent, { kind: 'question' }>;
@@ -13,6 +15,9 @@ type Gallery = Extract<BotEvent, { kind: 'gallery' }>;
 /** Every ctgi action id starts with this; `ctgi_reply:<i>` for buttons, `ctgi_pick` for the "#n is them" select. */
 export const ACTION_PREFIX = 'ctgi_';
 export const PICK_ACTION = 'ctgi_pick';
+/** Actions blocks are `ctgi_r_<reply target>`, e.g. `ctgi_r_q:1.2` or `ctgi_r_g:0`. */
+export const REPLY_BLOCK_PREFIX = 'ctgi_r_';
+const REPLY_BLOCK = /^ctgi_r_([qg]:[^\s]{1,100})$/;
 
 /** A message body for chat.postMessage / chat.update: fallback text plus optional blocks. */
 export interface SlackMessage {
@@ -36,12 +41,12 @@ export function textMessage(event: Extract<BotEvent, { kind: 'text' | 'done' }>)
 /** A question with one button per option (and a hint when free text is accepted too). */
 export function questionMessage(event: Question): SlackMessage {
   const blocks: KnownBlock[] = [{ type: 'section', block_id: blockId('q', event.id), text: { type: 'mrkdwn', text: clip(`*${escapeMrkdwn(event.text)}*`, SECTION_MAX) } }];
-  if (event.options.length > 0) blocks.push(buttons(event.options, 'answers'));
+  if (event.options.length > 0) blocks.push({ type: 'actions', block_id: replyBlockId(replyTargetOf(event)!), elements: buttonElements(event.options).slice(0, ACTIONS_MAX) });
   const hints: string[] = [];
   if (event.freeText) hints.push(event.options.length > 0 ? 'Or reply in this thread in your own words.' : 'Reply in this thread in your own words.');
   if (event.timeoutSeconds > 0) hints.push(`If nobody answers within ${formatDuration(event.timeoutSeconds)}, the search carries on without it.`);
   if (hints.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: hints.join(' ') }] });
-  return { text: event.text, blocks };
+  return { text: escapeMrkdwn(event.text), blocks };
 }
 
 /** The ranked list under the contact sheet, a "#n is them" select and the gallery's buttons. */
@@ -64,8 +69,8 @@ export function galleryListMessage(event: Gallery): SlackMessage {
     });
   }
   elements.push(...buttonElements(event.options).slice(0, ACTIONS_MAX - elements.length));
-  if (elements.length > 0) blocks.push({ type: 'actions', block_id: blockId('g', String(event.round)), elements });
-  return { text: `Top ${event.items.length} for “${event.query}”`, blocks };
+  if (elements.length > 0) blocks.push({ type: 'actions', block_id: replyBlockId(replyTargetOf(event)!), elements });
+  return { text: `Top ${event.items.length} for “${escapeMrkdwn(clip(event.query, 300))}”`, blocks };
 }
 
 /**
@@ -75,13 +80,30 @@ export function galleryListMessage(event: Gallery): SlackMessage {
 export function answeredMessage(original: { text?: string; blocks?: unknown[] }, userId: string, label: string): SlackMessage {
   const kept = ((original.blocks ?? []) as KnownBlock[]).filter((b) => b.type !== 'actions' && b.type !== 'context');
   return {
-    text: original.text ?? label,
+    // Slack hands the message's text back as it stored it, i.e. already escaped.
+    text: original.text ?? escapeMrkdwn(label),
     blocks: [...kept, { type: 'context', elements: [{ type: 'mrkdwn', text: `:ballot_box_with_check: <@${userId}> answered *${escapeMrkdwn(clip(label, 200))}*` }] }],
   };
 }
 
-function buttons(options: AnswerOption[], name: string): KnownBlock {
-  return { type: 'actions', block_id: blockId('a', name), elements: buttonElements(options).slice(0, ACTIONS_MAX) };
+/** A message whose buttons went out of date (its question was answered by typing, or a newer gallery came). */
+export function retiredMessage(original: SlackMessage): SlackMessage {
+  return { text: original.text, blocks: (original.blocks ?? []).filter((b) => b.type !== 'actions' && b.type !== 'context') };
+}
+
+/** The clicked message of an earlier question: its buttons removed, with a note that they are out of date. */
+export function staleMessage(original: { text?: string; blocks?: unknown[] }): SlackMessage {
+  const kept = ((original.blocks ?? []) as KnownBlock[]).filter((b) => b.type !== 'actions' && b.type !== 'context');
+  return { text: original.text ?? 'Out of date', blocks: [...kept, { type: 'context', elements: [{ type: 'mrkdwn', text: ':no_entry_sign: These buttons belonged to an earlier question.' }] }] };
+}
+
+/** The reply target an actions block id names, or undefined for anything else (other apps', old or forged). */
+export function replyTargetOfBlock(blockId: string | undefined): ReplyTarget | undefined {
+  return blockId ? REPLY_BLOCK.exec(blockId)?.[1] : undefined;
+}
+
+function replyBlockId(target: ReplyTarget): string {
+  return `${REPLY_BLOCK_PREFIX}${target}`.slice(0, 255);
 }
 
 function buttonElements(options: AnswerOption[]): types.Button[] {

@@ -1,16 +1,17 @@
-import { App, LogLevel, SocketModeReceiver, type Logger } from '@slack/bolt';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuditSink, ConversationService } from '../../agent/service/conversation-types.js';
 import { slackAccessPolicy } from '../../src/access/allow-list.js';
 import type { SlackConfig } from '../../src/config/config.js';
 import { CtgiError } from '../../src/errors/ctgi-error.js';
+import { ThreadQueue } from '../common/thread-queue.js';
+import { chatLimiters, type RateLimits } from '../common/user-rate-limiter.js';
 import { deliveryId, DeliveryDedupe } from './delivery-dedupe.js';
-import { ACTION_PREFIX, answeredMessage } from './slack-blocks.js';
+import { ACTION_PREFIX, answeredMessage, replyTargetOfBlock, staleMessage } from './slack-blocks.js';
+import { createSlackApp, postEphemeralFallback } from './slack-app.js';
 import { SlackConversations, subject, type Place } from './slack-conversations.js';
 import { SlackRenderer, slackErrorSentence } from './slack-renderer.js';
 import { parseSlackThreadKey, slackThreadKey, stripMentions } from './slack-text.js';
-import { ThreadQueue } from '../common/thread-queue.js';
 
 /** What the Slack front end needs; everything else comes from the conversation service. */
 export interface SlackBotOptions {
@@ -26,6 +27,8 @@ export interface SlackBotOptions {
   port?: number;
   /** The slash command that starts a search (default `/ctgi`, as in bots/slack/manifest.yaml). */
   command?: string;
+  /** Per-user limits on starting searches and answering (defaults in bots/common/user-rate-limiter.ts). */
+  limits?: { starts?: RateLimits; answers?: RateLimits };
 }
 
 /** A running Slack bot. */
@@ -49,30 +52,13 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
   const policy = slackAccessPolicy(config);
   log(policy.startupNotice());
 
-  const clientOptions = options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {};
-  const logger = boltLogger(log);
-  const app =
-    config.mode === 'socket'
-      ? new App({
-          token: config.botToken,
-          socketMode: true,
-          clientOptions,
-          logger,
-          receiver: new SocketModeReceiver({
-            appToken: config.appToken!,
-            logger,
-            installerOptions: { clientOptions },
-            // Exposes the envelope id to the de-duplication middleware as context.envelopeId.
-            customPropertiesExtractor: (args) => ({ envelopeId: (args as { envelope_id?: string }).envelope_id }),
-          }),
-        })
-      : new App({ token: config.botToken, signingSecret: config.signingSecret, clientOptions, logger, processBeforeResponse: false });
-
+  const app = createSlackApp(config, log, options.slackApiUrl);
   const renderer = new SlackRenderer(app.client, service, log);
   const queue = new ThreadQueue((err) => log(`Slack: unexpected failure: ${err instanceof Error ? err.stack : String(err)}`));
   const conversations = new SlackConversations(service, renderer, options.audit, log);
   const command = options.command ?? '/ctgi';
   const dedupe = new DeliveryDedupe(2000);
+  const limiters = chatLimiters(options.limits);
 
   app.use(async (args) => {
     const id = deliveryId(args.body as Record<string, unknown>, args.context.envelopeId as string | undefined);
@@ -98,19 +84,28 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
       await ack({ response_type: 'ephemeral', text: `Describe the person after the command, e.g. \`${command} woman in a red coat with a black backpack\`.` });
       return;
     }
-    await ack();
-    let threadTs: string;
-    try {
-      // The search lives in a thread under this message, so its images stay out of the channel itself.
-      const starter = await app.client.chat.postMessage({ channel: cmd.channel_id, text: `:mag: <@${cmd.user_id}> started a person search. Answer the bot's questions in this thread.` });
-      threadTs = starter.ts!;
-    } catch (err) {
-      log(`Slack: could not start a thread in ${cmd.channel_id}: ${err instanceof Error ? err.message : String(err)}`);
-      await postEphemeralFallback(cmd.response_url, slackErrorSentence(err));
+    const slot = limiters.starts.tryAcquire(place.user.id);
+    if (!slot.ok) {
+      await ack({ response_type: 'ephemeral', text: slot.message });
       return;
     }
-    const thread = slackThreadKey(cmd.channel_id, threadTs);
-    await queue.run(thread, () => conversations.start(thread, place, text));
+    try {
+      await ack();
+      let threadTs: string;
+      try {
+        // The search lives in a thread under this message, so its images stay out of the channel itself.
+        const starter = await app.client.chat.postMessage({ channel: cmd.channel_id, text: `:mag: <@${cmd.user_id}> started a person search. Answer the bot's questions in this thread.` });
+        threadTs = starter.ts!;
+      } catch (err) {
+        log(`Slack: could not start a thread in ${cmd.channel_id}: ${err instanceof Error ? err.message : String(err)}`);
+        await postEphemeralFallback(cmd.response_url, slackErrorSentence(err));
+        return;
+      }
+      const thread = slackThreadKey(cmd.channel_id, threadTs);
+      await queue.run(thread, () => conversations.start(thread, place, text));
+    } finally {
+      slot.release();
+    }
   });
 
   app.event('app_mention', async ({ event, body, context }) => {
@@ -123,9 +118,21 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
       const decision = policy.check(subject(place));
       if (!decision.allowed) return conversations.refuse(thread, place, decision.refusal, decision.reason, text);
       // Inside a thread that has a question pending, a mention is an answer ("@ctgi yes"), not a new search.
-      if (e.thread_ts && (await conversations.hasPending(thread))) return conversations.answer(thread, place, text);
+      if (e.thread_ts && (await conversations.hasPending(thread))) return answerTyped(thread, place, text);
       if (!text) return renderer.say(thread, `Describe the person after mentioning me, e.g. "<@${context.botUserId ?? 'ctgi'}> man in a grey hoodie".`);
-      return conversations.start(thread, place, text);
+      // A search thread belongs to the user who started it: nobody else restarts it as their own.
+      const owner = e.thread_ts ? await conversations.owner(thread) : undefined;
+      if (owner !== undefined && owner !== place.user.id) {
+        conversations.refused(thread, place, 'not the owner of this search thread', text);
+        return renderer.tell(thread, place.user.id, `This search belongs to <@${owner}>. Start your own with ${command} in the channel, or mention me outside this thread.`);
+      }
+      const slot = limiters.starts.tryAcquire(place.user.id);
+      if (!slot.ok) return renderer.tell(thread, place.user.id, slot.message);
+      try {
+        await conversations.start(thread, place, text);
+      } finally {
+        slot.release();
+      }
     });
   });
 
@@ -141,32 +148,60 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
       if (!(await conversations.hasPending(thread))) return; // not a ctgi conversation, or nothing to answer
       const decision = policy.check(subject(place));
       if (!decision.allowed) return conversations.refuse(thread, place, decision.refusal, decision.reason, e.text);
-      return conversations.answer(thread, place, e.text!);
+      return answerTyped(thread, place, e.text!);
     });
   });
 
   app.action(new RegExp(`^${ACTION_PREFIX}`), async ({ ack, body, action }) => {
     await ack();
     const b = body as { team?: { id?: string } | null; user: { id: string; name?: string; username?: string }; channel?: { id: string }; message?: { ts: string; thread_ts?: string; text?: string; blocks?: unknown[] }; container?: { thread_ts?: string } };
-    const a = action as { value?: string; selected_option?: { value: string; text?: { text: string } }; text?: { text: string } };
+    const a = action as { block_id?: string; value?: string; selected_option?: { value: string; text?: { text: string } }; text?: { text: string } };
     const reply = a.selected_option?.value ?? a.value;
     const channel = b.channel?.id;
     const threadTs = b.message?.thread_ts ?? b.container?.thread_ts;
     if (!reply || !channel || !threadTs || !b.message) return;
+    const message = b.message;
     const thread = slackThreadKey(channel, threadTs);
     const place: Place = { team: b.team?.id ?? undefined, channel, user: { id: b.user.id, name: b.user.name ?? b.user.username } };
+    // The actions block names the question or gallery the button answers; buttons without one are not ours.
+    const target = replyTargetOfBlock(a.block_id);
     await queue.run(thread, async () => {
       const decision = policy.check(subject(place));
       if (!decision.allowed) return conversations.refuse(thread, place, decision.refusal, decision.reason, reply);
-      const label = a.selected_option?.text?.text ?? a.text?.text ?? reply;
-      try {
-        await app.client.chat.update({ channel, ts: b.message!.ts, ...answeredMessage(b.message!, b.user.id, label) });
-      } catch (err) {
-        log(`Slack: could not update the answered message in ${thread}: ${err instanceof Error ? err.message : String(err)}`);
+      if (!target) {
+        log(`Slack: ignored a button with an unknown block id from ${place.user.id}: ${JSON.stringify(String(a.block_id).slice(0, 120))}.`);
+        return renderer.tell(thread, place.user.id, 'This button is not valid.');
       }
-      return conversations.answer(thread, place, reply);
+      const slot = limiters.answers.tryAcquire(place.user.id);
+      if (!slot.ok) return renderer.tell(thread, place.user.id, slot.message);
+      const label = a.selected_option?.text?.text ?? a.text?.text ?? reply;
+      renderer.forget(thread, message.ts);
+      try {
+        await conversations.answer(thread, place, reply, target, async (events) => {
+          // A stale button's message loses its buttons with a note; an answered one says who answered what.
+          const stale = events.some((e) => e.kind === 'text' && e.code === 'stale-reply');
+          try {
+            await app.client.chat.update({ channel, ts: message.ts, ...(stale ? staleMessage(message) : answeredMessage(message, b.user.id, label)) });
+          } catch (err) {
+            log(`Slack: could not update the clicked message in ${thread}: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        });
+      } finally {
+        slot.release();
+      }
     });
   });
+
+  /** A typed reply (message or mention) answers whatever is pending, within the user's answer limits. */
+  async function answerTyped(thread: string, place: Place, text: string): Promise<void> {
+    const slot = limiters.answers.tryAcquire(place.user.id);
+    if (!slot.ok) return renderer.tell(thread, place.user.id, slot.message);
+    try {
+      await conversations.answer(thread, place, text);
+    } finally {
+      slot.release();
+    }
+  }
 
   app.error(async (err) => {
     log(`Slack: ${err.message}`);
@@ -212,32 +247,4 @@ export function assertSlackConfig(config: SlackConfig): void {
   if (config.mode === 'http' && !config.signingSecret) {
     throw new CtgiError('CONFIG_INVALID', 'CTGI_SLACK_MODE=http needs SLACK_SIGNING_SECRET (Slack app settings, "Basic Information") to verify requests.');
   }
-}
-
-/** Slash-command failures before a thread exists go back privately through the command's response URL. */
-async function postEphemeralFallback(responseUrl: string, text: string): Promise<void> {
-  try {
-    await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', text }) });
-  } catch {
-    // Nothing else can reach the user; the failure is already logged.
-  }
-}
-
-/** Bolt's logger, reduced to warnings and errors on our log line. */
-function boltLogger(log: (line: string) => void): Logger {
-  let level = LogLevel.WARN;
-  let name = 'bolt';
-  return {
-    debug: () => undefined,
-    info: () => undefined,
-    warn: (...msg: unknown[]) => log(`Slack (${name}) warning: ${msg.map(String).join(' ')}`),
-    error: (...msg: unknown[]) => log(`Slack (${name}) error: ${msg.map(String).join(' ')}`),
-    setLevel: (l: LogLevel) => {
-      level = l;
-    },
-    getLevel: () => level,
-    setName: (n: string) => {
-      name = n;
-    },
-  };
 }

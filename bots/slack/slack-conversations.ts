@@ -22,8 +22,22 @@ export class SlackConversations {
     await this.#converse(thread, () => this.service.start(thread, place.user, text));
   }
 
-  async answer(thread: ThreadKey, place: Place, reply: string): Promise<void> {
-    await this.#converse(thread, () => this.service.answer(thread, place.user, reply));
+  /**
+   * Answers (with the button's reply target, if any) and renders the result; `beforeRender` sees the events
+   * first, e.g. to update the clicked message. Returns the events, or undefined when the service failed.
+   */
+  async answer(thread: ThreadKey, place: Place, reply: string, inReplyTo?: string, beforeRender?: (events: BotEvents) => Promise<void>): Promise<BotEvents | undefined> {
+    return this.#converse(thread, () => this.service.answer(thread, place.user, reply, inReplyTo), beforeRender);
+  }
+
+  /** The user who started the search in `thread`, when the service keeps owners. */
+  async owner(thread: ThreadKey): Promise<string | undefined> {
+    try {
+      return await this.service.owner?.(thread);
+    } catch (err) {
+      this.log(`Slack: owner(${thread}) failed: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
   }
 
   async hasPending(thread: ThreadKey): Promise<boolean> {
@@ -47,16 +61,18 @@ export class SlackConversations {
     this.audit?.record({ at: new Date().toISOString(), thread, userId: place.user.id, userName: place.user.name, kind: 'refusal', text: `${reason}${text ? ` — ${text}` : ''}` });
   }
 
-  async #converse(thread: ThreadKey, call: () => Promise<BotEvents>): Promise<void> {
+  async #converse(thread: ThreadKey, call: () => Promise<BotEvents>, beforeRender?: (events: BotEvents) => Promise<void>): Promise<BotEvents | undefined> {
     let events: BotEvents;
     try {
       events = await call();
     } catch (err) {
       this.log(`Slack: conversation ${thread} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       await this.renderer.say(thread, `:warning: ${userMessage(err)}`);
-      return;
+      return undefined;
     }
+    await beforeRender?.(events);
     await this.renderer.render(thread, events);
+    return events;
   }
 }
 

@@ -1,7 +1,8 @@
 import type { webApi } from '@slack/bolt';
 import type { BotEvent, BotEvents, ConversationService, ThreadKey } from '../../agent/service/conversation-types.js';
 import { renderContactSheetFrom } from '../../src/vision/contact-sheet.js';
-import { galleryListMessage, questionMessage, textMessage, type SlackMessage } from './slack-blocks.js';
+import { LiveButtons } from '../common/live-buttons.js';
+import { galleryListMessage, questionMessage, retiredMessage, textMessage, type SlackMessage } from './slack-blocks.js';
 import { parseSlackThreadKey } from './slack-text.js';
 
 type WebClient = webApi.WebClient;
@@ -19,6 +20,7 @@ export class SlackRenderer {
   readonly #client: WebClient;
   readonly #service: Pick<ConversationService, 'readImage'>;
   readonly #log: (line: string) => void;
+  readonly #live = new LiveButtons<{ ts: string; message: SlackMessage }>();
 
   constructor(client: WebClient, service: Pick<ConversationService, 'readImage'>, log: (line: string) => void) {
     this.#client = client;
@@ -26,8 +28,12 @@ export class SlackRenderer {
     this.#log = log;
   }
 
-  /** Renders every event; a failure on one is reported in the thread (one sentence) and the rest still go out. */
+  /**
+   * Renders every event; a failure on one is reported in the thread (one sentence) and the rest still go out.
+   * Buttons the events make out of date (an earlier question's, or all at a new gallery) are removed first.
+   */
   async render(thread: ThreadKey, events: BotEvents): Promise<void> {
+    await this.#retire(thread, this.#live.staleAfter(thread, events));
     for (const event of events) {
       try {
         await this.#renderOne(thread, event);
@@ -43,15 +49,41 @@ export class SlackRenderer {
     await this.#post(thread, { text });
   }
 
+  /** Shows one message in the thread to `userId` only (refusals and "slow down" concern nobody else). */
+  async tell(thread: ThreadKey, userId: string, text: string): Promise<void> {
+    const { channel, threadTs } = where(thread);
+    await this.#client.chat.postEphemeral({ channel, user: userId, thread_ts: threadTs, text });
+  }
+
+  /** Stops tracking a message whose button was just pressed (the action handler updates it itself). */
+  forget(thread: ThreadKey, ts: string): void {
+    this.#live.forget(thread, ts);
+  }
+
   async #renderOne(thread: ThreadKey, event: BotEvent): Promise<void> {
     switch (event.kind) {
       case 'text':
       case 'done':
-        return this.#post(thread, textMessage(event));
-      case 'question':
-        return this.#post(thread, questionMessage(event));
+        await this.#post(thread, textMessage(event));
+        return;
+      case 'question': {
+        const message = questionMessage(event);
+        const ts = await this.#post(thread, message);
+        if (event.options.length > 0) this.#live.add(thread, 'question', ts, { ts, message });
+        return;
+      }
       case 'gallery':
         return this.#gallery(thread, event);
+    }
+  }
+
+  async #retire(thread: ThreadKey, stale: Array<{ ts: string; message: SlackMessage }>): Promise<void> {
+    if (stale.length === 0) return;
+    const { channel } = where(thread);
+    for (const m of stale) {
+      await this.#client.chat.update({ channel, ts: m.ts, ...retiredMessage(m.message) }).catch((err: unknown) => {
+        this.#log(`Slack: could not remove out-of-date buttons in ${thread}: ${describeError(err)}`);
+      });
     }
   }
 
@@ -75,12 +107,16 @@ export class SlackRenderer {
         await this.say(thread, `:warning: The gallery picture could not be uploaded (${slackErrorSentence(err)}); the ranked list follows.`);
       }
     }
-    await this.#post(thread, galleryListMessage(shown));
+    const list = galleryListMessage(shown);
+    const ts = await this.#post(thread, list);
+    this.#live.add(thread, 'gallery', ts, { ts, message: list });
   }
 
-  async #post(thread: ThreadKey, message: SlackMessage): Promise<void> {
+  /** Posts a message into the thread; returns its ts. */
+  async #post(thread: ThreadKey, message: SlackMessage): Promise<string> {
     const { channel, threadTs } = where(thread);
-    await this.#client.chat.postMessage({ channel, thread_ts: threadTs, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}), unfurl_links: false, unfurl_media: false });
+    const posted = await this.#client.chat.postMessage({ channel, thread_ts: threadTs, text: message.text, ...(message.blocks ? { blocks: message.blocks } : {}), unfurl_links: false, unfurl_media: false });
+    return posted.ts ?? '';
   }
 }
 

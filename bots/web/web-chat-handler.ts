@@ -174,7 +174,12 @@ export class WebChatHandler {
       throw new HttpError(409, 'This search was replaced by a newer one (in another tab?); reload the page to see it.');
     }
     const reply = typeof body.pick === 'number' && Number.isInteger(body.pick) && body.pick >= 1 && body.pick <= 1000 ? pickReply(body.pick) : this.#text(body);
-    const events = await this.#o.service.answer(threadOf(session), user, reply);
+    // Buttons name the question or gallery they answer, so a stale one cannot answer the current question.
+    const inReplyTo = body.inReplyTo ?? undefined;
+    if (inReplyTo !== undefined && (typeof inReplyTo !== 'string' || !/^[qg]:[^\s]{1,100}$/.test(inReplyTo))) {
+      throw new HttpError(400, '"inReplyTo" must name a question ("q:<id>") or a gallery ("g:<round>").');
+    }
+    const events = await this.#o.service.answer(threadOf(session), user, reply, inReplyTo);
     rememberShownImages(session, events);
     return events;
   }

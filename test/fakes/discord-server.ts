@@ -345,9 +345,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       if (type === 4) {
         message = storeMessage(interaction.channelId, data, r.files, { ephemeral: ((Number(data?.flags) || 0) & 64) !== 0 });
         originals.set(interaction.token, message.id);
-      } else if (type === 7 && interaction.messageId) {
+      } else if ((type === 6 || type === 7) && interaction.messageId) {
+        // After (deferred) updating a component's message, @original is that message.
+        originals.set(interaction.token, interaction.messageId);
         message = messages.find((x) => x.id === interaction.messageId);
-        if (message) editMessage(message, data, r.files);
+        if (message && type === 7) editMessage(message, data, r.files);
       }
       if (r.query.includes('with_response=true')) {
         return sendJson(res, 200, { interaction: { id: match[1], type: 2 }, resource: { type, ...(message ? { message: messagePayload(message) } : {}) } });

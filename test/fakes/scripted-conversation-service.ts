@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   pickReply,
+  replyTargetOf,
   type AnswerOption,
   type AuditRecord,
   type AuditSink,
@@ -17,6 +18,7 @@ import {
   type ConversationService,
   type EventListener,
   type GalleryItem,
+  type ReplyTarget,
   type ThreadKey,
 } from '../../agent/service/conversation-types.js';
 import { CtgiError } from '../../src/errors/ctgi-error.js';
@@ -44,6 +46,8 @@ export interface ScriptedCall {
   thread?: ThreadKey;
   user?: BotUser;
   text?: string;
+  /** The reply target an answer named (buttons), if any. */
+  inReplyTo?: ReplyTarget;
   imageId?: number;
 }
 
@@ -52,6 +56,10 @@ interface ThreadState {
   /** What is pending: the events that re-render it. */
   pending: BotEvent[];
   questionCount: number;
+  /** The last gallery shown: still answerable while a question is pending. */
+  shown?: BotEvent;
+  /** The description, which every gallery's query repeats (as q̂ does). */
+  description: string;
 }
 
 export const GALLERY_SIZE = 10;
@@ -79,6 +87,7 @@ export class ScriptedConversationService implements ConversationService {
   readonly #options: Required<Omit<ScriptedServiceOptions, 'imagesDir' | 'audit'>> & { audit: AuditSink | undefined };
   readonly #threads = new Map<ThreadKey, ThreadState>();
   readonly #listeners = new Set<EventListener>();
+  readonly #owners = new Map<ThreadKey, string>();
 
   private constructor(imagesDir: string, ownsDir: boolean, options: ScriptedServiceOptions) {
     this.imagesDir = imagesDir;
@@ -124,21 +133,39 @@ export class ScriptedConversationService implements ConversationService {
     if (description.length === 0) {
       return [{ kind: 'text', tone: 'error', text: 'Please describe the person first, e.g. "a woman in a red coat with a black bag".' }];
     }
+    const owner = this.#owners.get(thread);
+    if (owner !== undefined && owner !== user.id) {
+      this.#audit(thread, user, 'refusal', 'not the owner of this search');
+      return [{ kind: 'text', tone: 'notice', code: 'not-owner', text: 'This search belongs to the person who started it; start your own search outside this thread.' }];
+    }
+    this.#owners.set(thread, user.id);
     this.#audit(thread, user, 'description', description);
-    const state: ThreadState = { round: 0, pending: [], questionCount: 0 };
+    const state: ThreadState = { round: 0, pending: [], questionCount: 0, description };
     this.#threads.set(thread, state);
     return [{ kind: 'text', tone: 'info', text: `Searching for "${description}".` }, this.#ask(thread, user, state)];
   }
 
-  async answer(thread: ThreadKey, user: BotUser, reply: string): Promise<BotEvents> {
+  async answer(thread: ThreadKey, user: BotUser, reply: string, inReplyTo?: ReplyTarget): Promise<BotEvents> {
     this.#live();
-    this.calls.push({ method: 'answer', thread, user, text: reply });
+    this.calls.push({ method: 'answer', thread, user, text: reply, ...(inReplyTo !== undefined ? { inReplyTo } : {}) });
     const state = this.#threads.get(thread);
     if (!state || state.pending.length === 0) {
+      if (inReplyTo !== undefined) return [{ kind: 'text', tone: 'notice', code: 'stale-reply', text: 'This search is closed, so its buttons answer nothing.' }];
       return [{ kind: 'text', tone: 'notice', text: 'Nothing is pending here: describe the person to start a new search.' }];
+    }
+    if (inReplyTo !== undefined) {
+      const answerable = [replyTargetOf(state.pending[0]!), ...(state.pending[0]!.kind === 'question' && state.shown ? [replyTargetOf(state.shown)] : [])];
+      if (!answerable.includes(inReplyTo)) {
+        this.#audit(thread, user, 'refusal', `stale reply to ${inReplyTo}: ${reply}`);
+        return [{ kind: 'text', tone: 'notice', code: 'stale-reply', text: 'That button belongs to an earlier question; answer the current one.' }];
+      }
     }
     this.#audit(thread, user, 'answer', reply);
     return this.#step(thread, user, state, reply.trim().toLowerCase());
+  }
+
+  async owner(thread: ThreadKey): Promise<string | undefined> {
+    return this.#owners.get(thread);
   }
 
   async pending(thread: ThreadKey): Promise<BotEvents> {
@@ -231,8 +258,9 @@ export class ScriptedConversationService implements ConversationService {
       anchor: false,
       camera: `cam-${(imageId % 3) + 1}`,
     }));
-    const gallery: BotEvent = { kind: 'gallery', round: state.round, items, query: `refined query, round ${state.round}`, demo: this.demo, options: GALLERY_OPTIONS.map((o) => ({ ...o })) };
+    const gallery: BotEvent = { kind: 'gallery', round: state.round, items, query: state.round === 0 ? state.description : `${state.description}, refined in round ${state.round}`, demo: this.demo, options: GALLERY_OPTIONS.map((o) => ({ ...o })) };
     state.pending = [gallery];
+    state.shown = gallery;
     this.#audit(thread, user, 'gallery', undefined, items.map((i) => i.imageId));
     return gallery;
   }

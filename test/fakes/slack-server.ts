@@ -162,6 +162,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         const ts = nextTs();
         return reply({ ok: true, channel: args.channel, ts, message: { type: 'message', text: args.text, user: FAKE_BOT_USER, bot_id: FAKE_BOT_ID, ts, thread_ts: args.thread_ts } });
       }
+      case 'chat.postEphemeral':
+        return reply({ ok: true, message_ts: nextTs() });
       case 'chat.update':
         return reply({ ok: true, channel: args.channel, ts: args.ts, text: args.text });
       case 'files.getUploadURLExternal': {

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ROUND_OPTIONS } from '../../agent/round/round-steps.js';
 import { createConversationService } from '../../agent/service/conversation-service.js';
-import { pickReply, type AuditRecord, type BotEvent, type ConversationService } from '../../agent/service/conversation-types.js';
+import { pickReply, replyTargetOf, type AuditRecord, type BotEvent, type ConversationService } from '../../agent/service/conversation-types.js';
 import type { DemoBuild } from '../../src/demo/demo-build.js';
 import { DemoTextEncoder } from '../../src/demo/demo-encoder.js';
 import { DEMO_MLLM_MODEL, startDemoMllmServer, type DemoMllmServer } from '../../src/demo/demo-mllm-server.js';
@@ -140,6 +140,64 @@ describe('the MTI conversation service on the demo world', () => {
       expect(last(done)).toMatchObject({ kind: 'done', reason: 'confirmed', imageId: chosen.imageId });
       // A closed conversation says so and how to start again.
       expect(texts(await service.answer('web:s2:c1', { id: 'U2' }, 'red'))).toMatch(/closed.*Describe the person/);
+    } finally {
+      await service.close();
+    }
+  }, 60_000);
+
+  it('refuses a reply naming an earlier question (a stale button) and records nothing for the current one', async () => {
+    const audit: AuditRecord[] = [];
+    const service = open({ mllm: null, audit });
+    const thread = 'web:s9:stale';
+    try {
+      const start = await service.start(thread, { id: 'U9' }, build.world.identities[3].vagueQueries[0]);
+      const q1 = last(start);
+      if (q1.kind !== 'question') throw new Error('expected a question first');
+      const shown = galleryOf(start)!;
+      // Question 1 answered by typing; its button stays in the thread.
+      await service.answer(thread, { id: 'U9' }, q1.options[0]?.value ?? 'red');
+      const before = await service.pending(thread);
+      const answersBefore = audit.filter((r) => r.kind === 'answer').length;
+      const stale = await service.answer(thread, { id: 'U9' }, q1.options[1]?.value ?? 'blue', replyTargetOf(q1));
+      expect(stale).toEqual([{ kind: 'text', tone: 'notice', code: 'stale-reply', text: 'That button belongs to an earlier question; answer the current one.' }]);
+      expect(await service.pending(thread)).toEqual(before);
+      expect(audit.filter((r) => r.kind === 'answer')).toHaveLength(answersBefore);
+      expect(audit.at(-1)).toMatchObject({ kind: 'refusal', userId: 'U9' });
+      // The pending event's own target, and the gallery still shown above a pending question, are current.
+      const now = before.at(-1)!;
+      if (now.kind === 'question') {
+        expect(replyTargetOf(shown)).toBe('g:0');
+        const pick = await service.answer(thread, { id: 'U9' }, pickReply(2), replyTargetOf(before.find((e) => e.kind === 'gallery')!));
+        expect(texts(pick)).toMatch(/Pinned #2/);
+      } else {
+        const ok = await service.answer(thread, { id: 'U9' }, 'stop', replyTargetOf(now));
+        expect(last(ok).kind).toBe('done');
+      }
+      // Once the search is closed, any button says so.
+      await service.answer(thread, { id: 'U9' }, 'done');
+      const closed = await service.answer(thread, { id: 'U9' }, 'yes', replyTargetOf(q1));
+      expect(closed).toEqual([expect.objectContaining({ code: 'stale-reply', text: expect.stringMatching(/^This search is closed/) })]);
+    } finally {
+      await service.close();
+    }
+  }, 60_000);
+
+  it('a thread belongs to its starter: another user cannot restart it as their own', async () => {
+    const audit: AuditRecord[] = [];
+    const service = open({ mllm: null, audit });
+    const thread = 'slack:C1:1700000000.000100';
+    try {
+      const first = await service.start(thread, { id: 'UALICE' }, 'a man in a red jacket');
+      const pendingBefore = await service.pending(thread);
+      expect(await service.owner!(thread)).toBe('UALICE');
+      const hijack = await service.start(thread, { id: 'UBOB' }, 'a woman in a yellow dress');
+      expect(hijack).toEqual([expect.objectContaining({ kind: 'text', code: 'not-owner' })]);
+      expect(await service.pending(thread)).toEqual(pendingBefore);
+      expect(await service.owner!(thread)).toBe('UALICE');
+      expect(audit.at(-1)).toMatchObject({ kind: 'refusal', userId: 'UBOB' });
+      // The owner may start over in their own thread.
+      expect(last(await service.start(thread, { id: 'UALICE' }, 'a man in a blue jacket')).kind).toBe(last(first).kind);
+      expect(await service.owner!('slack:C1:1700000000.000999')).toBeUndefined();
     } finally {
       await service.close();
     }

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../agent/service/conversation-types.js';
 import { startDiscordBot, type DiscordBot } from '../../bots/discord/discord-bot.js';
 import { registerDiscordCommands } from '../../bots/discord/discord-commands.js';
-import { customIdFor, parseCustomId, questionBody } from '../../bots/discord/discord-render.js';
+import { customIdFor, parseCustomId } from '../../bots/discord/discord-custom-id.js';
+import { questionBody } from '../../bots/discord/discord-renderer.js';
 import type { DiscordConfig } from '../../src/config/config.js';
 import { isCtgiError } from '../../src/errors/ctgi-error.js';
 import { decodeRgb, type RgbImage } from '../../src/vision/rgb-decode.js';
@@ -19,7 +20,7 @@ const VISITOR: FakeMember = { id: '810000000000000003', username: 'visitor', rol
 
 interface Row {
   type: number;
-  components: Array<{ type: number; label: string; custom_id: string; style: number }>;
+  components: Array<{ type: number; label: string; custom_id: string; style: number; disabled?: boolean }>;
 }
 
 const config: DiscordConfig = {
@@ -49,7 +50,9 @@ describe('Discord bot (fake Discord)', () => {
   beforeAll(async () => {
     fake = await startFakeDiscord({ token: TOKEN });
     service = await ScriptedConversationService.create({ audit: { record: (r) => audit.push(r) } });
-    bot = await startDiscordBot({ config, service, audit: { record: (r) => audit.push(r) }, log: (l) => logs.push(l), restApi: fake.apiBase });
+    // Generous limits here: the rate limits have their own test below.
+    const limits = { starts: { concurrent: 10, perWindow: 100 }, answers: { concurrent: 10, perWindow: 100 } };
+    bot = await startDiscordBot({ config, service, audit: { record: (r) => audit.push(r) }, log: (l) => logs.push(l), restApi: fake.apiBase, limits });
   });
 
   afterAll(async () => {
@@ -90,15 +93,17 @@ describe('Discord bot (fake Discord)', () => {
     expect(question.content).toContain('**Was the person carrying a bag?**');
     expect(question.content).toContain('type your answer');
     const buttons = rows(question).flatMap((r) => r.components);
-    expect(buttons.map((b) => [b.label, b.custom_id])).toEqual([['Yes', 'ctgi:0:yes'], ['No', 'ctgi:1:no'], ['Not sure', "ctgi:2:don't know"]]);
+    expect(buttons.map((b) => [b.label, b.custom_id])).toEqual([['Yes', 'ctgi:q:q1:0:yes'], ['No', 'ctgi:q:q1:1:no'], ['Not sure', "ctgi:q:q1:2:don't know"]]);
     expect(service.calls.find((c) => c.method === 'start')).toMatchObject({ thread, user: { id: ALICE.id, name: 'alice' }, text: 'woman in a red coat' });
 
-    // Click "No": the question message is updated in the same callback (type 7) and loses its buttons.
-    const click = fake.clickButton({ message: question, customId: 'ctgi:1:no', member: ALICE });
+    // Click "No": the callback (type 7) disables the buttons at once; once answered they give way to who answered.
+    const click = fake.clickButton({ message: question, customId: 'ctgi:q:q1:1:no', member: ALICE });
     const update = await fake.waitFor(() => fake.callbacks.find((c) => c.interactionId === click));
     expect(update.type).toBe(7);
-    expect(update.data!.components).toEqual([]);
-    expect(String(update.data!.content)).toContain(`<@${ALICE.id}> answered **No**`);
+    expect((update.data!.components as Row[]).flatMap((r) => r.components).map((b) => b.disabled)).toEqual([true, true, true]);
+    await fake.waitFor(() => question.content.includes(`<@${ALICE.id}> answered **No**`));
+    expect(question.components).toEqual([]);
+    expect(service.calls.filter((c) => c.method === 'answer' && c.thread === thread).at(-1)).toMatchObject({ text: 'no', inReplyTo: 'q:q1' });
 
     // The gallery: ten full images in one message, then the contact sheet with the ranked list and buttons.
     const sheetMessage = await fake.waitFor(() => fake.messages.find((m) => m.channel_id === threadId && m.files.some((f) => f.name.startsWith('ctgi-gallery'))));
@@ -176,7 +181,7 @@ describe('Discord bot (fake Discord)', () => {
 
     // A visitor pressing a button in someone else's search thread gets the refusal too.
     const { threadId, question } = await search('tall man, red cap', ALICE);
-    const click = fake.clickButton({ message: question, customId: 'ctgi:0:yes', member: VISITOR });
+    const click = fake.clickButton({ message: question, customId: 'ctgi:q:q1:0:yes', member: VISITOR });
     const clickReply = await fake.waitFor(() => fake.callbacks.find((c) => c.interactionId === click));
     expect(clickReply).toMatchObject({ type: 4, data: { flags: 64 } });
 
@@ -191,6 +196,65 @@ describe('Discord bot (fake Discord)', () => {
       [VISITOR.id, `discord:${FAKE_CHANNELS.allowed}:${threadId}`],
     ]);
     expect(refusals[1].text).toContain('role');
+  });
+  it("refuses a stale button: question 1 answered by typing, then question 1's button → notice, buttons disabled, nothing recorded", async () => {
+    const { threadId, question } = await search('man in a long brown coat', ALICE);
+    const thread = `discord:${FAKE_CHANNELS.allowed}:${threadId}`;
+    fake.sendMessage({ channelId: threadId, content: 'Yes', member: ALICE });
+    await fake.waitFor(() => fake.messages.find((m) => m.channel_id === threadId && m.files.some((f) => f.name.startsWith('ctgi-gallery'))));
+    // The typed answer made question 1's buttons out of date: they are disabled without anyone pressing them.
+    await fake.waitFor(() => rows(question).flatMap((r) => r.components).every((b) => b.disabled));
+    const recorded = audit.filter((r) => r.thread === thread).length;
+    // A click that raced the update (or a client that ignores "disabled") is refused all the same.
+    const no = rows(question)[0].components[1];
+    fake.clickButton({ message: question, customId: no.custom_id, member: ALICE });
+    const notice = await fake.waitFor(() => fake.messages.find((m) => m.channel_id === threadId && m.content.includes('belongs to an earlier question')));
+    expect(notice.content).toBe('ℹ️ That button belongs to an earlier question; answer the current one.');
+    expect(rows(question).flatMap((r) => r.components).map((b) => b.disabled)).toEqual([true, true, true]);
+    expect(question.content).not.toContain('answered');
+    // Nothing was recorded as an answer to what is pending now (the gallery): only the refusal.
+    expect(audit.filter((r) => r.thread === thread).slice(recorded).map((r) => r.kind)).toEqual(['refusal']);
+    expect((await service.pending(thread)).map((e) => e.kind)).toEqual(['gallery']);
+  });
+
+  it('answers a forged or unknown button id with an ephemeral sentence, logs it, and calls nothing', async () => {
+    const { question } = await search('woman with a green umbrella', BOB);
+    const answers = service.calls.filter((c) => c.method === 'answer').length;
+    for (const customId of ['ctgi:q:q1:7:drop everything', 'not-ours', 'ctgi:0:yes']) {
+      const click = fake.clickButton({ message: question, customId, member: BOB });
+      const reply = await fake.waitFor(() => fake.callbacks.find((c) => c.interactionId === click));
+      expect(reply).toMatchObject({ type: 4, data: { flags: 64, content: 'This button is not valid.' } });
+    }
+    expect(service.calls.filter((c) => c.method === 'answer')).toHaveLength(answers);
+    expect(logs.filter((l) => l.includes('unknown custom id'))).toHaveLength(3);
+    expect(logs.some((l) => l.includes('TypeError'))).toBe(false);
+  });
+
+  it("keeps a search thread its starter's: another member's /search there is refused, the owner may restart", async () => {
+    const { threadId } = await search('boy with a skateboard', ALICE);
+    const thread = `discord:${FAKE_CHANNELS.allowed}:${threadId}`;
+    const starts = service.calls.filter((c) => c.method === 'start').length;
+    const hijack = fake.sendCommand({ name: 'search', options: { description: 'my own thing' }, channelId: threadId, member: BOB });
+    const reply = await fake.waitFor(() => fake.callbacks.find((c) => c.interactionId === hijack));
+    expect(reply).toMatchObject({ type: 4, data: { flags: 64 } });
+    expect(String(reply.data!.content)).toBe(`This search belongs to <@${ALICE.id}>. Start your own with /search in the channel.`);
+    expect(service.calls.filter((c) => c.method === 'start')).toHaveLength(starts);
+    expect(await service.owner(thread)).toBe(ALICE.id);
+    const restart = fake.sendCommand({ name: 'search', options: { description: 'boy with a red skateboard' }, channelId: threadId, member: ALICE });
+    await fake.waitFor(() => fake.callbacks.find((c) => c.interactionId === restart && c.type === 5));
+    await fake.waitFor(() => service.calls.find((c) => c.method === 'start' && c.thread === thread && c.text === 'boy with a red skateboard'));
+  });
+
+  it('never lets user text ping anyone: every message it sends allows no mentions', async () => {
+    await search('@everyone @here <@&900000000000000020> <@810000000000000002> look', ALICE);
+    const refused = fake.sendCommand({ name: 'search', options: { description: '@everyone hi' }, channelId: FAKE_CHANNELS.allowed, member: VISITOR });
+    await fake.waitFor(() => fake.callbacks.find((c) => c.interactionId === refused));
+    const bodies = fake.requests
+      .filter((r) => r.method === 'POST' || r.method === 'PATCH')
+      .map((r) => (r.path.endsWith('/callback') ? (r.body?.data as Record<string, unknown> | undefined) : r.body))
+      .filter((b): b is Record<string, unknown> => b !== undefined && 'content' in b);
+    expect(bodies.length).toBeGreaterThan(20);
+    for (const body of bodies) expect([body.content, body.allowed_mentions]).toEqual([body.content, { parse: [] }]);
   });
 });
 
@@ -222,8 +286,52 @@ describe('Discord bot without the MessageContent intent', () => {
     const thread = await fake.waitFor(() => fake.threads[0]);
     const question = await fake.waitFor(() => fake.messages.find((m) => m.channel_id === thread.id && m.components.length > 0));
     expect(question.content).not.toContain('type your answer');
-    fake.clickButton({ message: question, customId: 'ctgi:0:yes', member: VISITOR });
+    fake.clickButton({ message: question, customId: 'ctgi:q:q1:0:yes', member: VISITOR });
     await fake.waitFor(() => fake.messages.find((m) => m.channel_id === thread.id && m.files.some((f) => f.name.startsWith('ctgi-gallery'))));
+  });
+});
+
+describe('Discord bot rate limits', () => {
+  let fake: FakeDiscord;
+  let service: ScriptedConversationService;
+  let bot: DiscordBot;
+
+  beforeAll(async () => {
+    fake = await startFakeDiscord({ token: TOKEN });
+    service = await ScriptedConversationService.create();
+    // Concurrency is covered by the limiter's unit test; here only the per-minute windows.
+    const limits = { starts: { concurrent: 5, perWindow: 2 }, answers: { concurrent: 5, perWindow: 1 } };
+    bot = await startDiscordBot({ config, service, log: () => undefined, restApi: fake.apiBase, limits });
+  });
+
+  afterAll(async () => {
+    await bot?.stop();
+    await fake?.close();
+    await service?.close();
+  });
+
+  it('says "slow down" to a member over the per-minute limits, and not to others', async () => {
+    for (const description of ['first person', 'second person']) {
+      fake.sendCommand({ name: 'search', options: { description }, channelId: FAKE_CHANNELS.allowed, member: ALICE });
+      await fake.waitFor(() => fake.messages.find((m) => fake.threads.find((t) => t.name === `Search: ${description}`)?.id === m.channel_id && m.components.length > 0));
+    }
+    const third = fake.sendCommand({ name: 'search', options: { description: 'third person' }, channelId: FAKE_CHANNELS.allowed, member: ALICE });
+    const reply = await fake.waitFor(() => fake.callbacks.find((c) => c.interactionId === third));
+    expect(reply).toMatchObject({ type: 4, data: { flags: 64 } });
+    expect(String(reply.data!.content)).toMatch(/^Slow down: at most 2 searches a minute per person; try again in \d+ s\.$/);
+    expect(service.calls.filter((c) => c.method === 'start').map((c) => c.text)).toEqual(['first person', 'second person']);
+
+    const bob = fake.sendCommand({ name: 'search', options: { description: 'bob person' }, channelId: FAKE_CHANNELS.allowed, member: BOB });
+    await fake.waitFor(() => fake.callbacks.find((c) => c.interactionId === bob && c.type === 5));
+
+    // Typed answers: one a minute here, so the second is refused in the thread.
+    const threadId = fake.threads.find((t) => t.name === 'Search: first person')!.id;
+    fake.sendMessage({ channelId: threadId, content: 'Yes', member: ALICE });
+    await fake.waitFor(() => fake.messages.find((m) => m.channel_id === threadId && m.files.some((f) => f.name.startsWith('ctgi-gallery'))));
+    fake.sendMessage({ channelId: threadId, content: 'none of these', member: ALICE });
+    const slow = await fake.waitFor(() => fake.messages.find((m) => m.channel_id === threadId && m.content.includes('Slow down')));
+    expect(slow.content).toMatch(/^<@\d+> Slow down: at most 1 answers a minute per person/);
+    expect(service.calls.filter((c) => c.method === 'answer').map((c) => c.text)).toEqual(['Yes']);
   });
 });
 
@@ -270,8 +378,8 @@ describe('Discord message bodies', () => {
         expect((button as { label: string }).label.length).toBeLessThanOrEqual(80);
       }
     }
-    expect(parseCustomId(customIdFor(3, "don't know"))).toEqual({ index: 3, reply: "don't know" });
-    expect(parseCustomId(customIdFor(7, 'y'.repeat(150)))).toEqual({ index: 7, reply: '' });
-    expect(parseCustomId('other:1:x')).toBeUndefined();
+    expect(parseCustomId(customIdFor('q:2.1', 3, "don't know"))).toEqual({ target: 'q:2.1', index: 3, reply: "don't know" });
+    expect(parseCustomId(customIdFor('g:4', 7, 'y'.repeat(150)))).toEqual({ target: 'g:4', index: 7, reply: '' });
+    for (const forged of ['other:1:x', 'ctgi:1:x', 'ctgi:x:1:0:yes', 'ctgi:q:1:999:x', 'ctgi:q::0:x', `ctgi:q:1:0:${'z'.repeat(200)}`]) expect(parseCustomId(forged)).toBeUndefined();
   });
 });

@@ -15,6 +15,7 @@ const NOT_MEMBER = 'C0NOTMEMBER';
 
 interface Block {
   type: string;
+  block_id?: string;
   elements?: Array<{ type: string; action_id?: string; value?: string; text?: { text: string }; options?: Array<{ value: string }> }>;
   text?: { text: string };
 }
@@ -70,6 +71,8 @@ describe('Slack bot (Socket Mode, fake Slack)', () => {
     expect(question.text).toBe('Was the person carrying a bag?');
     const buttons = blocksOf(question).find((b) => b.type === 'actions')!.elements!;
     expect(buttons.map((e) => [e.text?.text, e.value])).toEqual([['Yes', 'yes'], ['No', 'no'], ['Not sure', "don't know"]]);
+    // The actions block names the question its buttons answer.
+    expect(blocksOf(question).find((b) => b.type === 'actions')!.block_id).toBe('ctgi_r_q:q1');
     expect(service.calls.find((c) => c.method === 'start')).toMatchObject({ thread, user: { id: 'U0ALICE', name: 'alice' }, text: 'woman in a red coat' });
 
     // Click "No".
@@ -82,7 +85,7 @@ describe('Slack bot (Socket Mode, fake Slack)', () => {
       channel: { id: ALLOWED, name: 'security' },
       container: { type: 'message', message_ts: questionTs, channel_id: ALLOWED, is_ephemeral: false, thread_ts: threadTs },
       message: { type: 'message', ts: questionTs, thread_ts: threadTs, text: question.text, blocks: question.blocks },
-      actions: [{ type: 'button', action_id: no.action_id, block_id: 'ctgi_a_answers', value: no.value, text: { type: 'plain_text', text: 'No' }, action_ts: '1' }],
+      actions: [{ type: 'button', action_id: no.action_id, block_id: 'ctgi_r_q:q1', value: no.value, text: { type: 'plain_text', text: 'No' }, action_ts: '1' }],
     });
 
     // The clicked question loses its buttons and says who answered.
@@ -122,7 +125,7 @@ describe('Slack bot (Socket Mode, fake Slack)', () => {
       channel: { id: ALLOWED, name: 'security' },
       container: { type: 'message', message_ts: listTs, channel_id: ALLOWED, thread_ts: threadTs },
       message: { type: 'message', ts: listTs, thread_ts: threadTs, text: list.text, blocks: list.blocks },
-      actions: [{ type: 'static_select', action_id: 'ctgi_pick', block_id: 'ctgi_g_0', selected_option: { text: { type: 'plain_text', text: '#3 is them' }, value: '#3 is them' }, action_ts: '2' }],
+      actions: [{ type: 'static_select', action_id: 'ctgi_pick', block_id: 'ctgi_r_g:0', selected_option: { text: { type: 'plain_text', text: '#3 is them' }, value: '#3 is them' }, action_ts: '2' }],
     });
     const done = await fake.waitFor(() => postsIn(threadTs).find((p) => String(p.text).includes('Confirmed')));
     expect(done.text).toContain(`image ${ids[2]}`);
@@ -193,6 +196,88 @@ describe('Slack bot (Socket Mode, fake Slack)', () => {
     const response = await fake.waitFor(() => fake.responses[0]);
     expect(response).toEqual({ response_type: 'ephemeral', text: 'The bot is not a member of this channel: invite it with /invite and try again.' });
     expect(service.calls.some((c) => c.text === 'man in a suit')).toBe(false);
+  });
+
+  /** Clicks `element` of the actions block of a posted message as `user`. */
+  function click(post: Record<string, unknown>, threadTs: string, element: number, user: string, blockId?: string): void {
+    const ts = fake.calls.find((c) => c.args === post)!.response!.ts as string;
+    const actions = blocksOf(post).find((b) => b.type === 'actions')!;
+    const e = actions.elements![element];
+    fake.sendInteractive({
+      type: 'block_actions',
+      user: { id: user, username: user.toLowerCase(), team_id: FAKE_TEAM },
+      channel: { id: ALLOWED, name: 'security' },
+      container: { type: 'message', message_ts: ts, channel_id: ALLOWED, thread_ts: threadTs },
+      message: { type: 'message', ts, thread_ts: threadTs, text: post.text, blocks: post.blocks },
+      actions: [{ type: 'button', action_id: e.action_id, block_id: blockId ?? actions.block_id, value: e.value, text: e.text, action_ts: '9' }],
+    });
+  }
+
+  it("refuses a stale button: question 1 answered by typing, then question 1's button → notice, buttons removed, nothing recorded", async () => {
+    const root = '1690000000.001000';
+    const thread = `slack:${ALLOWED}:${root}`;
+    fake.sendEvent({ type: 'app_mention', channel: ALLOWED, user: 'U0ALICE', text: '<@U0BOT> man in a long brown coat', ts: root, team: FAKE_TEAM });
+    const question = await fake.waitFor(() => postsIn(root).find((p) => blocksOf(p).some((b) => b.type === 'actions')));
+    fake.sendEvent({ type: 'message', channel: ALLOWED, user: 'U0ALICE', text: 'Yes', ts: '1690000000.001001', thread_ts: root, channel_type: 'channel' });
+    await fake.waitFor(() => postsIn(root).find((p) => blocksOf(p).some((b) => b.elements?.some((e) => e.action_id === 'ctgi_pick'))));
+    // The typed answer made question 1's buttons out of date: they are removed without anyone pressing them.
+    const questionTs = fake.calls.find((c) => c.args === question)!.response!.ts;
+    const retired = await fake.waitFor(() => fake.calls.find((c) => c.method === 'chat.update' && c.args.ts === questionTs));
+    expect(blocksOf(retired.args).some((b) => b.type === 'actions')).toBe(false);
+    const recorded = audit.filter((r) => r.thread === thread).length;
+    // A click that raced the update (from a client still showing the old message) is refused all the same.
+    click(question, root, 1, 'U0ALICE');
+    const notice = await fake.waitFor(() => postsIn(root).find((p) => String(p.text).includes('belongs to an earlier question')));
+    expect(notice.text).toBe(':information_source: That button belongs to an earlier question; answer the current one.');
+    const update = fake.calls.filter((c) => c.method === 'chat.update' && c.args.ts === questionTs).at(-1)!;
+    expect(blocksOf(update.args).some((b) => b.type === 'actions')).toBe(false);
+    expect(JSON.stringify(update.args.blocks)).toContain('earlier question');
+    expect(JSON.stringify(update.args.blocks)).not.toContain('answered');
+    expect(audit.filter((r) => r.thread === thread).slice(recorded).map((r) => r.kind)).toEqual(['refusal']);
+    expect((await service.pending(thread)).map((e) => e.kind)).toEqual(['gallery']);
+  });
+
+  it('refuses a button whose block id is not one of ours, privately, without answering', async () => {
+    const root = '1690000000.001100';
+    fake.sendEvent({ type: 'app_mention', channel: ALLOWED, user: 'U0BOB', text: '<@U0BOT> woman with a green umbrella', ts: root, team: FAKE_TEAM });
+    const question = await fake.waitFor(() => postsIn(root).find((p) => blocksOf(p).some((b) => b.type === 'actions')));
+    const answers = service.calls.filter((c) => c.method === 'answer').length;
+    click(question, root, 0, 'U0BOB', 'ctgi_a_answers');
+    const told = await fake.waitFor(() => fake.calls.find((c) => c.method === 'chat.postEphemeral' && c.args.thread_ts === root));
+    expect(told.args).toMatchObject({ channel: ALLOWED, user: 'U0BOB', text: 'This button is not valid.' });
+    expect(service.calls.filter((c) => c.method === 'answer')).toHaveLength(answers);
+  });
+
+  it('escapes user text in every text Slack renders, the fallback text included', async () => {
+    const evil = '<!channel> see <https://evil.example|see photo> & <@U0ALICE>';
+    fake.sendSlashCommand({ command: '/ctgi', text: evil, channel_id: ALLOWED, user_id: 'U0CAROL', user_name: 'carol' });
+    const starter = await fake.waitFor(() => fake.calls.find((c) => c.method === 'chat.postMessage' && c.args.thread_ts === undefined && String(c.args.text).includes('<@U0CAROL>')));
+    const root = starter.response!.ts as string;
+    await fake.waitFor(() => postsIn(root).find((p) => blocksOf(p).some((b) => b.type === 'actions')));
+    fake.sendEvent({ type: 'message', channel: ALLOWED, user: 'U0CAROL', text: 'no', ts: '1690000000.001201', thread_ts: root, channel_type: 'channel' });
+    const list = await fake.waitFor(() => postsIn(root).find((p) => blocksOf(p).some((b) => b.elements?.some((e) => e.action_id === 'ctgi_pick'))));
+    expect(String(list.text)).toContain('&lt;!channel&gt; see &lt;https://evil.example|see photo&gt; &amp; &lt;@U0ALICE&gt;');
+    for (const post of postsIn(root)) {
+      const rendered = JSON.stringify([post.text, post.blocks ?? null]);
+      expect(rendered).not.toContain('<!channel>');
+      expect(rendered).not.toContain('<https://evil.example');
+      expect(rendered).not.toContain('<@U0ALICE>');
+    }
+  });
+
+  it("keeps a search thread its starter's: another user's mention there cannot restart it", async () => {
+    const root = '1690000000.001300';
+    const thread = `slack:${ALLOWED}:${root}`;
+    fake.sendEvent({ type: 'app_mention', channel: ALLOWED, user: 'U0ALICE', text: '<@U0BOT> boy with a skateboard', ts: root, team: FAKE_TEAM });
+    await fake.waitFor(() => postsIn(root).find((p) => blocksOf(p).some((b) => b.type === 'actions')));
+    fake.sendEvent({ type: 'message', channel: ALLOWED, user: 'U0ALICE', text: 'stop', ts: '1690000000.001301', thread_ts: root, channel_type: 'channel' });
+    await fake.waitFor(() => postsIn(root).find((p) => String(p.text).includes('Search stopped')));
+    fake.sendEvent({ type: 'app_mention', channel: ALLOWED, user: 'U0MALLORY', text: '<@U0BOT> my own thing', ts: '1690000000.001302', thread_ts: root, team: FAKE_TEAM });
+    const told = await fake.waitFor(() => fake.calls.find((c) => c.method === 'chat.postEphemeral' && c.args.thread_ts === root));
+    expect(told.args).toMatchObject({ user: 'U0MALLORY', text: 'This search belongs to <@U0ALICE>. Start your own with /ctgi in the channel, or mention me outside this thread.' });
+    expect(service.calls.some((c) => c.method === 'start' && c.user?.id === 'U0MALLORY')).toBe(false);
+    expect(await service.owner(thread)).toBe('U0ALICE');
+    expect(audit.at(-1)).toMatchObject({ kind: 'refusal', userId: 'U0MALLORY', thread });
   });
 
   it('renders events the service pushes on its own (a question timing out) into the thread', async () => {

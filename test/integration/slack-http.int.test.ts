@@ -19,7 +19,8 @@ beforeAll(async () => {
   fake = await startFakeSlack();
   service = await ScriptedConversationService.create();
   const config = loadConfig({ CTGI_HOME: '/nonexistent', SLACK_BOT_TOKEN: 'xoxb-fake-bot-token', SLACK_SIGNING_SECRET: SECRET, CTGI_SLACK_MODE: 'http' }).slack;
-  bot = await startSlackBot({ config, service, log: (l) => logs.push(l), slackApiUrl: fake.apiUrl, port: 0 });
+  const limits = { starts: { concurrent: 5, perWindow: 3 } };
+  bot = await startSlackBot({ config, service, log: (l) => logs.push(l), slackApiUrl: fake.apiUrl, port: 0, limits });
 });
 
 afterAll(async () => {
@@ -28,8 +29,8 @@ afterAll(async () => {
   await service?.close();
 });
 
-function post(body: string, contentType: string, options: { secret?: string; retryNum?: number } = {}): Promise<Response> {
-  const timestamp = String(Math.floor(Date.now() / 1000));
+function post(body: string, contentType: string, options: { secret?: string; retryNum?: number; skewSeconds?: number } = {}): Promise<Response> {
+  const timestamp = String(Math.floor(Date.now() / 1000) + (options.skewSeconds ?? 0));
   const signature = `v0=${createHmac('sha256', options.secret ?? SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
   const headers: Record<string, string> = { 'content-type': contentType, 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature };
   if (options.retryNum !== undefined) Object.assign(headers, { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' });
@@ -77,6 +78,29 @@ describe('Slack bot (HTTP mode)', () => {
     await fake.waitFor(() => logs.some((l) => l.includes('repeated delivery (event:Ev0HTTPRETRY, retry 1)')));
     await fake.waitFor(() => fake.posts().find((p) => p.thread_ts === '1690000001.000001' && p.text === 'Was the person carrying a bag?'));
     expect(service.calls.filter((c) => c.method === 'start' && c.thread === 'slack:C0HTTP:1690000001.000001')).toHaveLength(1);
+  });
+
+  it('rejects a correctly signed request dated more than five minutes ahead or behind', async () => {
+    const before = service.calls.length;
+    for (const skewSeconds of [600, 24 * 3600, -600]) {
+      const res = await post(command(`from the future ${skewSeconds}`, 'C0HTTP'), 'application/x-www-form-urlencoded', { skewSeconds });
+      expect(res.status).toBe(401);
+    }
+    expect(service.calls.length).toBe(before);
+    expect(logs.some((l) => l.includes('more than 5 minutes off our clock'))).toBe(true);
+    // Within the window (a clock a minute off) is fine.
+    expect((await post(command('a minute ahead', 'C0SKEW'), 'application/x-www-form-urlencoded', { skewSeconds: 60 })).status).toBe(200);
+    await fake.waitFor(() => service.calls.find((c) => c.method === 'start' && c.text === 'a minute ahead'));
+  });
+
+  it('tells a user over the per-minute start limit to slow down, privately', async () => {
+    // Dave started three searches above (the parka, the yellow scarf, a minute ahead): the limit here is 3.
+    const res = await post(command('one more person', 'C0HTTP'), 'application/x-www-form-urlencoded');
+    expect(res.status).toBe(200);
+    const ack = (await res.json()) as { response_type: string; text: string };
+    expect(ack.response_type).toBe('ephemeral');
+    expect(ack.text).toMatch(/^Slow down: at most 3 searches a minute per person; try again in \d+ s\.$/);
+    expect(service.calls.some((c) => c.text === 'one more person')).toBe(false);
   });
 
   it('refuses to start without the tokens its mode needs', async () => {

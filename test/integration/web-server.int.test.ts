@@ -212,6 +212,26 @@ describe('web chat over HTTP', () => {
     expect(((await stale.json()) as { error: string }).error).toMatch(/reload/);
   });
 
+  it('refuses a button of an earlier question (inReplyTo) with a notice; typed text still answers', async () => {
+    const web = await serve();
+    const c = new Client(web.url);
+    await c.get('/');
+    const started = await c.events('/api/start', { text: 'a man in a grey hoodie' });
+    const q1 = started.find((e) => e.kind === 'question')!;
+    const gallery = galleryOf(await c.events('/api/answer', { text: 'yes, a backpack', inReplyTo: undefined }));
+    const answers = service.calls.filter((x) => x.method === 'answer').length;
+    const stale = await c.events('/api/answer', { text: 'no', inReplyTo: `q:${(q1 as { id: string }).id}` });
+    expect(stale).toEqual([expect.objectContaining({ kind: 'text', tone: 'notice', code: 'stale-reply' })]);
+    expect(service.calls.filter((x) => x.method === 'answer').at(-1)).toMatchObject({ text: 'no', inReplyTo: `q:${(q1 as { id: string }).id}` });
+    expect(service.calls.filter((x) => x.method === 'answer')).toHaveLength(answers + 1);
+    const forged = await c.post('/api/answer', { text: 'no', inReplyTo: 'drop table' });
+    expect(forged.status).toBe(400);
+    expect(((await forged.json()) as { error: string }).error).toMatch(/must name a question/);
+    // The gallery's own pick still works.
+    const done = await c.events('/api/answer', { pick: 2, inReplyTo: `g:${gallery.round}` });
+    expect(done).toEqual([expect.objectContaining({ kind: 'done', reason: 'confirmed' })]);
+  });
+
   it('answers 503 while too many service calls are in flight', async () => {
     const web = await serve({ maxConcurrentCalls: 1 });
     const original = service.start.bind(service);

@@ -111,7 +111,7 @@
     const choices = el('div', { className: 'choices' });
     for (const option of event.options) {
       const button = el('button', { text: option.label, attrs: { type: 'button', 'data-testid': 'answer' } });
-      button.addEventListener('click', () => reply({ text: option.value }, option.label, block, button));
+      button.addEventListener('click', () => reply({ text: option.value, inReplyTo: `q:${event.id}` }, option.label, block, button));
       choices.append(button);
     }
     block.append(choices);
@@ -157,7 +157,7 @@
         el('span', { className: 'tile-score', text: item.score.toFixed(2), attrs: { title: 'score' } }),
       ]);
       const pick = el('button', { className: 'tile-pick secondary', text: `#${item.rank} is them`, attrs: { type: 'button', 'data-testid': 'pick' } });
-      pick.addEventListener('click', () => reply({ pick: item.rank }, `#${item.rank} is them`, block, pick));
+      pick.addEventListener('click', () => reply({ pick: item.rank, inReplyTo: `g:${event.round}` }, `#${item.rank} is them`, block, pick));
       const tile = el('li', { className: item.anchor ? 'tile anchor' : 'tile', attrs: { 'data-testid': 'tile', 'data-rank': item.rank, 'data-image-id': item.imageId } }, [open, meta, pick]);
       grid.append(tile);
     }
@@ -165,7 +165,7 @@
     const choices = el('div', { className: 'choices' });
     for (const option of event.options) {
       const button = el('button', { className: 'secondary', text: option.label, attrs: { type: 'button', 'data-testid': 'gallery-option' } });
-      button.addEventListener('click', () => reply({ text: option.value }, option.label, block, button));
+      button.addEventListener('click', () => reply({ text: option.value, inReplyTo: `g:${event.round}` }, option.label, block, button));
       choices.append(button);
     }
     block.append(choices);
