@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { WebConfig } from '../../src/config/config.js';
 import { CtgiError } from '../../src/errors/ctgi-error.js';
 import { SqliteSessionPersistence } from './sqlite-session-persistence.js';
 import { STATIC_FILES, WebChatHandler, type WebChatOptions, type WebChatStats } from './web-chat-handler.js';
@@ -84,6 +85,17 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         for (const s of sockets) s.destroy();
       });
     },
+  };
+}
+
+/** The server options that come from the configuration (`ctgi serve`): limits, trusted proxies, session file. */
+export function webServerOptions(web: WebConfig): Partial<WebServerOptions> {
+  return {
+    sessionsFile: web.sessionsFile,
+    trustedProxies: web.trustedProxies,
+    heartbeatSeconds: web.heartbeatSeconds,
+    streamLimits: { idleMs: web.streamIdleSeconds * 1000, maxStreams: web.maxStreams, maxPerAddress: web.maxStreamsPerAddress },
+    sessionLimits: { maxPerAddress: web.maxSessionsPerAddress },
   };
 }
 
