@@ -11,11 +11,14 @@ const addressList = idList.refine((list) => list.every((a) => isIP(a) !== 0), 'm
 
 /** How to make a web access token that passes `isStrongToken`. */
 export const TOKEN_ADVICE =
-  'must be at least 16 characters without spaces from three of lower case, upper case, digits and symbols, or 32+ hex digits: generate one with `openssl rand -hex 32` or `node -e "console.log(require(\'node:crypto\').randomBytes(32).toString(\'hex\'))"`';
+  'must be at least 16 characters without spaces from three of lower case, upper case, digits and symbols, or 32+ hex digits, and not repetitive: generate one with `openssl rand -hex 32` or `node -e "console.log(require(\'node:crypto\').randomBytes(32).toString(\'hex\'))"`';
 
-/** Whether an access token is hard enough to guess: 16+ non-space characters from 3+ character classes, or 32+ hex digits. */
+/**
+ * Whether an access token is hard enough to guess: 16+ non-space characters from 3+ character classes, or
+ * 32+ hex digits; either way at least 8 different characters ("aaaa…" is hex, but not a secret).
+ */
 export function isStrongToken(token: string): boolean {
-  if (/\s/.test(token)) return false;
+  if (/\s/.test(token) || new Set(token).size < 8) return false;
   if (/^[0-9a-f]{32,}$/i.test(token)) return true;
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((c) => c.test(token)).length;
   return token.length >= 16 && classes >= 3;
