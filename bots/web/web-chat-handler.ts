@@ -11,17 +11,12 @@ import {
 } from '../../agent/service/conversation-types.js';
 import { isCtgiError, userMessage } from '../../src/errors/ctgi-error.js';
 import { HttpError, imageContentType, readCookie, readJsonObject, sendJson, sendText } from './http-io.js';
-import { bearerToken, loopbackHostNames, sameOrigin, setSecurityHeaders, tokenMatches } from './web-security.js';
-import {
-  newConversationId,
-  parseWebThread,
-  rememberShownImages,
-  runInSession,
-  SESSION_COOKIE,
-  SessionStore,
-  threadOf,
-  type WebSession,
-} from './web-sessions.js';
+import { admitCall, type CallLimits } from './web-call-limits.js';
+import { publicEvents } from './web-public-events.js';
+import { addressKey, bearerToken, clientAddress, loopbackHostNames, normaliseAddress, sameOrigin, setSecurityHeaders, tokenMatches, viaTls } from './web-security.js';
+import type { SessionPersistence } from './web-session-persistence.js';
+import { parseWebThread, runInSession, SESSION_COOKIE, SessionStore, threadOf, type SessionStoreOptions, type WebSession } from './web-sessions.js';
+import { EventStreams, type StreamLimits } from './web-streams.js';
 
 /** What the request handler needs (the server adds host and port). */
 export interface WebChatOptions {
@@ -38,14 +33,32 @@ export interface WebChatOptions {
   maxTextChars?: number;
   /** Seconds between SSE keep-alive comments (default 20). */
   heartbeatSeconds?: number;
-  /** Service calls (start/answer) in flight at once over all sessions; more get 503 (default 16). */
+  /** Service calls (start/answer) running at once over all sessions; more get 503 (default 16). */
   maxConcurrentCalls?: number;
+  /** Per-session limits on searches and answers (in flight and per minute); more get 429. */
+  callLimits?: CallLimits;
+  /** Caps and idle time of live event streams. */
+  streamLimits?: StreamLimits;
+  /** Caps and idle time of browser sessions. */
+  sessionLimits?: Pick<SessionStoreOptions, 'maxSessions' | 'maxPerAddress' | 'idleMs'>;
+  /** Where sessions outlive a restart (the server opens SQLite under CTGI_HOME); none keeps them in memory. */
+  sessionPersistence?: SessionPersistence;
+  /**
+   * Addresses of reverse proxies in front of the chat: only their X-Forwarded-For (the client address the
+   * limits count) and X-Forwarded-Proto (https → a Secure cookie) are believed.
+   */
+  trustedProxies?: string[];
+}
+
+/** Counts for operators, tests and the benchmark. */
+export interface WebChatStats {
+  sessions: number;
+  streams: number;
 }
 
 /** Request paths of the page's own files → file names in static/. */
 export const STATIC_FILES: Record<string, string> = { '/': 'index.html', '/static/chat.js': 'chat.js', '/static/chat.css': 'chat.css' };
 const STATIC_TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
-const MAX_STREAMS_PER_SESSION = 4;
 /** Refusals recorded per minute at most, so a scanner cannot flood the audit trail. */
 const REFUSALS_PER_MINUTE = 60;
 
@@ -53,18 +66,23 @@ const REFUSALS_PER_MINUTE = 60;
 export class WebChatHandler {
   readonly #o: WebChatOptions;
   readonly #static: Map<string, Buffer>;
-  readonly #sessions = new SessionStore();
+  readonly #sessions: SessionStore;
+  readonly #streams: EventStreams;
+  readonly #trusted: ReadonlySet<string>;
   readonly #unsubscribe: () => void;
   readonly #heartbeat: NodeJS.Timeout;
   #allowedHosts: Set<string> | undefined;
   #refusalWindow = { startMs: 0, count: 0 };
-  #callsInFlight = 0;
+  #callsRunning = 0;
 
   constructor(options: WebChatOptions, staticFiles: Map<string, Buffer>) {
     this.#o = options;
     this.#static = staticFiles;
+    this.#sessions = new SessionStore({ ...options.sessionLimits, persistence: options.sessionPersistence });
+    this.#streams = new EventStreams(options.streamLimits);
+    this.#trusted = new Set((options.trustedProxies ?? []).map(normaliseAddress));
     this.#unsubscribe = options.service.onEvents((thread, events) => this.#onServiceEvents(thread, events));
-    this.#heartbeat = setInterval(() => this.#ping(), (options.heartbeatSeconds ?? 20) * 1000);
+    this.#heartbeat = setInterval(() => this.#tick(), (options.heartbeatSeconds ?? 20) * 1000);
     this.#heartbeat.unref();
   }
 
@@ -73,11 +91,17 @@ export class WebChatHandler {
     this.#allowedHosts = loopback ? loopbackHostNames(port) : undefined;
   }
 
-  /** Unsubscribes from the service and ends the live event streams. */
+  /** Unsubscribes from the service, ends the live event streams and closes the session store. */
   stop(): void {
     this.#unsubscribe();
     clearInterval(this.#heartbeat);
-    for (const s of this.#sessions.all()) for (const stream of [...s.streams]) endStream(s, stream);
+    this.#streams.endAll();
+    this.#sessions.close();
+  }
+
+  /** Sessions and open event streams right now. */
+  stats(): WebChatStats {
+    return { sessions: this.#sessions.size, streams: this.#streams.size };
   }
 
   /** Answers one request; never throws. */
@@ -89,15 +113,19 @@ export class WebChatHandler {
         throw new HttpError(400, 'Unknown Host header: open the chat at the address ctgi serve printed.');
       }
       const session = this.#authorise(req, res, url);
-      if (!session) return;
+      if (session === false) return;
       await this.#route(req, res, url, session);
     } catch (err) {
       this.#fail(res, err);
     }
   }
 
-  /** The request's session (created when allowed), or undefined after answering 401 or a token redirect. */
-  #authorise(req: IncomingMessage, res: ServerResponse, url: URL): WebSession | undefined {
+  /**
+   * The request's session: the cookie's, or a new one for a page load (GET /) that will use it; undefined for
+   * other requests without one (they never create sessions, so a flood of them cannot evict anybody); false
+   * after answering 401 or a token redirect.
+   */
+  #authorise(req: IncomingMessage, res: ServerResponse, url: URL): WebSession | undefined | false {
     const existing = this.#sessions.get(readCookie(req, SESSION_COOKIE));
     if (existing) return existing;
     const token = this.#o.token;
@@ -105,24 +133,37 @@ export class WebChatHandler {
       const queryToken = url.searchParams.get('token') ?? undefined;
       if (req.method === 'GET' && queryToken !== undefined && tokenMatches(queryToken, token)) {
         // The one-time link: set the session cookie and drop the token from the address bar (and history).
-        const session = this.#sessions.create();
+        const { cookie } = this.#newSession(req);
         // Always to the chat itself: echoing the request path could make this an open redirect ("/.//evil.example").
-        res.writeHead(303, { Location: '/', 'Set-Cookie': sessionCookie(session) });
+        res.writeHead(303, { Location: '/', 'Set-Cookie': cookie });
         res.end();
-        return undefined;
+        return false;
       }
       if (!tokenMatches(bearerToken(req.headers.authorization), token)) {
         this.#refuse(req, url, 401);
-        sendText(res, 401, 'Access token required: open the link with ?token=<CTGI_WEB_TOKEN> or send Authorization: Bearer <token>.');
-        return undefined;
+        sendText(res, 401, 'Access token required: open the link with ?token=<CTGI_WEB_TOKEN> or send Authorization: Bearer <token>.', { Connection: 'close' });
+        return false;
       }
     }
-    const session = this.#sessions.create();
-    res.setHeader('Set-Cookie', sessionCookie(session));
+    if (req.method !== 'GET' || url.pathname !== '/') return undefined;
+    const { session, cookie } = this.#newSession(req);
+    res.setHeader('Set-Cookie', cookie);
     return session;
   }
 
-  async #route(req: IncomingMessage, res: ServerResponse, url: URL, session: WebSession): Promise<void> {
+  /** Creates a session for the request's client; `cookie` is its Set-Cookie value. */
+  #newSession(req: IncomingMessage): { session: WebSession; cookie: string } {
+    const { session, secret } = this.#sessions.create(this.#addressOf(req));
+    // Behind TLS (as a trusted proxy says) the cookie is never sent over plain HTTP.
+    return { session, cookie: `${SESSION_COOKIE}=${secret}; Path=/; HttpOnly; SameSite=Strict${viaTls(req, this.#trusted) ? '; Secure' : ''}` };
+  }
+
+  /** The key the request's client counts under in per-address caps. */
+  #addressOf(req: IncomingMessage): string {
+    return addressKey(clientAddress(req, this.#trusted));
+  }
+
+  async #route(req: IncomingMessage, res: ServerResponse, url: URL, session: WebSession | undefined): Promise<void> {
     const path = url.pathname;
     const method = req.method ?? 'GET';
     if (path === '/favicon.ico') {
@@ -134,39 +175,55 @@ export class WebChatHandler {
     if (file !== undefined) return this.#sendStatic(res, method, file);
     const image = /^\/images\/(\d{1,15})$/.exec(path);
     if (image) return this.#sendImage(req, res, url, method, session, Number(image[1]));
-    if (path === '/api/events') return this.#openStream(req, res, method, session);
+    if (path === '/api/events') {
+      allow(method, 'GET');
+      return this.#streams.open(req, res, need(session), this.#addressOf(req));
+    }
     if (path === '/api/state') {
       allow(method, 'GET');
+      // Without a session there is nothing to restore (and nothing is created for asking).
+      if (!session) return sendJson(res, 200, { demo: this.#o.service.demo, conversation: '', events: [] });
       return sendJson(res, 200, await this.#state(session));
     }
     if (path === '/api/start' || path === '/api/answer' || path === '/api/new') {
       allow(method, 'POST');
       if (!sameOrigin(req.headers.origin, req.headers.host)) throw new HttpError(403, 'Cross-site requests are not allowed.');
+      const own = need(session);
       const body = await readJsonObject(req, this.#o.maxBodyBytes ?? 16 * 1024);
-      if (this.#callsInFlight >= (this.#o.maxConcurrentCalls ?? 16)) throw new HttpError(503, 'The search service is busy; try again in a few seconds.', { 'Retry-After': '5' });
-      this.#callsInFlight++;
+      const finished = admitCall(own, this.#o.callLimits ?? {}, Date.now());
       try {
-        const events = await runInSession(session, () => this.#post(path, session, body));
-        return sendJson(res, 200, { conversation: session.conversationId, events });
+        const events = await runInSession(own, () => this.#running(() => this.#post(path, own, body)));
+        return sendJson(res, 200, { conversation: own.conversationId, events: publicEvents(events) });
       } finally {
-        this.#callsInFlight--;
+        finished();
       }
     }
     throw new HttpError(404, 'Not found.');
   }
 
+  /** Runs one service call within the global cap; only running calls count, so a session's queue takes no slot. */
+  async #running<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#callsRunning >= (this.#o.maxConcurrentCalls ?? 16)) throw new HttpError(503, 'The search service is busy; try again in a few seconds.', { 'Retry-After': '5' });
+    this.#callsRunning++;
+    try {
+      return await task();
+    } finally {
+      this.#callsRunning--;
+    }
+  }
+
   async #post(path: string, session: WebSession, body: Record<string, unknown>): Promise<BotEvents> {
     const user: BotUser = { id: session.id };
     if (path === '/api/new') {
-      session.conversationId = newConversationId();
+      this.#sessions.newConversation(session);
       return [];
     }
     if (path === '/api/start') {
       const text = this.#text(body);
       // Every description is a new conversation, so "New search" and a reload never mix two searches.
-      session.conversationId = newConversationId();
+      this.#sessions.newConversation(session);
       const events = await this.#o.service.start(threadOf(session), user, text);
-      rememberShownImages(session, events);
+      this.#sessions.rememberShownImages(session, events);
       return events;
     }
     if (body.conversation !== undefined && body.conversation !== session.conversationId) {
@@ -180,7 +237,7 @@ export class WebChatHandler {
       throw new HttpError(400, '"inReplyTo" must name a question ("q:<id>") or a gallery ("g:<round>").');
     }
     const events = await this.#o.service.answer(threadOf(session), user, reply, inReplyTo);
-    rememberShownImages(session, events);
+    this.#sessions.rememberShownImages(session, events);
     return events;
   }
 
@@ -191,10 +248,10 @@ export class WebChatHandler {
     return body.text;
   }
 
-  async #state(session: WebSession): Promise<{ demo: boolean; conversation: string; events: BotEvents }> {
+  async #state(session: WebSession): Promise<{ demo: boolean; conversation: string; events: unknown[] }> {
     const events = await runInSession(session, () => this.#o.service.pending(threadOf(session)));
-    rememberShownImages(session, events);
-    return { demo: this.#o.service.demo, conversation: session.conversationId, events };
+    this.#sessions.rememberShownImages(session, events);
+    return { demo: this.#o.service.demo, conversation: session.conversationId, events: publicEvents(events) };
   }
 
   #sendStatic(res: ServerResponse, method: string, file: string): void {
@@ -204,11 +261,11 @@ export class WebChatHandler {
     res.end(method === 'HEAD' ? undefined : body);
   }
 
-  async #sendImage(req: IncomingMessage, res: ServerResponse, url: URL, method: string, session: WebSession, imageId: number): Promise<void> {
+  async #sendImage(req: IncomingMessage, res: ServerResponse, url: URL, method: string, session: WebSession | undefined, imageId: number): Promise<void> {
     allow(method, 'GET', 'HEAD');
     // Surveillance images never leak across sessions: only ids this session was shown are served.
-    if (!session.shownImages.has(imageId)) {
-      this.#refuse(req, url, 404, session.id);
+    if (!session?.shownImages.has(imageId)) {
+      this.#refuse(req, url, 404, session?.id);
       throw new HttpError(404, 'Not found.');
     }
     let bytes: Buffer;
@@ -222,40 +279,26 @@ export class WebChatHandler {
     res.end(method === 'HEAD' ? undefined : bytes);
   }
 
-  #openStream(req: IncomingMessage, res: ServerResponse, method: string, session: WebSession): void {
-    allow(method, 'GET');
-    const oldest = session.streams.values().next().value;
-    if (oldest && session.streams.size >= MAX_STREAMS_PER_SESSION) endStream(session, oldest);
-    // X-Accel-Buffering: a reverse proxy (nginx) must pass events through at once.
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-    res.write('retry: 3000\n\n');
-    session.streams.add(res);
-    const drop = (): void => {
-      session.streams.delete(res);
-    };
-    req.on('close', drop);
-    res.on('close', drop);
-    res.on('error', drop);
-  }
-
   #onServiceEvents(thread: ThreadKey, events: BotEvents): void {
     const parsed = parseWebThread(thread);
     if (!parsed) return;
     const session = this.#sessions.byId(parsed.sessionId);
     // Events of an abandoned conversation are dropped; a reload would not show them either.
     if (!session || session.conversationId !== parsed.conversationId) return;
-    rememberShownImages(session, events);
-    const frame = `event: events\ndata: ${JSON.stringify({ conversation: parsed.conversationId, events })}\n\n`;
-    for (const stream of session.streams) writeStream(stream, frame);
+    this.#sessions.rememberShownImages(session, events);
+    const frame = `event: events\ndata: ${JSON.stringify({ conversation: parsed.conversationId, events: publicEvents(events) })}\n\n`;
+    this.#streams.send(session, frame);
   }
 
-  #ping(): void {
-    for (const s of this.#sessions.all()) for (const stream of s.streams) writeStream(stream, ': ping\n\n');
+  /** Keeps streams alive, closes idle ones and ends expired sessions. */
+  #tick(): void {
+    this.#sessions.sweep();
+    this.#streams.tick();
   }
 
   /** Records an unauthorised request in the audit trail (path only: the query may hold a token). */
   #refuse(req: IncomingMessage, url: URL, status: number, sessionId?: string): void {
-    const who = req.socket.remoteAddress ?? 'unknown';
+    const who = clientAddress(req, this.#trusted);
     this.#o.log?.(`refused ${status} ${req.method ?? '?'} ${url.pathname} from ${who}`);
     const now = Date.now();
     if (now - this.#refusalWindow.startMs > 60_000) this.#refusalWindow = { startMs: now, count: 0 };
@@ -280,8 +323,9 @@ export class WebChatHandler {
       return;
     }
     if (err instanceof HttpError) {
-      // The unread rest of a refused body is not worth receiving: close the connection after answering.
-      const close: Record<string, string> = err.status === 413 || err.status === 415 ? { Connection: 'close' } : {};
+      // The unread rest of a refused body is not worth receiving, and a refused client (perhaps one of a flood)
+      // should not hold a kept-alive connection: close it after answering.
+      const close: Record<string, string> = [401, 403, 413, 415, 429, 503].includes(err.status) ? { Connection: 'close' } : {};
       return sendJson(res, err.status, { error: err.message }, { ...err.headers, ...close });
     }
     if (isCtgiError(err, 'BAD_INPUT')) return sendJson(res, 400, { error: err.message });
@@ -294,16 +338,8 @@ function allow(method: string, ...methods: string[]): void {
   if (!methods.includes(method)) throw new HttpError(405, `Use ${methods.join(' or ')} here.`, { Allow: methods.join(', ') });
 }
 
-/** Writes to a live event stream; one that is ending is skipped (a write after end would throw asynchronously). */
-function writeStream(stream: ServerResponse, data: string): void {
-  if (!stream.writableEnded && !stream.destroyed) stream.write(data);
-}
-
-function endStream(session: WebSession, stream: ServerResponse): void {
-  session.streams.delete(stream);
-  stream.end();
-}
-
-function sessionCookie(session: WebSession): string {
-  return `${SESSION_COOKIE}=${session.secret}; Path=/; HttpOnly; SameSite=Strict`;
+/** The request's session; a request that needs one and has none is refused (it never creates one). */
+function need(session: WebSession | undefined): WebSession {
+  if (!session) throw new HttpError(403, 'This browser has no chat session (it may have expired): reload the page.');
+  return session;
 }

@@ -4,8 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { WebConfig } from '../../src/config/config.js';
 import { CtgiError } from '../../src/errors/ctgi-error.js';
-import { STATIC_FILES, WebChatHandler, type WebChatOptions } from './web-chat-handler.js';
+import { SqliteSessionPersistence } from './sqlite-session-persistence.js';
+import { STATIC_FILES, WebChatHandler, type WebChatOptions, type WebChatStats } from './web-chat-handler.js';
 import { isLoopbackHost } from './web-security.js';
 
 export interface WebServerOptions extends WebChatOptions {
@@ -13,6 +15,10 @@ export interface WebServerOptions extends WebChatOptions {
   host?: string;
   /** Default 3000; 0 picks a free port. */
   port?: number;
+  /** SQLite file that keeps sessions across restarts (`<CTGI_HOME>/web-sessions.sqlite` in `ctgi serve`). */
+  sessionsFile?: string;
+  /** Sockets open at once; more are closed on arrival (default 1024, well above the event-stream cap). */
+  maxConnections?: number;
 }
 
 /** A running web chat. */
@@ -21,6 +27,8 @@ export interface WebServer {
   readonly url: string;
   readonly port: number;
   readonly host: string;
+  /** Sessions, open event streams and open sockets right now. */
+  stats(): WebChatStats & { connections: number };
   /** Stops listening, ends live event streams and unsubscribes from the service (which stays open). */
   close(): Promise<void>;
 }
@@ -36,12 +44,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     throw new CtgiError('CONFIG_INVALID', `Refusing to serve the web chat on ${host} without an access token: set CTGI_WEB_TOKEN (16+ characters), or bind to 127.0.0.1.`);
   }
   const staticFiles = await loadStatic();
-  const app = new WebChatHandler(options, staticFiles);
+  const persistence = options.sessionsFile ? SqliteSessionPersistence.open(options.sessionsFile) : options.sessionPersistence;
+  const app = new WebChatHandler({ ...options, sessionPersistence: persistence }, staticFiles);
   const server = createServer((req, res) => void app.handle(req, res));
-  // Slow clients cannot hold sockets forever while sending headers or a body.
-  server.headersTimeout = 20_000;
+  // Slow clients cannot hold sockets forever while sending headers or a body, nor keep a silent socket open:
+  // live event streams write a keep-alive comment every heartbeat, well within the inactivity timeout.
+  server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  server.maxConnections = 512;
+  server.timeout = Math.max(120_000, 3_000 * (options.heartbeatSeconds ?? 20));
+  // Event streams are capped far below this (web-streams.ts), so the flood that reaches it holds no stream.
+  server.maxConnections = options.maxConnections ?? 1024;
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {
     sockets.add(s);
@@ -52,6 +64,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       fail(new CtgiError('CONFIG_INVALID', `Cannot listen on ${host}:${options.port ?? 3000} (${err.code ?? err.message}): pick another port with --port.`, { cause: err })),
     );
     server.listen(options.port ?? 3000, host, () => done());
+  }).catch((err: unknown) => {
+    app.stop();
+    throw err;
   });
   const port = (server.address() as AddressInfo).port;
   app.listening(port, loopback);
@@ -62,6 +77,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     url: `http://${shownHost}:${port}/`,
     port,
     host,
+    stats: () => ({ ...app.stats(), connections: sockets.size }),
     close: async () => {
       app.stop();
       await new Promise<void>((done) => {
@@ -69,6 +85,17 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         for (const s of sockets) s.destroy();
       });
     },
+  };
+}
+
+/** The server options that come from the configuration (`ctgi serve`): limits, trusted proxies, session file. */
+export function webServerOptions(web: WebConfig): Partial<WebServerOptions> {
+  return {
+    sessionsFile: web.sessionsFile,
+    trustedProxies: web.trustedProxies,
+    heartbeatSeconds: web.heartbeatSeconds,
+    streamLimits: { idleMs: web.streamIdleSeconds * 1000, maxStreams: web.maxStreams, maxPerAddress: web.maxStreamsPerAddress },
+    sessionLimits: { maxPerAddress: web.maxSessionsPerAddress },
   };
 }
 

@@ -1,4 +1,5 @@
 import { homedir } from 'node:os';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CtgiError } from '../errors/ctgi-error.js';
@@ -6,6 +7,22 @@ import { CtgiError } from '../errors/ctgi-error.js';
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://127.0.0.1:8000/v1' });
 /** A comma-separated id list ("C1, C2"); empty entries are dropped. */
 const idList = z.string().transform((v) => v.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
+const addressList = idList.refine((list) => list.every((a) => isIP(a) !== 0), 'must be comma-separated IP addresses of your reverse proxies, e.g. 127.0.0.1,::1');
+
+/** How to make a web access token that passes `isStrongToken`. */
+export const TOKEN_ADVICE =
+  'must be at least 16 characters without spaces from three of lower case, upper case, digits and symbols, or 32+ hex digits, and not repetitive: generate one with `openssl rand -hex 32` or `node -e "console.log(require(\'node:crypto\').randomBytes(32).toString(\'hex\'))"`';
+
+/**
+ * Whether an access token is hard enough to guess: 16+ non-space characters from 3+ character classes, or
+ * 32+ hex digits; either way at least 8 different characters ("aaaa…" is hex, but not a secret).
+ */
+export function isStrongToken(token: string): boolean {
+  if (/\s/.test(token) || new Set(token).size < 8) return false;
+  if (/^[0-9a-f]{32,}$/i.test(token)) return true;
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((c) => c.test(token)).length;
+  return token.length >= 16 && classes >= 3;
+}
 
 const envSchema = z.object({
   CTGI_HOME: z.string().min(1).optional(),
@@ -35,7 +52,13 @@ const envSchema = z.object({
   // Web chat.
   CTGI_WEB_HOST: z.string().min(1).optional(),
   CTGI_WEB_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
-  CTGI_WEB_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  CTGI_WEB_TOKEN: z.string().refine(isStrongToken, TOKEN_ADVICE).optional(),
+  CTGI_WEB_TRUSTED_PROXY: addressList.optional(),
+  CTGI_WEB_HEARTBEAT_S: z.coerce.number().int().min(1).max(300).optional(),
+  CTGI_WEB_STREAM_IDLE_S: z.coerce.number().int().min(10).max(86_400).optional(),
+  CTGI_WEB_MAX_STREAMS: z.coerce.number().int().min(1).max(100_000).optional(),
+  CTGI_WEB_MAX_STREAMS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).optional(),
+  CTGI_WEB_MAX_SESSIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).optional(),
   // Slack (Socket Mode needs the app-level token; HTTP mode needs the signing secret).
   SLACK_BOT_TOKEN: z.string().min(1).optional(),
   SLACK_APP_TOKEN: z.string().min(1).optional(),
@@ -108,8 +131,21 @@ export interface ConversationConfig {
 export interface WebConfig {
   host: string;
   port: number;
-  /** Required when host is not loopback. Never logged. */
+  /** Required when host is not loopback; refused at start when weak (`isStrongToken`). Never logged. */
   token: string | undefined;
+  /** Where browser sessions outlive a restart: `<home>/web-sessions.sqlite` (hashed cookie secrets only). */
+  sessionsFile: string;
+  /** Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (`CTGI_WEB_TRUSTED_PROXY`). */
+  trustedProxies: string[];
+  /** Seconds between keep-alive comments on live event streams. */
+  heartbeatSeconds: number;
+  /** An event stream with no event and no request from its page for this long is closed (the page reconnects). */
+  streamIdleSeconds: number;
+  /** Live event streams over all clients, and per client address. */
+  maxStreams: number;
+  maxStreamsPerAddress: number;
+  /** Browser sessions one client address may hold (its own oldest idle ones go first). */
+  maxSessionsPerAddress: number;
 }
 
 export interface SlackConfig {
@@ -178,7 +214,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       witnessQuestionsPerRound: e.CTGI_WITNESS_QUESTIONS ?? 2,
       lambda: e.CTGI_LAMBDA,
     },
-    web: { host: e.CTGI_WEB_HOST ?? '127.0.0.1', port: e.CTGI_WEB_PORT ?? 3000, token: e.CTGI_WEB_TOKEN },
+    web: {
+      host: e.CTGI_WEB_HOST ?? '127.0.0.1',
+      port: e.CTGI_WEB_PORT ?? 3000,
+      token: e.CTGI_WEB_TOKEN,
+      sessionsFile: join(home, 'web-sessions.sqlite'),
+      trustedProxies: e.CTGI_WEB_TRUSTED_PROXY ?? [],
+      heartbeatSeconds: e.CTGI_WEB_HEARTBEAT_S ?? 20,
+      streamIdleSeconds: e.CTGI_WEB_STREAM_IDLE_S ?? 600,
+      maxStreams: e.CTGI_WEB_MAX_STREAMS ?? 256,
+      maxStreamsPerAddress: e.CTGI_WEB_MAX_STREAMS_PER_ADDRESS ?? 16,
+      maxSessionsPerAddress: e.CTGI_WEB_MAX_SESSIONS_PER_ADDRESS ?? 50,
+    },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       appToken: e.SLACK_APP_TOKEN,

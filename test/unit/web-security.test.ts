@@ -53,12 +53,13 @@ describe('web access-control primitives', () => {
 describe('web sessions', () => {
   it('keeps the cookie secret out of the thread key', () => {
     const store = new SessionStore();
-    const s = store.create();
-    expect(s.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(s.id).not.toBe(s.secret);
+    const { session: s, secret } = store.create();
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(s.id).not.toBe(secret);
+    expect(JSON.stringify(s, (_k, v: unknown) => (v instanceof Set ? [...v] : v))).not.toContain(secret);
     expect(parseWebThread(`web:${s.id}:${s.conversationId}`)).toEqual({ sessionId: s.id, conversationId: s.conversationId });
     expect(parseWebThread('slack:C1:123.45')).toBeUndefined();
-    expect(store.get(s.secret)).toBe(s);
+    expect(store.get(secret)).toBe(s);
     expect(store.get('not-a-secret')).toBeUndefined();
     expect(store.get(undefined)).toBeUndefined();
   });
@@ -74,13 +75,13 @@ describe('web sessions', () => {
     const c = store.create();
     expect(store.size).toBe(2);
     expect(store.get(b.secret)).toBeUndefined();
-    expect(store.get(a.secret)).toBe(a);
+    expect(store.get(a.secret)).toBe(a.session);
     now = 5000;
     expect(store.get(c.secret)).toBeUndefined();
   });
 
   it('runs one session’s calls one at a time, even after a failure', async () => {
-    const s = new SessionStore().create();
+    const s = new SessionStore().create().session;
     const order: string[] = [];
     let release!: () => void;
     const first = runInSession(s, () => new Promise<void>((done) => (release = done)).then(() => void order.push('first')));

@@ -296,6 +296,10 @@
       const data = JSON.parse(e.data);
       if (data.conversation === conversation) render(data.events);
     });
+    source.addEventListener('error', () => {
+      // A refused stream (too many pages open from here, or a busy server) is not retried by the browser.
+      if (source.readyState === EventSource.CLOSED) setTimeout(listen, 30000);
+    });
   }
 
   restore().then(listen);

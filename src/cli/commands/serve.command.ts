@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { AuditSink, ConversationService } from '../../../agent/service/conversation-types.js';
-import { startWebServer, type WebServer } from '../../../bots/web/web-server.js';
+import { startWebServer, webServerOptions, type WebServer } from '../../../bots/web/web-server.js';
 import { isLoopbackHost } from '../../../bots/web/web-security.js';
 import { AuditStore } from '../../audit/audit-store.js';
 import type { Config } from '../../config/config.js';
@@ -63,7 +63,7 @@ export async function runServe(ctx: CliContext, flags: ServeFlags, deps: ServeDe
     service = await (deps.open ?? openService)({ config, indexDir: flags.index ? resolve(flags.index) : undefined, audit, onProgress: progress.report });
     progress.finish();
     if (stopping) return;
-    web = await startWebServer({ service, host, port, token, audit, log: (line) => ctx.stderr.write(`${line}\n`) });
+    web = await startWebServer({ ...webServerOptions(config.web), service, host, port, token, audit, log: (line) => ctx.stderr.write(`${line}\n`) });
     ctx.stdout.write(`ctgi web chat: ${web.url}${service.demo ? '  (demo data: the synthetic demo world; set CTGI_INDEX to search your own gallery)' : ''}\n`);
     if (!isLoopbackHost(host)) ctx.stdout.write(`Listening on ${host} port ${web.port}: other machines use this machine's address.\n`);
     if (token) ctx.stdout.write(`Access token required: open ${web.url}?token=<CTGI_WEB_TOKEN> once, or send Authorization: Bearer <CTGI_WEB_TOKEN>.\n`);
