@@ -11,7 +11,7 @@ import { rankingMetrics, type RankingMetrics } from '../../src/retrieval/metrics
 import { compileDialogue, initialDialogue, TIMED_OUT, type DialogueValues } from '../graph/dialogue-graph.js';
 import { mapSettledLimit } from '../round/map-limit.js';
 import { DEFAULT_ROUND_OPTIONS, imageByIdReader, type MtiRoundOptions } from '../round/round-steps.js';
-import type { BotEvent } from '../service/conversation-types.js';
+import type { BotEvent } from '../../src/conversation/conversation-types.js';
 import { CountingMllm } from './counting-mllm.js';
 
 // MTI measured (DESIGN.md flow 9, the paper's Table 4 protocol) on any gallery, model and MLLM: every query

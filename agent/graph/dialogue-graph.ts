@@ -4,7 +4,7 @@ import { recordAnswer } from '../core/answers.js';
 import type { RankedQuestion } from '../core/question-selection.js';
 import type { CandidateChecks } from '../round/candidate-checks.js';
 import { checkRound, finishRound, isEarlyStop, prepareRound, routeRound, settleAnchors, type DialogueMemory, type PreparedRound } from '../round/round-steps.js';
-import type { BotEvent, GalleryItem } from '../service/conversation-types.js';
+import type { BotEvent, GalleryItem } from '../../src/conversation/conversation-types.js';
 import type { ToolContext } from '../tools/mti-tools.js';
 import { createMtiTools } from '../tools/mti-tools.js';
 import { parseReply } from './reply-parser.js';

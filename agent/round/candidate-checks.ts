@@ -1,5 +1,6 @@
 import { checkAnchor } from '../../src/mllm/anchor-check.js';
-import type { Mllm, YesNo } from '../../src/mllm/openai-chat.js';
+import type { Mllm } from '../../src/mllm/mllm.js';
+import type { YesNo } from '../../src/mllm/yes-no.js';
 import { followUpQuestionsPrompt } from '../../src/mllm/prompts.js';
 import { mapSettledLimit } from './map-limit.js';
 

@@ -1,4 +1,4 @@
-import type { Mllm } from '../../src/mllm/openai-chat.js';
+import type { Mllm } from '../../src/mllm/mllm.js';
 import { queryAggregationPrompt, type QaPair } from '../../src/mllm/prompts.js';
 import type { MergedAnswers } from '../core/answers.js';
 import { MAX_REFINED_WORDS, templateReconstruct } from '../core/template-reconstructor.js';

@@ -4,7 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { slot, type AttributeEvidence } from '../../src/attributes/vocabulary.js';
 import { parseDescription } from '../../src/attributes/description-parser.js';
 import type { GalleryHit, GalleryIndex } from '../../src/gallery/gallery-index.js';
-import type { Mllm } from '../../src/mllm/openai-chat.js';
+import type { Mllm } from '../../src/mllm/mllm.js';
 import type { TextEncoder } from '../../src/models/encoder.js';
 import { knownSlots, mergeAnswers, normalise, recordAnswer, settledValue, type RecordedAnswer } from '../core/answers.js';
 import { fuseScores } from '../core/fusion.js';

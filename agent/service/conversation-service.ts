@@ -4,7 +4,7 @@ import { isCtgiError } from '../../src/errors/ctgi-error.js';
 import { openSqlite, type SqliteDatabase } from '../../src/storage/sqlite.js';
 import { compileDialogue, initialDialogue, TIMED_OUT, type DialogueDeps, type DialogueGraph, type DialogueValues } from '../graph/dialogue-graph.js';
 import { describeDescription } from './description-check.js';
-import { replyTargetOf, type AuditRecord, type AuditSink, type BotEvent, type BotEvents, type BotUser, type ConversationService, type EventListener, type ThreadKey } from './conversation-types.js';
+import { replyTargetOf, type AuditRecord, type AuditSink, type BotEvent, type BotEvents, type BotUser, type ConversationService, type EventListener, type ThreadKey } from '../../src/conversation/conversation-types.js';
 import { ThreadOwners } from './thread-owners.js';
 
 // The front-end-neutral MTI conversation service: start/answer → bot events, over the LangGraph dialogue

@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from '../../src/storage/sqlite.js';
-import type { ThreadKey } from './conversation-types.js';
+import type { ThreadKey } from '../../src/conversation/conversation-types.js';
 
 // Who started each conversation, kept beside the checkpoints so that ownership survives a restart: a thread
 // belongs to the user who started it, and nobody else may restart it as their own.

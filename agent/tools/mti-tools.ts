@@ -5,7 +5,7 @@ import { CtgiError } from '../../src/errors/ctgi-error.js';
 import { checkAnchor } from '../../src/mllm/anchor-check.js';
 import { followUpQuestionsPrompt, visualQuestionPrompt } from '../../src/mllm/prompts.js';
 import { mergeAnswers, recordAnswer } from '../core/answers.js';
-import type { BotEvent } from '../service/conversation-types.js';
+import type { BotEvent } from '../../src/conversation/conversation-types.js';
 import { parseQuestionList } from '../round/candidate-checks.js';
 import { reconstruct } from '../round/reconstruct.js';
 import { fusedRanking, type RoundContext } from '../round/round-steps.js';

@@ -1,6 +1,6 @@
 // Pure formatting of audit rows for export: one JSON object per line, or RFC 4180 CSV that is safe to open
 // in a spreadsheet.
-import type { AuditRecord } from '../../agent/service/conversation-types.js';
+import type { AuditRecord } from '../conversation/conversation-types.js';
 
 /** Export formats of `ctgi audit export`. */
 export type AuditFormat = 'jsonl' | 'csv';

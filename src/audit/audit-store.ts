@@ -1,6 +1,6 @@
 // The audit trail (DESIGN.md: every search is audited): one SQLite table of who asked what, where and when,
 // which questions were put, what was answered and which image ids were shown.
-import type { AuditRecord, AuditSink } from '../../agent/service/conversation-types.js';
+import type { AuditRecord, AuditSink } from '../conversation/conversation-types.js';
 import { CtgiError } from '../errors/ctgi-error.js';
 import { openSqlite, type SqliteDatabase } from '../storage/sqlite.js';
 import { isoInstantOrUndefined, isoInstantRefusal, parseIsoInstant } from '../util/iso-instant.js';

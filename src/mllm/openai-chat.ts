@@ -14,8 +14,6 @@ import { Semaphore } from './semaphore.js';
 import { upstreamError } from './upstream-error.js';
 import { parseYesNo, type YesNo } from './yes-no.js';
 
-export type { AskJsonOptions, Mllm } from './mllm.js';
-export { parseYesNo, type YesNo } from './yes-no.js';
 
 export interface OpenAiMllmOptions {
   /** The OpenAI-compatible base URL, e.g. `http://127.0.0.1:8000/v1` (vLLM) or `http://127.0.0.1:11434/v1` (Ollama). */

@@ -1,7 +1,7 @@
 import type { AttributeEvidence, SlotKey } from '../attributes/vocabulary.js';
 import { DECISIVE, topValue } from '../attributes/phrasing.js';
 import { parseDescription } from '../attributes/description-parser.js';
-import type { Mllm } from '../mllm/openai-chat.js';
+import type { Mllm } from '../mllm/mllm.js';
 import type { QaPair } from '../mllm/prompts.js';
 import { isRefusal, isUnanswerable, judgeAnswer, withFacts, type AnswerFact, type DropReason } from './answer-filter.js';
 import { CallMeter, type CallCost, type CallTokens } from './call-meter.js';

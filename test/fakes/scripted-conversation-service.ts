@@ -20,7 +20,7 @@ import {
   type GalleryItem,
   type ReplyTarget,
   type ThreadKey,
-} from '../../agent/service/conversation-types.js';
+} from '../../src/conversation/conversation-types.js';
 import { CtgiError } from '../../src/errors/ctgi-error.js';
 import { writeSolid, type Rgb } from '../fixtures/images.js';
 

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import type { CliContext } from '../../src/cli/cli-context.js';
-import { main } from '../../src/cli/main.js';
+import type { CliContext } from '../../app/cli/cli-context.js';
+import { main } from '../../app/cli/main.js';
 import { loadConfig } from '../../src/config/config.js';
 
 /** Runs the CLI in-process with `stdin` text; returns exit code and captured output. */

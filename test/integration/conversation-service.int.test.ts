@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ROUND_OPTIONS } from '../../agent/round/round-steps.js';
 import { createConversationService } from '../../agent/service/conversation-service.js';
-import { pickReply, replyTargetOf, type AuditRecord, type BotEvent, type ConversationService } from '../../agent/service/conversation-types.js';
+import { pickReply, replyTargetOf, type AuditRecord, type BotEvent, type ConversationService } from '../../src/conversation/conversation-types.js';
 import type { DemoBuild } from '../../src/demo/demo-build.js';
 import { DemoTextEncoder } from '../../src/demo/demo-encoder.js';
 import { DEMO_MLLM_MODEL, startDemoMllmServer, type DemoMllmServer } from '../../src/demo/demo-mllm-server.js';

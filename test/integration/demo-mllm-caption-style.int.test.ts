@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerDemoMllm } from '../../src/cli/commands/demo-mllm.command.js';
-import type { CliContext } from '../../src/cli/cli-context.js';
+import { registerDemoMllm } from '../../app/cli/commands/demo-mllm.command.js';
+import type { CliContext } from '../../app/cli/cli-context.js';
 import { loadConfig } from '../../src/config/config.js';
 import { CAMERA_IDS, sampleAppearance, sampleJitter } from '../../src/demo/appearance.js';
 import { sampleAttributes } from '../../src/demo/attribute-sampling.js';

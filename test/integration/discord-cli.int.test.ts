@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConversationService } from '../../agent/service/conversation-types.js';
+import type { ConversationService } from '../../src/conversation/conversation-types.js';
 import { AuditStore } from '../../src/audit/audit-store.js';
-import type { CliContext } from '../../src/cli/cli-context.js';
-import { runDiscord, runDiscordRegister } from '../../src/cli/commands/discord.command.js';
+import type { CliContext } from '../../app/cli/cli-context.js';
+import { runDiscord, runDiscordRegister } from '../../app/cli/commands/discord.command.js';
 import { FAKE_APP_ID, FAKE_CHANNELS, FAKE_GUILD_ID, FAKE_ROLES, startFakeDiscord, type FakeDiscord } from '../fakes/discord-server.js';
 import { ScriptedConversationService } from '../fakes/scripted-conversation-service.js';
 import { cliContext } from '../helpers/cli.js';

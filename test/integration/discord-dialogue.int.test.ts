@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditRecord } from '../../agent/service/conversation-types.js';
+import type { AuditRecord } from '../../src/conversation/conversation-types.js';
 import { startDiscordBot, type DiscordBot } from '../../bots/discord/discord-bot.js';
 import { registerDiscordCommands } from '../../bots/discord/discord-commands.js';
 import { customIdFor, parseCustomId } from '../../bots/discord/discord-custom-id.js';

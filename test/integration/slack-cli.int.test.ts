@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConversationService } from '../../agent/service/conversation-types.js';
+import type { ConversationService } from '../../src/conversation/conversation-types.js';
 import { AuditStore } from '../../src/audit/audit-store.js';
-import type { CliContext } from '../../src/cli/cli-context.js';
-import { runSlack } from '../../src/cli/commands/slack.command.js';
+import type { CliContext } from '../../app/cli/cli-context.js';
+import { runSlack } from '../../app/cli/commands/slack.command.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
 import { ScriptedConversationService } from '../fakes/scripted-conversation-service.js';
 import { cliContext } from '../helpers/cli.js';

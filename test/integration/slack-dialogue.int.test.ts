@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditRecord } from '../../agent/service/conversation-types.js';
+import type { AuditRecord } from '../../src/conversation/conversation-types.js';
 import { DeliveryDedupe } from '../../bots/slack/delivery-dedupe.js';
 import { startSlackBot, type SlackBot } from '../../bots/slack/slack-bot.js';
 import { loadConfig, type SlackConfig } from '../../src/config/config.js';

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { main } from '../../app/cli/main.js';
 import { buildTinyVocab, referenceBpe, referenceByteSymbols, writeTinyVocabFiles, type TinyVocab } from '../fixtures/tiny-vocab.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -2,7 +2,7 @@
 // stream (nor a session); streams are capped per session, per client address and over all; idle streams
 // and the streams of a session that ends are closed.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { BotEvents } from '../../agent/service/conversation-types.js';
+import type { BotEvents } from '../../src/conversation/conversation-types.js';
 import { startWebServer, type WebServer, type WebServerOptions } from '../../bots/web/web-server.js';
 import { ScriptedConversationService } from '../fakes/scripted-conversation-service.js';
 import { startFlood } from '../helpers/web-flood.js';

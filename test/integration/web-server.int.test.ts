@@ -2,7 +2,7 @@
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { BotEvents } from '../../agent/service/conversation-types.js';
+import type { BotEvents } from '../../src/conversation/conversation-types.js';
 import { startWebServer, type WebServer } from '../../bots/web/web-server.js';
 import { AuditStore } from '../../src/audit/audit-store.js';
 import { ScriptedConversationService } from '../fakes/scripted-conversation-service.js';

@@ -3,7 +3,7 @@
 // that address's own sessions.
 import { Agent, request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { BotEvents } from '../../agent/service/conversation-types.js';
+import type { BotEvents } from '../../src/conversation/conversation-types.js';
 import { startWebServer, type WebServer, type WebServerOptions } from '../../bots/web/web-server.js';
 import { ScriptedConversationService } from '../fakes/scripted-conversation-service.js';
 import { WebClient } from '../helpers/web-http.js';

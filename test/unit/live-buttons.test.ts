@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BotEvent } from '../../agent/service/conversation-types.js';
+import type { BotEvent } from '../../src/conversation/conversation-types.js';
 import { LiveButtons } from '../../bots/common/live-buttons.js';
 
 const question: BotEvent = { kind: 'question', id: '1.1', text: 'Hat?', options: [], freeText: true, timeoutSeconds: 60 };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isCtgiError } from '../../src/errors/ctgi-error.js';
-import { imageDataUrl, OpenAiMllm, parseYesNo } from '../../src/mllm/openai-chat.js';
+import { imageDataUrl, OpenAiMllm } from '../../src/mllm/openai-chat.js';
+import { parseYesNo } from '../../src/mllm/yes-no.js';
 
 describe('parseYesNo', () => {
   it.each([

@@ -11,7 +11,7 @@ import {
   formatRate,
   items,
   renderProgressLine,
-} from '../../src/cli/progress.js';
+} from '../../app/cli/progress.js';
 
 const MiB = 1024 * 1024;
 

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { CAPTION_STYLES, isCaptionStyle, type CaptionStyle } from '../../attributes/phrasing.js';
-import { startDemoMllmServer } from '../../demo/demo-mllm-server.js';
+import { CAPTION_STYLES, isCaptionStyle, type CaptionStyle } from '../../../src/attributes/phrasing.js';
+import { startDemoMllmServer } from '../../../src/demo/demo-mllm-server.js';
 import type { CliContext } from '../cli-context.js';
 
 interface DemoMllmFlags {

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { loadConfig, type Config } from '../config/config.js';
-import { userMessage } from '../errors/ctgi-error.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { userMessage } from '../../src/errors/ctgi-error.js';
 import type { CliContext } from './cli-context.js';
 import { registerCommands } from './commands/index.js';
 

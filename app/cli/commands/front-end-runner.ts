@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { AuditSink, ConversationService } from '../../../agent/service/conversation-types.js';
+import type { AuditSink, ConversationService } from '../../../src/conversation/conversation-types.js';
 import type { CliContext } from '../cli-context.js';
 import { openAudit, openService, progressPrinter, type ServiceOpener } from './serve.command.js';
 

@@ -1,23 +1,23 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { FORMAT_LAYOUTS } from '../../datasets/dataset-formats.js';
-import { readDataset, selectSplit } from '../../datasets/dataset-io.js';
-import { evaluationView } from '../../datasets/dataset-split.js';
-import { CtgiError } from '../../errors/ctgi-error.js';
-import { evaluationJson, formatEvaluationTable, type EvaluationLabels } from '../../eval/eval-report.js';
-import { runEvaluation, type EvaluationProgress } from '../../eval/run-evaluation.js';
+import { FORMAT_LAYOUTS } from '../../../src/datasets/dataset-formats.js';
+import { readDataset, selectSplit } from '../../../src/datasets/dataset-io.js';
+import { evaluationView } from '../../../src/datasets/dataset-split.js';
+import { CtgiError } from '../../../src/errors/ctgi-error.js';
+import { evaluationJson, formatEvaluationTable, type EvaluationLabels } from '../../../src/eval/eval-report.js';
+import { runEvaluation, type EvaluationProgress } from '../../../src/eval/run-evaluation.js';
 import { evalIndexDir, evaluateMtiOnDataset, type MtiDatasetEvalResult, type QueryStyle } from '../../../agent/eval/mti-dataset-eval.js';
 import { DEFAULT_LAMBDA } from '../../../agent/round/round-steps.js';
-import type { DemoBuild } from '../../demo/demo-build.js';
-import { DEMO_MLLM_MODEL, startDemoMllmServer } from '../../demo/demo-mllm-server.js';
-import { DATASET_FILE, QUERIES_FILE } from '../../demo/world-files.js';
-import type { Mllm } from '../../mllm/mllm.js';
-import { openLlmClients } from '../../mllm/open-clients.js';
-import { OpenAiMllm } from '../../mllm/openai-chat.js';
-import { evaluateCaptionAware, type CaptionAwareRow } from '../../mtg/caption-aware.js';
-import { captionDemoGallery, demoJobFile } from '../../mtg/caption-demo.js';
-import { openImageEncoder, openTextEncoder } from '../../models/open-encoders.js';
+import type { DemoBuild } from '../../../src/demo/demo-build.js';
+import { DEMO_MLLM_MODEL, startDemoMllmServer } from '../../../src/demo/demo-mllm-server.js';
+import { DATASET_FILE, QUERIES_FILE } from '../../../src/demo/world-files.js';
+import type { Mllm } from '../../../src/mllm/mllm.js';
+import { openLlmClients } from '../../../src/mllm/open-clients.js';
+import { OpenAiMllm } from '../../../src/mllm/openai-chat.js';
+import { evaluateCaptionAware, type CaptionAwareRow } from '../../../src/mtg/caption-aware.js';
+import { captionDemoGallery, demoJobFile } from '../../../src/mtg/caption-demo.js';
+import { openImageEncoder, openTextEncoder } from '../../../src/models/open-encoders.js';
 import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
 import { items, ProgressBar } from '../progress.js';
@@ -49,6 +49,7 @@ interface EvalFlags {
   mllmUrl?: string;
   mllmModel?: string;
   index?: string;
+  dialogues: number;
 }
 
 /** Dataset entries skipped as malformed that are named one by one on stderr; the rest are counted. */
@@ -86,6 +87,7 @@ export function registerEval(program: Command, ctx: CliContext): void {
     .option('--mllm-url <url>', 'with --mti: OpenAI-compatible MLLM base URL (default: CTGI_MLLM_BASE_URL)')
     .option('--mllm-model <name>', 'with --mllm-url: its model name')
     .option('--index <dir>', 'with --mti: the gallery index of the split (built there when missing; default: a cache under CTGI_HOME)')
+    .option('--dialogues <n>', 'with --mti: dialogues run at once (1 makes a run exactly repeatable)', positiveInt('--dialogues'), 32)
     .option('--mllm-latency-ms <t>', 'with --demo: simulated latency of each demo MLLM call', nonNegativeNumber('--mllm-latency-ms'), 500)
     .option('--captions', 'with --demo: caption the gallery with MTG (demo MLLM, resumable) and add caption-aware retrieval rows')
     .action((flags: EvalFlags) => (flags.demo ? runDemoEval(ctx, flags) : flags.mti ? runMtiEval(ctx, flags) : runEval(ctx, flags)));
@@ -119,6 +121,7 @@ async function runDemoEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
       ...(mllm ? { mllm } : {}),
       rounds: flags.rounds,
       options: { lambda: flags.lambda },
+      concurrency: flags.dialogues,
       onProgress: progressTo(ctx),
     });
     const captionRows = flags.captions ? await captionAwareRows(ctx, build, flags.queries) : undefined;
@@ -174,6 +177,7 @@ async function runMtiEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
     options: { lambda: flags.lambda },
     batchSize: flags.batchSize,
     limits: { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes },
+    concurrency: flags.dialogues,
     onProgress: progressTo(ctx),
   });
   reportDatasetProblems(ctx, result.skippedEntries);
@@ -310,7 +314,7 @@ async function runEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
       };
       if (flags.plot) {
         // vega is loaded only when a chart is asked for: it would add ~0.1 s to every other command's start.
-        const { writeCmcChartPng } = await import('../../eval/cmc-chart.js');
+        const { writeCmcChartPng } = await import('../../../src/eval/cmc-chart.js');
         const m = result.metrics;
         await writeCmcChartPng(
           { cmc: m.cmc, model: labels.model, dataset: labels.datasetName, split: labels.split, queries: result.queries, gallery: result.gallery, mAP: m.mAP, mINP: m.mINP },

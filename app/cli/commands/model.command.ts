@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { describeModel, formatModelInfo } from '../../models/model-info.js';
-import { stretchModel } from '../../models/pes/stretch-model.js';
+import { describeModel, formatModelInfo } from '../../../src/models/model-info.js';
+import { stretchModel } from '../../../src/models/pes/stretch-model.js';
 import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
 import { positiveInt } from './embed.command.js';

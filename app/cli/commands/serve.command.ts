@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { AuditSink, ConversationService } from '../../../agent/service/conversation-types.js';
+import type { AuditSink, ConversationService } from '../../../src/conversation/conversation-types.js';
 import { startWebServer, webServerOptions, type WebServer } from '../../../bots/web/web-server.js';
 import { isLoopbackHost } from '../../../bots/web/web-security.js';
-import { AuditStore } from '../../audit/audit-store.js';
-import type { Config } from '../../config/config.js';
-import { CtgiError } from '../../errors/ctgi-error.js';
+import { AuditStore } from '../../../src/audit/audit-store.js';
+import type { Config } from '../../../src/config/config.js';
+import { CtgiError } from '../../../src/errors/ctgi-error.js';
 import type { CliContext } from '../cli-context.js';
 import { estimateRate, formatEta, formatPercent, type RateSample } from '../progress.js';
 
@@ -21,7 +21,7 @@ export type ServiceOpener = (options: {
 /** The real service (agent/service/open-service.ts), loaded on first use. */
 export const openService: ServiceOpener = async (options) => {
   // A dynamic import, so the CLI's other commands start without loading the agent stack (LangGraph, ONNX).
-  const { openConversationService } = await import('../../../agent/service/open-service.js');
+  const { openConversationService } = await import('../../open-service.js');
   return openConversationService(options);
 };
 

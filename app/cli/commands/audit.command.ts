@@ -3,9 +3,9 @@ import { rename, rm } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { AUDIT_FORMATS, type AuditFormat } from '../../audit/audit-format.js';
-import { AuditStore } from '../../audit/audit-store.js';
-import { isoInstantRefusal, parseIsoInstant } from '../../util/iso-instant.js';
+import { AUDIT_FORMATS, type AuditFormat } from '../../../src/audit/audit-format.js';
+import { AuditStore } from '../../../src/audit/audit-store.js';
+import { isoInstantRefusal, parseIsoInstant } from '../../../src/util/iso-instant.js';
 import type { CliContext } from '../cli-context.js';
 
 interface ExportFlags {

@@ -1,4 +1,4 @@
-import type { Config } from '../config/config.js';
+import type { Config } from '../../src/config/config.js';
 
 /** What every command gets from the composition root: configuration and its standard streams. */
 export interface CliContext {

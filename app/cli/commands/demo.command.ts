@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { buildDemo, type DemoBuild } from '../../demo/demo-build.js';
+import { buildDemo, type DemoBuild } from '../../../src/demo/demo-build.js';
 import type { CliContext } from '../cli-context.js';
 import { items, ProgressBar } from '../progress.js';
 import { registerDemoMllm } from './demo-mllm.command.js';

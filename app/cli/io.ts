@@ -1,4 +1,4 @@
-import { CtgiError } from '../errors/ctgi-error.js';
+import { CtgiError } from '../../src/errors/ctgi-error.js';
 
 /** Reads all of a stream as UTF-8 text. */
 export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { CtgiError } from '../../errors/ctgi-error.js';
-import { DEFAULT_CONTEXT_LENGTH, readModelContextLength } from '../../text/context-length.js';
-import { loadTokenizer, findTokenizerFiles, loadTokenizerFromPath } from '../../text/vocab-loader.js';
+import { CtgiError } from '../../../src/errors/ctgi-error.js';
+import { DEFAULT_CONTEXT_LENGTH, readModelContextLength } from '../../../src/text/context-length.js';
+import { loadTokenizer, findTokenizerFiles, loadTokenizerFromPath } from '../../../src/text/vocab-loader.js';
 import type { CliContext } from '../cli-context.js';
 import { readStringArray, writeJson } from '../io.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { CtgiError } from '../../errors/ctgi-error.js';
-import { rankingMetrics, type PersonId } from '../../retrieval/metrics.js';
+import { CtgiError } from '../../../src/errors/ctgi-error.js';
+import { rankingMetrics, type PersonId } from '../../../src/retrieval/metrics.js';
 import type { CliContext } from '../cli-context.js';
 import { readJsonObject, writeJson } from '../io.js';
 

@@ -1,17 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Config } from '../../src/config/config.js';
-import { buildDemo } from '../../src/demo/demo-build.js';
-import { DEMO_MLLM_MODEL, startDemoMllmServer } from '../../src/demo/demo-mllm-server.js';
-import { GalleryIndex } from '../../src/gallery/gallery-index.js';
-import { openLlmClients } from '../../src/mllm/open-clients.js';
-import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
-import type { Mllm } from '../../src/mllm/mllm.js';
-import { openTextEncoder } from '../../src/models/open-encoders.js';
-import { galleryEvidence } from '../round/cached-evidence.js';
-import { DEFAULT_ROUND_OPTIONS, imageByIdReader } from '../round/round-steps.js';
-import { createConversationService } from './conversation-service.js';
-import type { AuditSink, ConversationService } from './conversation-types.js';
+import type { Config } from '../src/config/config.js';
+import { buildDemo } from '../src/demo/demo-build.js';
+import { DEMO_MLLM_MODEL, startDemoMllmServer } from '../src/demo/demo-mllm-server.js';
+import { GalleryIndex } from '../src/gallery/gallery-index.js';
+import { openLlmClients } from '../src/mllm/open-clients.js';
+import { OpenAiMllm } from '../src/mllm/openai-chat.js';
+import type { Mllm } from '../src/mllm/mllm.js';
+import { openTextEncoder } from '../src/models/open-encoders.js';
+import { galleryEvidence } from '../agent/round/cached-evidence.js';
+import { DEFAULT_ROUND_OPTIONS, imageByIdReader } from '../agent/round/round-steps.js';
+import { createConversationService } from '../agent/service/conversation-service.js';
+import type { AuditSink, ConversationService } from '../src/conversation/conversation-types.js';
 
 export interface OpenServiceOptions {
   config: Config;

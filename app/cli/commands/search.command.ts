@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { CtgiError } from '../../errors/ctgi-error.js';
-import { GalleryIndex } from '../../gallery/gallery-index.js';
-import { assertSameModel } from '../../gallery/gallery-manifest.js';
-import { openTextEncoder } from '../../models/open-encoders.js';
+import { CtgiError } from '../../../src/errors/ctgi-error.js';
+import { GalleryIndex } from '../../../src/gallery/gallery-index.js';
+import { assertSameModel } from '../../../src/gallery/gallery-manifest.js';
+import { openTextEncoder } from '../../../src/models/open-encoders.js';
 import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
 import { positiveInt } from './embed.command.js';

@@ -1,10 +1,10 @@
 import { userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { ConversationService, GalleryItem } from '../../../agent/service/conversation-types.js';
+import type { ConversationService, GalleryItem } from '../../../src/conversation/conversation-types.js';
 import { runTerminalChat } from '../../../bots/terminal/terminal-chat.js';
-import type { Config } from '../../config/config.js';
-import { readManifest } from '../../gallery/gallery-manifest.js';
+import type { Config } from '../../../src/config/config.js';
+import { readManifest } from '../../../src/gallery/gallery-manifest.js';
 import type { CliContext } from '../cli-context.js';
 import { openAudit, openService, progressPrinter, type ServiceOpener } from './serve.command.js';
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { FetchHubClient } from '../../models/store/hub-client.js';
-import { MODEL_ALIASES } from '../../models/store/model-aliases.js';
-import { ModelStore } from '../../models/store/model-store.js';
-import type { RetryPolicy } from '../../models/store/transient-error.js';
+import { FetchHubClient } from '../../../src/models/store/hub-client.js';
+import { MODEL_ALIASES } from '../../../src/models/store/model-aliases.js';
+import { ModelStore } from '../../../src/models/store/model-store.js';
+import type { RetryPolicy } from '../../../src/models/store/transient-error.js';
 import type { CliContext } from '../cli-context.js';
 import { BYTES, ProgressBar } from '../progress.js';
 

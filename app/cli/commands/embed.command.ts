@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { OnnxClipImageEncoder } from '../../models/clip-image-encoder.js';
-import { OnnxClipTextEncoder } from '../../models/clip-text-encoder.js';
+import { OnnxClipImageEncoder } from '../../../src/models/clip-image-encoder.js';
+import { OnnxClipTextEncoder } from '../../../src/models/clip-text-encoder.js';
 import type { CliContext } from '../cli-context.js';
 import { readStringArray, writeJson } from '../io.js';
 
