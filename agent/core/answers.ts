@@ -1,4 +1,4 @@
-import { answerValue, isUnknownAnswer, SETTLED_P } from '../../src/attributes/answer-reading.js';
+import { answerValue, isUnknownAnswer, normalise, SETTLED_P } from '../../src/attributes/answer-reading.js';
 import { SLOTS, type AttributeEvidence, type SlotKey } from '../../src/attributes/vocabulary.js';
 
 export { normalise, SETTLED_P } from '../../src/attributes/answer-reading.js';
@@ -28,7 +28,7 @@ export interface RecordedAnswer {
   value?: string;
 }
 
-/** The answers that count: per slot the winning answer, plus free-text answers to slotless questions. */
+/** The answers that count: per slot the winning answer, plus free-text facts (answers outside the vocabulary). */
 export interface MergedAnswers {
   bySlot: Map<SlotKey, RecordedAnswer>;
   freeText: RecordedAnswer[];
@@ -41,7 +41,18 @@ export function recordAnswer(raw: RawAnswer): RecordedAnswer {
   if (isUnknownAnswer(raw.reply)) return { ...base, status: 'unknown' };
   if (!raw.slot) return { ...base, status: 'known' };
   const value = answerValue(raw.slot, text, raw.question || undefined);
-  return value === undefined ? { ...base, status: 'unknown' } : { ...base, status: 'known', value };
+  if (value !== undefined) return { ...base, status: 'known', value };
+  // Words outside the vocabulary ("teal with white dots") are kept as a fact for the Reconstructor; a bare
+  // "yes" to "What colour is the bag?" says nothing.
+  return saysSomething(text) ? { ...base, status: 'known' } : { ...base, status: 'unknown' };
+}
+
+const FILLER = new Set(['yes', 'no', 'yeah', 'yep', 'nope', 'ok', 'okay', 'sure', 'maybe', 'the', 'a', 'an', 'it', 'was', 'is', 'i', 'think']);
+
+function saysSomething(text: string): boolean {
+  return normalise(text)
+    .split(' ')
+    .some((w) => w.length > 1 && !FILLER.has(w));
 }
 
 /** The value a reply settles for `key`: undefined for "don't know"-style replies and for none or several values. */
@@ -58,7 +69,7 @@ export function mergeAnswers(answers: readonly RecordedAnswer[]): MergedAnswers 
   const freeText: RecordedAnswer[] = [];
   for (const a of answers) {
     if (a.status !== 'known') continue;
-    if (!a.slot) {
+    if (!a.slot || a.value === undefined) {
       freeText.push(a);
       continue;
     }

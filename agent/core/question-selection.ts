@@ -30,6 +30,12 @@ export interface QuestionSelectionInput<Id> {
   followUps?: readonly string[];
   /** Questions asked in earlier rounds: neither they nor other questions about their slots are asked again. */
   asked?: readonly string[];
+  /**
+   * The candidates' own answers to free-text follow-ups (keyed by `questionKey` of the question, answers
+   * already normalised by `answerKey`): such a follow-up is ranked by how its answers split the candidates,
+   * and its distinct answers become its options.
+   */
+  textAnswers?: ReadonlyMap<string, ReadonlyMap<Id, string>>;
 }
 
 /**
@@ -59,7 +65,7 @@ export function selectQuestions<Id>(input: QuestionSelectionInput<Id>): RankedQu
     const clean = text.replace(/\s+/g, ' ').trim();
     if (!clean) continue;
     const key = inferSlot(clean);
-    push(key ? slotQuestion(slot(key), clean, weights, input.evidence) : { text: clean, options: [NOT_SURE], gain: 0 });
+    push(key ? slotQuestion(slot(key), clean, weights, input.evidence) : freeTextQuestion(clean, weights, input.textAnswers?.get(questionKey(clean))));
   }
   // Stable sort: equal gains keep their pool order.
   return out.sort((a, b) => b.gain - a.gain);
@@ -130,6 +136,32 @@ export function questionKey(text: string): string {
 
 function slotQuestion<Id>(s: AttributeSlot, text: string, weights: ReadonlyMap<Id, number>, evidence: ReadonlyMap<Id, AttributeEvidence>): RankedQuestion {
   return { slot: s.key, text, options: [...s.values, NOT_SURE], gain: slotGain(s.key, weights, evidence) };
+}
+
+/** Options offered for a free-text question besides typing: its most common candidate answers. */
+const MAX_FREE_OPTIONS = 4;
+
+/**
+ * A free-text follow-up, ranked by how the candidates' own answers to it split them: the entropy of the
+ * weighted answer distribution (each candidate's answer is one value) times the share of weight that
+ * answered — the same mutual information as `slotGain`, with the answers as the values.
+ */
+function freeTextQuestion<Id>(text: string, weights: ReadonlyMap<Id, number>, answers: ReadonlyMap<Id, string> | undefined): RankedQuestion {
+  if (!answers || answers.size === 0) return { text, options: [NOT_SURE], gain: 0 };
+  const mass = new Map<string, number>();
+  let covered = 0;
+  let total = 0;
+  for (const [id, w] of weights) {
+    total += w;
+    const a = answers.get(id);
+    if (a === undefined || w <= 0) continue;
+    covered += w;
+    mass.set(a, (mass.get(a) ?? 0) + w);
+  }
+  if (covered <= 0 || total <= 0) return { text, options: [NOT_SURE], gain: 0 };
+  const gain = entropy([...mass.values()].map((m) => m / covered)) * (covered / total);
+  const options = [...mass].sort((a, b) => b[1] - a[1]).slice(0, MAX_FREE_OPTIONS).map(([a]) => a.charAt(0).toUpperCase() + a.slice(1));
+  return { text, options: [...options, NOT_SURE], gain };
 }
 
 function candidateWeights<Id>(scores: ReadonlyMap<Id, number>): Map<Id, number> {

@@ -1,7 +1,8 @@
 import { SLOTS, type AttributeEvidence, type SlotKey } from '../../src/attributes/vocabulary.js';
 import { article, decisive, describeEvidence, listPhrase } from '../../src/attributes/phrasing.js';
 import { parseDescription } from '../../src/attributes/description-parser.js';
-import type { MergedAnswers } from './answers.js';
+import { parseYesNo } from '../../src/mllm/yes-no.js';
+import type { MergedAnswers, RecordedAnswer } from './answers.js';
 
 // The deterministic Reconstructor (DESIGN.md flow 3.5 without an LLM): q + settled answers → q̂. The
 // output is plain text for the text encoder only; it never enters a prompt.
@@ -39,7 +40,7 @@ export function templateReconstruct(description: string, answers: MergedAnswers,
 
   const overridden = [...settled].filter(([key, v]) => stated.has(key) && stated.get(key) !== v).map(([key]) => key);
   const fresh = new Map([...settled].filter(([key]) => !stated.has(key)));
-  const free = answers.freeText.map((a) => clean(a.text)).filter((t) => t.length > 0);
+  const free = answers.freeText.map(freeFact).filter((t) => t.length > 0);
   const tail = free.length > 0 ? ` Also: ${free.map(sentence).join(' ')}` : '';
 
   if (overridden.length > 0) {
@@ -100,6 +101,13 @@ function garment(colour: string | undefined, type: string | undefined, generic: 
 function withArticle(words: Array<string | undefined>): string {
   const phrase = words.filter(Boolean).join(' ');
   return `${article(phrase)} ${phrase}`;
+}
+
+/** A free-text answer as a fact: a short yes/no keeps its question ("Is the person wearing a lanyard? Yes."). */
+function freeFact(a: RecordedAnswer): string {
+  const text = clean(a.text);
+  const short = text.split(' ').length <= 3 && parseYesNo(text) !== 'unsure';
+  return short && a.question ? `${clean(a.question)} ${sentence(text.charAt(0).toUpperCase() + text.slice(1))}` : text;
 }
 
 /** Control characters and runs of whitespace become single spaces. */

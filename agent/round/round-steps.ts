@@ -9,7 +9,9 @@ import type { TextEncoder } from '../../src/models/encoder.js';
 import { knownSlots, mergeAnswers, normalise, recordAnswer, settledValue, type RecordedAnswer } from '../core/answers.js';
 import { fuseScores } from '../core/fusion.js';
 import { calibratedScores } from '../../src/retrieval/calibration.js';
-import { routeQuestions, selectQuestions, type RankedQuestion } from '../core/question-selection.js';
+import { questionKey, routeQuestions, selectQuestions, type RankedQuestion } from '../core/question-selection.js';
+import { isUnknownAnswer } from '../../src/attributes/answer-reading.js';
+import { parseYesNo } from '../../src/mllm/yes-no.js';
 import { checkCandidates, type CandidateChecks, type CheckOptions } from './candidate-checks.js';
 import { reconstruct } from './reconstruct.js';
 
@@ -38,8 +40,8 @@ export interface MtiRoundOptions {
   /** Ask the MLLM for follow-up questions about the best candidate (default true). */
   followUps?: boolean;
   /**
-   * Share of the confirmed candidates' weight that must agree on an MLLM answer before it counts as a fact
-   * about the person (default 1: all of it; see `agreedAnswers`).
+   * Probability that the person has the value an MLLM answer names before it counts as a fact about the
+   * person (default 0.9; see `agreedAnswers`).
    */
   agreement?: number;
 }
@@ -62,7 +64,7 @@ export const DEFAULT_ROUND_OPTIONS: Required<MtiRoundOptions> = {
   rerankPool: 100,
   sequentialAnchorVerification: false,
   followUps: true,
-  agreement: 1,
+  agreement: 0.9,
 };
 
 /** What the steps need: the gallery, the text encoder, the models, and cached per-image evidence. */
@@ -114,6 +116,9 @@ export interface PreparedRound {
   cached: Record<number, AttributeEvidence>;
 }
 
+/** Free-text follow-ups each candidate check carries besides the slot questions. */
+const FREE_FOLLOW_UPS_CHECKED = 2;
+
 export async function prepareRound(ctx: RoundContext, memory: DialogueMemory): Promise<PreparedRound> {
   const o = ctx.options;
   const rejected = new Set(memory.rejected);
@@ -126,7 +131,12 @@ export async function prepareRound(ctx: RoundContext, memory: DialogueMemory): P
   const ranked = selectQuestions({ candidates: scoresOf(topK), evidence, known, asked: memory.asked, followUps: memory.followUps });
   // Without cached evidence every gain is 0: the attributes that weigh most in an embedding come first.
   const informative = ranked.some((q) => q.gain > 0);
-  const pool = informative ? ranked : [...ranked].sort((a, b) => weightOf(b) - weightOf(a));
+  const ordered = informative ? ranked : [...ranked].sort((a, b) => weightOf(b) - weightOf(a));
+  // Every checked candidate also answers up to two free-text follow-ups, so those can be ranked by how the
+  // candidates' answers split them (a real gallery's people wear things the vocabulary lacks).
+  const free = ordered.filter((q) => !q.slot).slice(0, Math.min(FREE_FOLLOW_UPS_CHECKED, Math.max(0, o.mllmPerRound - 1)));
+  const head = ordered.filter((q) => !free.includes(q)).slice(0, Math.max(0, o.mllmPerRound - free.length));
+  const pool = [...head, ...free, ...ordered.filter((q) => !head.includes(q) && !free.includes(q))];
   return { topK, pool, cached };
 }
 
@@ -164,8 +174,19 @@ export function routeRound(ctx: RoundContext, memory: DialogueMemory, prepared: 
     });
     if (Object.keys(e).length > 0) evidence.set(c.id, e);
   }
+  const textAnswers = new Map<string, Map<number, string>>();
+  asked.forEach((q, i) => {
+    if (q.slot) return;
+    const byCandidate = new Map<number, string>();
+    for (const c of prepared.topK) {
+      const reply = checks.answers[c.id]?.[i];
+      const key = typeof reply === 'string' ? answerKey(reply) : undefined;
+      if (key) byCandidate.set(c.id, key);
+    }
+    if (byCandidate.size > 0) textAnswers.set(questionKey(q.text), byCandidate);
+  });
   const known = knownSlots(parseDescription(memory.query), mergeAnswers(memory.answers));
-  const reranked = selectQuestions({ candidates: scoresOf(prepared.topK), evidence, known, asked: memory.asked, followUps: [...memory.followUps, ...checks.followUps] });
+  const reranked = selectQuestions({ candidates: scoresOf(prepared.topK), evidence, known, asked: memory.asked, followUps: [...memory.followUps, ...checks.followUps], textAnswers });
   const witness = routeQuestions(reranked, { witnessPerRound: ctx.options.witnessPerRound, mllmPerRound: 0 }).witness;
   // Without any split to judge by (no MLLM, no cache), the heaviest open attributes go to the witness.
   return witness.length > 0 ? witness : prepared.pool.filter((q) => q.slot).slice(0, ctx.options.witnessPerRound);
@@ -177,18 +198,38 @@ export function routeRound(ctx: RoundContext, memory: DialogueMemory, prepared: 
  * and a wrong anchor both tops the ranking and pollutes q̂. The MLLM's answers are recorded as facts about
  * the person only where the candidates that may be the person agree (see `agreedAnswers`).
  */
-export function settleAnchors(ctx: RoundContext, prepared: PreparedRound, checks: CandidateChecks, answers: readonly RecordedAnswer[]): { anchors: number[]; dropped: number[]; mllmAnswers: RecordedAnswer[] } {
+export function settleAnchors(
+  ctx: RoundContext,
+  prepared: PreparedRound,
+  checks: CandidateChecks,
+  answers: readonly RecordedAnswer[],
+): { anchors: number[]; dropped: number[]; mllmAnswers: RecordedAnswer[] } {
   const asked = prepared.pool.slice(0, ctx.options.mllmPerRound);
   const witness = mergeAnswers(answers.filter((a) => a.source === 'witness')).bySlot;
-  const consistent = (id: number) =>
-    asked.every((q, i) => {
+  /** Per candidate: answers the witness confirmed, and whether any contradicts the witness. */
+  const agreement = (id: number) => {
+    let confirmed = 0;
+    let contradicted = false;
+    asked.forEach((q, i) => {
       const said = q.slot ? witness.get(q.slot)?.value : undefined;
       const seen = candidateValue(q, checks.answers[id]?.[i]);
-      return said === undefined || seen === undefined || said === seen;
+      if (said === undefined || seen === undefined) return;
+      if (said === seen) confirmed++;
+      else contradicted = true;
     });
-  const anchors = checks.anchors.filter(consistent);
-  const confirmed = prepared.topK.filter((c) => checks.verdicts[c.id] === 'yes' && consistent(c.id));
-  return { anchors, dropped: checks.anchors.filter((id) => !anchors.includes(id)), mllmAnswers: agreedAnswers(asked, confirmed, checks, ctx.options.agreement) };
+    return { confirmed, contradicted };
+  };
+  const consistent = (id: number) => !agreement(id).contradicted;
+  const belief = personBelief(prepared.topK, checks, consistent);
+  // An MLLM anchor leads the ranking (Eq. 7's Ŝ = 1) when it is more likely than not the person, or when the
+  // witness has confirmed something it shows. A "yes" about one of several people who fit a vague
+  // description is evidence, not certainty: pinned, it pushed the described person down.
+  const anchors = checks.anchors.filter((id) => consistent(id) && (agreement(id).confirmed > 0 || (belief.get(id) ?? 0) >= PIN_BELIEF));
+  return {
+    anchors,
+    dropped: checks.anchors.filter((id) => !anchors.includes(id)),
+    mllmAnswers: agreedAnswers(asked, belief, checks, ctx.options.agreement),
+  };
 }
 
 /** One re-ranked image: its calibrated score, its raw Eq. 7 score and its cosine to the original description. */
@@ -219,7 +260,12 @@ export interface FinishedRound {
   notices: string[];
 }
 
-export async function finishRound(ctx: RoundContext, memory: DialogueMemory, anchors: readonly number[], options: { refine?: boolean } = {}): Promise<FinishedRound> {
+export async function finishRound(
+  ctx: RoundContext,
+  memory: DialogueMemory,
+  anchors: readonly number[],
+  options: { refine?: boolean } = {},
+): Promise<FinishedRound> {
   const o = ctx.options;
   const merged = mergeAnswers(memory.answers);
   // Without refinement (an early stop) q̂ stays the current description and no LLM call is made.
@@ -280,34 +326,70 @@ function candidateValue(q: RankedQuestion, reply: string | undefined): string | 
 }
 
 /**
- * The MLLM's answers that hold for the person, whoever of the candidates it is: per question, a value is
- * recorded when the candidates the MLLM confirmed (and no witness answer rules out) agree on it with at
- * least `agreement` of their weight, each weighted by its calibrated score — the retrieval's probability
- * that it is the person. The paper takes the anchors' answers as they are; but a vague description fits
- * several people, and three anchors that happen to share a bag describe three people, not the target: such
- * answers pulled the whole ranking towards the wrong people (MLLM-only R5 46.7 → 40.7 on the demo world).
- * A candidate that cannot tell counts against agreement, so silence never settles anything.
+ * How much an MLLM verdict about a candidate changes the odds that it is the person: P(verdict | the
+ * person) / P(verdict | someone else). A vague description fits several people, so "yes" is weak evidence
+ * (about 0.9 / 0.45) and "no" strong (0.1 / 0.5); "can't tell" and a failed call change nothing.
  */
-function agreedAnswers(questions: readonly RankedQuestion[], confirmed: readonly Candidate[], checks: CandidateChecks, agreement: number): RecordedAnswer[] {
+const VERDICT_RATIO: Record<string, number> = { yes: 2, no: 0.2, unsure: 1, failed: 1 };
+
+/** Probability of being the person at which an unconfirmed MLLM anchor leads the ranking. */
+const PIN_BELIEF = 0.5;
+
+function verdictRatio(verdict: string | undefined): number {
+  return VERDICT_RATIO[verdict ?? 'unsure'] ?? 1;
+}
+
+/**
+ * Who the person may be after the checks: each of the top K with the probability that it is the person —
+ * its calibrated retrieval score times the likelihood of the MLLM's verdict (0 when a witness answer rules
+ * it out), normalised together with the mass of the gallery outside the top K, which no check has seen.
+ */
+export function personBelief(topK: readonly Candidate[], checks: CandidateChecks, consistent: (id: number) => boolean): Map<number, number> {
+  const prior = topK.map((c) => Math.max(0, c.score));
+  const outside = Math.max(0, 1 - prior.reduce((a, b) => a + b, 0));
+  const weighted = topK.map((c, i) => prior[i] * (consistent(c.id) ? verdictRatio(checks.verdicts[c.id]) : 0));
+  const total = weighted.reduce((a, b) => a + b, 0) + outside;
+  return new Map(total > 0 ? topK.map((c, i) => [c.id, weighted[i] / total]) : []);
+}
+
+/**
+ * The MLLM's answers that hold for the person, whoever of the candidates it is: per question, a value is
+ * recorded when the candidates answering it carry at least `agreement` of the probability that the person
+ * is among them (`personBelief`). The paper takes the anchors' answers as they are; but a vague description
+ * fits several people, and three anchors that happen to share a bag describe three people, not the target:
+ * such answers pulled the ranking towards the wrong people (MLLM-only R5 46.7 → 40.7 on the demo world).
+ * Candidates that cannot tell, and the unchecked rest of the gallery, count against agreement.
+ */
+function agreedAnswers(questions: readonly RankedQuestion[], belief: ReadonlyMap<number, number>, checks: CandidateChecks, agreement: number): RecordedAnswer[] {
   const out: RecordedAnswer[] = [];
-  const total = confirmed.reduce((sum, c) => sum + Math.max(0, c.score), 0);
-  if (confirmed.length === 0 || total <= 0) return out;
   questions.forEach((q, i) => {
     const mass = new Map<string, { weight: number; answer: RecordedAnswer }>();
-    for (const c of confirmed) {
-      const reply = checks.answers[c.id]?.[i];
-      if (typeof reply !== 'string') continue;
+    for (const [id, p] of belief) {
+      const reply = checks.answers[id]?.[i];
+      if (p <= 0 || typeof reply !== 'string') continue;
       const a = recordAnswer({ ...(q.slot ? { slot: q.slot } : {}), question: q.text, source: 'mllm', reply });
       if (a.status !== 'known') continue;
       const key = a.value ?? normalise(a.text);
       const m = mass.get(key) ?? { weight: 0, answer: a };
-      m.weight += Math.max(0, c.score);
+      m.weight += p;
       mass.set(key, m);
     }
     const best = [...mass.values()].sort((x, y) => y.weight - x.weight)[0];
-    if (best && best.weight / total >= agreement) out.push(best.answer);
+    if (best && best.weight >= agreement) out.push(best.answer);
   });
   return out;
+}
+
+/**
+ * A free-text answer as a value to compare across candidates: "yes"/"no" for yes/no answers, else its
+ * first few words, normalised; undefined when it says the image cannot tell.
+ */
+export function answerKey(reply: string): string | undefined {
+  if (isUnknownAnswer(reply)) return undefined;
+  const yn = parseYesNo(reply);
+  if (yn !== 'unsure') return yn;
+  const words = normalise(reply).replace(/^(a|an|the) /, '').split(' ').filter(Boolean).slice(0, 4);
+  return words.length > 0 ? words.join(' ') : undefined;
 }
 
 function candidate(h: GalleryHit): Candidate {

@@ -1,4 +1,4 @@
-import type { BotEvents } from '../../agent/service/conversation-types.js';
+import type { BotEvents } from '../../src/conversation/conversation-types.js';
 
 // Buttons left on earlier messages invite stale answers. The service refuses those, but the front ends also
 // retire them as soon as they are out of date, by the rule the service applies: a new question retires the

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { Client, Events, GatewayIntentBits, Partials, type Interaction } from 'discord.js';
-import type { AuditSink, ConversationService } from '../../agent/service/conversation-types.js';
+import type { AuditSink, ConversationService } from '../../src/conversation/conversation-types.js';
 import { discordAccessPolicy } from '../../src/access/allow-list.js';
 import type { DiscordConfig } from '../../src/config/config.js';
 import { CtgiError } from '../../src/errors/ctgi-error.js';

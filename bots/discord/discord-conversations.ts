@@ -1,5 +1,5 @@
 import type { APIInteractionGuildMember, Client, GuildMember } from 'discord.js';
-import type { AuditSink, BotEvents, BotUser, ConversationService, ThreadKey } from '../../agent/service/conversation-types.js';
+import type { AuditSink, BotEvents, BotUser, ConversationService, ThreadKey } from '../../src/conversation/conversation-types.js';
 import { userMessage } from '../../src/errors/ctgi-error.js';
 import type { DiscordRenderer } from './discord-renderer.js';
 

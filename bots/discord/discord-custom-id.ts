@@ -1,4 +1,4 @@
-import type { ReplyTarget } from '../../agent/service/conversation-types.js';
+import type { ReplyTarget } from '../../src/conversation/conversation-types.js';
 
 // A button's custom id carries everything a click needs, so the bot keeps no state: the question or gallery
 // the button answers (its reply target), the button's position and its reply text,

@@ -1,5 +1,5 @@
 import { escapeMarkdown, MessageFlags, Routes, type APIActionRowComponent, type APIButtonComponent, type APIChannel, type ButtonInteraction, type ChatInputCommandInteraction, type Client, type Message } from 'discord.js';
-import { replyTargetOf, type ConversationService, type ThreadKey } from '../../agent/service/conversation-types.js';
+import { replyTargetOf, type ConversationService, type ThreadKey } from '../../src/conversation/conversation-types.js';
 import type { AccessPolicy } from '../../src/access/allow-list.js';
 import type { ChatLimiters } from '../common/user-rate-limiter.js';
 import type { ThreadQueue } from '../common/thread-queue.js';

@@ -1,5 +1,5 @@
 import { ButtonStyle, ComponentType, escapeMarkdown, Routes, type APIActionRowComponent, type APIButtonComponent, type REST } from 'discord.js';
-import { pickReply, replyTargetOf, type AnswerOption, type BotEvent, type BotEvents, type ConversationService, type ThreadKey } from '../../agent/service/conversation-types.js';
+import { pickReply, replyTargetOf, type AnswerOption, type BotEvent, type BotEvents, type ConversationService, type ThreadKey } from '../../src/conversation/conversation-types.js';
 import { renderContactSheetFrom } from '../../src/vision/contact-sheet.js';
 import { LiveButtons } from '../common/live-buttons.js';
 import { customIdFor } from './discord-custom-id.js';

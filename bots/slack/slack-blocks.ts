@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import { pickReply, replyTargetOf, type AnswerOption, type BotEvent, type ReplyTarget } from '../../agent/service/conversation-types.js';
+import { pickReply, replyTargetOf, type AnswerOption, type BotEvent, type ReplyTarget } from '../../src/conversation/conversation-types.js';
 import { clip, escapeMrkdwn } from './slack-text.js';
 
 // BotEvents as Block Kit messages. Every button carries the reply text in its `value` (and its action id

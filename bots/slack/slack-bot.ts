@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AuditSink, ConversationService } from '../../agent/service/conversation-types.js';
+import type { AuditSink, ConversationService } from '../../src/conversation/conversation-types.js';
 import { slackAccessPolicy } from '../../src/access/allow-list.js';
 import type { SlackConfig } from '../../src/config/config.js';
 import { CtgiError } from '../../src/errors/ctgi-error.js';

@@ -1,4 +1,4 @@
-import type { AuditSink, BotEvents, BotUser, ConversationService, ThreadKey } from '../../agent/service/conversation-types.js';
+import type { AuditSink, BotEvents, BotUser, ConversationService, ThreadKey } from '../../src/conversation/conversation-types.js';
 import { userMessage } from '../../src/errors/ctgi-error.js';
 import type { SlackRenderer } from './slack-renderer.js';
 

@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import type { BotEvent, BotEvents, ConversationService, ThreadKey } from '../../agent/service/conversation-types.js';
+import type { BotEvent, BotEvents, ConversationService, ThreadKey } from '../../src/conversation/conversation-types.js';
 import { renderContactSheetFrom } from '../../src/vision/contact-sheet.js';
 import { LiveButtons } from '../common/live-buttons.js';
 import { galleryListMessage, questionMessage, retiredMessage, textMessage, type SlackMessage } from './slack-blocks.js';

@@ -1,4 +1,4 @@
-import type { ThreadKey } from '../../agent/service/conversation-types.js';
+import type { ThreadKey } from '../../src/conversation/conversation-types.js';
 
 // Small pure helpers for Slack's identifiers and mrkdwn.
 

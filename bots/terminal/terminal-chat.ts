@@ -3,7 +3,7 @@
 // and "stop" work as typed. "new" starts another search; "quit" or Ctrl-D leaves.
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import type { AnswerOption, BotEvent, BotEvents, BotUser, ConversationService, GalleryItem, ThreadKey } from '../../agent/service/conversation-types.js';
+import type { AnswerOption, BotEvent, BotEvents, BotUser, ConversationService, GalleryItem, ThreadKey } from '../../src/conversation/conversation-types.js';
 import { userMessage } from '../../src/errors/ctgi-error.js';
 
 export interface TerminalChatOptions {

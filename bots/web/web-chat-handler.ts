@@ -8,7 +8,7 @@ import {
   type BotUser,
   type ConversationService,
   type ThreadKey,
-} from '../../agent/service/conversation-types.js';
+} from '../../src/conversation/conversation-types.js';
 import { isCtgiError, userMessage } from '../../src/errors/ctgi-error.js';
 import { HttpError, imageContentType, readCookie, readJsonObject, sendJson, sendText } from './http-io.js';
 import { admitCall, type CallLimits } from './web-call-limits.js';

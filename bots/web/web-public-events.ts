@@ -1,7 +1,7 @@
 // What the browser is sent of the service's events: everything but where images are stored. The page fetches
 // pictures by id (/images/<id>), so a stored path, which may be absolute and name the server's folders, is
 // never needed there.
-import type { BotEvent, BotEvents, GalleryItem } from '../../agent/service/conversation-types.js';
+import type { BotEvent, BotEvents, GalleryItem } from '../../src/conversation/conversation-types.js';
 
 /** A gallery tile as the browser gets it. */
 export type PublicGalleryItem = Omit<GalleryItem, 'path'>;

@@ -3,7 +3,7 @@
 // nor the session table holds a usable credential.
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { BotEvents, ThreadKey } from '../../agent/service/conversation-types.js';
+import type { BotEvents, ThreadKey } from '../../src/conversation/conversation-types.js';
 import type { SessionPersistence, StoredSession } from './web-session-persistence.js';
 
 /** One browser session: its current conversation, the images it was shown, its live event streams. */

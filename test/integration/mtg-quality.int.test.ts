@@ -4,9 +4,9 @@ import type { PersonAttributes } from '../../src/demo/attributes.js';
 import { buildDemo, type DemoBuild } from '../../src/demo/demo-build.js';
 import { DEMO_MLLM_MODEL, startDemoMllmServer, type DemoMllmServer } from '../../src/demo/demo-mllm-server.js';
 import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
-import { DEFAULT_CAPTION_WEIGHT, evaluateCaptionAware } from '../../src/mtg/caption-aware.js';
-import { captionDemoGallery } from '../../src/mtg/caption-demo.js';
-import { pooledCoverage, type AttributeCoverage } from '../../src/mtg/caption-quality.js';
+import { DEFAULT_CAPTION_WEIGHT, evaluateCaptionAware } from '../../src/demo/caption-aware.js';
+import { captionDemoGallery } from '../../src/demo/caption-demo.js';
+import { pooledCoverage, type AttributeCoverage } from '../../src/demo/caption-quality.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const PEOPLE = 20;

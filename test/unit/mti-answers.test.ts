@@ -23,10 +23,16 @@ describe('recordAnswer', () => {
     expect(ask('upperType', 'T-shirt').value).toBe('t-shirt');
   });
 
-  it('leaves ambiguous or unmatched replies unknown', () => {
-    expect(ask('upperColour', 'blue and red').status).toBe('unknown');
+  it('settles no value from ambiguous or unmatched replies, keeping words outside the vocabulary as a fact', () => {
+    // Two colours or a bare "yes" to "what kind of bag" name no value.
+    expect(ask('upperColour', 'blue and red').value).toBeUndefined();
     expect(ask('bag', 'yes').status).toBe('unknown');
-    expect(ask('upperColour', 'teal-ish').status).toBe('unknown');
+    // "teal-ish" is no colour of the vocabulary, but it is what the witness saw: a fact for the Reconstructor.
+    const teal = ask('upperColour', 'teal-ish');
+    expect(teal).toMatchObject({ status: 'known', text: 'teal-ish' });
+    expect(teal.value).toBeUndefined();
+    expect(mergeAnswers([teal]).freeText).toEqual([teal]);
+    expect(mergeAnswers([teal]).bySlot.size).toBe(0);
   });
 
   it('keeps free-text replies to slotless questions, cleaned', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AttributeEvidence, DemoSlotKey } from '../../src/demo/attributes.js';
-import { routeQuestions, selectQuestions, slotGain, type RankedQuestion } from '../../agent/core/question-selection.js';
+import { questionKey, routeQuestions, selectQuestions, slotGain, type RankedQuestion } from '../../agent/core/question-selection.js';
 
 const uniform4 = new Map([['a', 1], ['b', 1], ['c', 1], ['d', 1]]);
 const evidence = new Map<string, AttributeEvidence>([
@@ -75,6 +75,23 @@ describe('selectQuestions', () => {
     const known = new Set<DemoSlotKey>();
     const ranked = selectQuestions({ candidates: uniform4, evidence, known, asked: ["What colour is the person's upper body clothing?"], followUps: ['What color is the jacket?'] });
     expect(ranked.filter((q) => q.slot === 'upperColour')).toHaveLength(0);
+  });
+});
+
+describe('free-text follow-ups', () => {
+  it('ranks a follow-up outside the vocabulary by how the candidates\' own answers split them, with those answers as options', () => {
+    const candidates = new Map([[1, 1], [2, 1], [3, 1], [4, 1]]);
+    const lanyard = 'Is the person wearing a lanyard?';
+    const ranked = selectQuestions({
+      candidates,
+      evidence: new Map([1, 2, 3, 4].map((id) => [id, { gender: { man: 1 } }])),
+      known: new Set(),
+      followUps: [lanyard, 'Is there a tattoo?'],
+      textAnswers: new Map([[questionKey(lanyard), new Map([[1, 'yes'], [2, 'no'], [3, 'yes'], [4, 'no']])]]),
+    });
+    expect(ranked[0]).toEqual({ text: lanyard, options: ['Yes', 'No', 'Not sure'], gain: 1 });
+    // Unanswered by the candidates: kept, but with nothing to rank it by.
+    expect(ranked.find((q) => q.text === 'Is there a tattoo?')).toEqual({ text: 'Is there a tattoo?', options: ['Not sure'], gain: 0 });
   });
 });
 

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
-import type { DemoBuild } from '../demo/demo-build.js';
-import { DATASET_FILE } from '../demo/world-files.js';
+import type { DemoBuild } from './demo-build.js';
+import { DATASET_FILE } from './world-files.js';
 import { GalleryIndex } from '../gallery/gallery-index.js';
 import type { Mllm } from '../mllm/mllm.js';
-import { inputFromDataset } from './caption-inputs.js';
-import { runCaptionJob, type CaptionJobReport } from './caption-job.js';
-import { GalleryCaptionWriter } from './caption-outputs.js';
-import { CaptionJobStore, type JobRecord } from './job-store.js';
-import { DEFAULT_MTG_PROMPTS, type MtgPrompts } from './mtg-prompts.js';
-import { buildQuestionPool } from './question-pool.js';
+import { inputFromDataset } from '../mtg/caption-inputs.js';
+import { runCaptionJob, type CaptionJobReport } from '../mtg/caption-job.js';
+import { GalleryCaptionWriter } from '../mtg/caption-outputs.js';
+import { CaptionJobStore, type JobRecord } from '../mtg/job-store.js';
+import { DEFAULT_MTG_PROMPTS, type MtgPrompts } from '../mtg/mtg-prompts.js';
+import { buildQuestionPool } from '../mtg/question-pool.js';
 
 // MTG over a demo build's whole gallery, in-process: what `ctgi caption --dataset OUT/reid_raw.json
 // --index OUT/index` does, for the caption-aware benchmark and the caption-quality measurement.

@@ -1,6 +1,6 @@
-import { DemoTextEncoder } from '../demo/demo-encoder.js';
+import { DemoTextEncoder } from './demo-encoder.js';
 import { spreadSample } from '../util/spread-sample.js';
-import type { DemoBuild } from '../demo/demo-build.js';
+import type { DemoBuild } from './demo-build.js';
 import { similarityMatrix } from '../eval/similarity-matrix.js';
 import { CtgiError } from '../errors/ctgi-error.js';
 import { GalleryIndex } from '../gallery/gallery-index.js';

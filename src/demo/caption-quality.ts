@@ -1,4 +1,4 @@
-import { DEMO_SLOTS, type PersonAttributes } from '../demo/attributes.js';
+import { DEMO_SLOTS, type PersonAttributes } from './attributes.js';
 import { decisive } from '../attributes/phrasing.js';
 import { parseDescription } from '../attributes/description-parser.js';
 
