@@ -230,14 +230,17 @@ export function createConversationService(options: ConversationServiceOptions): 
           return [{ kind: 'text', tone: 'notice', code: 'stale-reply', text: closed ? CLOSED_REPLY : STALE_REPLY }];
         }
         audit(thread, user, 'answer', { text: clean });
-        if (now.values.status !== undefined) activity.touch(thread, clock());
         if (!now.pendingEvent) {
           // A process stopped in the middle of a step: carry on from the last checkpoint.
-          if (now.next.length > 0 && now.values.status === 'active') return run(thread, user, null);
+          if (now.next.length > 0 && now.values.status === 'active') {
+            activity.touch(thread, clock());
+            return run(thread, user, null);
+          }
           const hint = now.values.status === 'done' ? 'This search is closed.' : 'Nothing here is waiting for an answer.';
           return [{ kind: 'text', tone: 'info', text: `${hint} Describe the person you are looking for to start a search.` }];
         }
         if (!clean) return [{ kind: 'text', tone: 'error', text: 'That reply is empty; pick an option or type an answer.' }, now.pendingEvent];
+        activity.touch(thread, clock());
         return run(thread, user, new Command({ resume: clean }));
       });
     },
