@@ -81,6 +81,7 @@ export async function openConversationService(options: OpenServiceOptions): Prom
         witnessTimeoutSeconds: config.conversation.witnessTimeoutSeconds,
       },
       checkpointFile,
+      retentionDays: config.conversation.retentionDays,
       ...(options.audit ? { audit: options.audit } : {}),
       onClose: async () => {
         for (const close of closers.reverse()) await close();

@@ -13,6 +13,7 @@ import { parseReply } from './reply-parser.js';
 //
 //   retrieve → check → ask ⟲ → refine → feedback ─┬→ retrieve (refine / none of these / more details)
 //        (MLLM wave)  (witness)  (q̂, Eq. 7)  (gallery) ├→ refine   (a picked image is pinned)
+//                                                    ├→ feedback (no reply in time: one reminder, then wait)
 //                                                    └→ finish   (done / stop)
 //
 // Questions to the witness and the gallery feedback are interrupts; the state is checkpointed after every
@@ -31,8 +32,11 @@ export const GALLERY_SIZE = 10;
 
 const FREE_TEXT_QUESTION = 'Anything else about the person?';
 
-/** The resume value of a question nobody answered in time (LangGraph refuses an empty resume). */
+/** The resume value of a question or gallery nobody answered in time (LangGraph refuses an empty resume). */
 export const TIMED_OUT = { timedOut: true } as const;
+
+/** What a gallery left unanswered says, once: the dialogue then waits for a human instead of running rounds. */
+export const GALLERY_REMINDER = 'Still there? Pick a tile ("#n is them") or answer above, or say "refine" or "done".';
 
 export const DialogueState = Annotation.Root({
   memory: Annotation<DialogueMemory>(),
@@ -53,6 +57,8 @@ export const DialogueState = Annotation.Root({
   /** Everything the bot said, in order; the service hands out the new tail after each call. */
   outbox: Annotation<BotEvent[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
   status: Annotation<'active' | 'done'>(),
+  /** The gallery now shown timed out once and its reminder was sent; further timeouts are silent. */
+  reminded: Annotation<boolean>(),
 });
 
 export type DialogueValues = typeof DialogueState.State;
@@ -78,6 +84,7 @@ export function initialDialogue(query: string): Update {
     ranking: [],
     shown: [],
     status: 'active',
+    reminded: false,
   };
 }
 
@@ -161,7 +168,7 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
     const outbox: BotEvent[] = finished.notices.map((n) => text(n, 'notice'));
     if (finished.refinedQuery !== s.memory.current) outbox.push(text(`Refined description: ${finished.refinedQuery}`));
     // The checks are used up: a later refine (after a pick) must not record their answers again.
-    return new Command({ update: { memory: { ...memory, current: finished.refinedQuery }, round, shown, anchors: settled.anchors, ranking: finished.ranking.map((r) => r.id), checks: null, outbox }, goto: 'feedback' });
+    return new Command({ update: { memory: { ...memory, current: finished.refinedQuery }, round, shown, anchors: settled.anchors, ranking: finished.ranking.map((r) => r.id), checks: null, reminded: false, outbox }, goto: 'feedback' });
   };
 
   const feedback = async (s: DialogueValues): Promise<Command> => {
@@ -177,8 +184,10 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
       }
       case 'none':
         return new Command({ update: { memory: reject(s.memory, s.shown), outbox: [text(`Noted: none of those ${s.shown.length}. Looking again without them.`)] }, goto: 'retrieve' });
-      case 'refine':
       case 'timeout':
+        // Nobody is there: a new round would spend MLLM calls for no one. Wait for a human, reminding once.
+        return new Command({ update: s.reminded ? {} : { reminded: true, outbox: [text(GALLERY_REMINDER, 'notice')] }, goto: 'feedback' });
+      case 'refine':
         return new Command({ goto: 'retrieve' });
       case 'stop':
         return new Command({ goto: 'finish' });

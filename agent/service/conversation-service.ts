@@ -1,10 +1,12 @@
 import { Command } from '@langchain/langgraph';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
+import { DEFAULT_CONVERSATION_RETENTION_DAYS } from '../../src/config/config.js';
 import { isCtgiError } from '../../src/errors/ctgi-error.js';
 import { openSqlite, type SqliteDatabase } from '../../src/storage/sqlite.js';
 import { compileDialogue, initialDialogue, TIMED_OUT, type DialogueDeps, type DialogueGraph, type DialogueValues } from '../graph/dialogue-graph.js';
 import { describeDescription } from './description-check.js';
 import { replyTargetOf, type AuditRecord, type AuditSink, type BotEvent, type BotEvents, type BotUser, type ConversationService, type EventListener, type ThreadKey } from '../../src/conversation/conversation-types.js';
+import { ThreadActivity } from './thread-activity.js';
 import { ThreadOwners } from './thread-owners.js';
 
 // The front-end-neutral MTI conversation service: start/answer → bot events, over the LangGraph dialogue
@@ -20,7 +22,22 @@ export interface ConversationServiceOptions {
   logError?: (message: string) => void;
   /** Runs on close after the checkpoints are closed (encoders, gallery, demo server). */
   onClose?: () => Promise<void>;
+  /** Days after the last human reply before a thread's checkpoints and owner are deleted; default 30. */
+  retentionDays?: number;
+  /** How often pruning runs besides at start; default hourly. */
+  pruneIntervalMs?: number;
+  /** The clock pruning and activity use (milliseconds since the epoch); default Date.now. */
+  now?: () => number;
 }
+
+/** The conversation service, plus pruning on demand (it also runs at start and periodically). */
+export interface PrunableConversationService extends ConversationService {
+  /** Deletes threads idle for longer than the retention; returns how many. */
+  prune(): Promise<number>;
+}
+
+const DAY_MS = 86_400_000;
+const TIMEOUT_USER: BotUser = { id: 'ctgi', name: 'timeout' };
 
 /** Longest reply accepted; longer replies are cut (a witness's answer is a few words). */
 export const MAX_REPLY_CHARS = 1000;
@@ -50,12 +67,15 @@ class CheckpointStore extends SqliteSaver {
 }
 
 /** Creates the service. The checkpoint file is created when missing; existing conversations resume. */
-export function createConversationService(options: ConversationServiceOptions): ConversationService {
+export function createConversationService(options: ConversationServiceOptions): PrunableConversationService {
   // Conversations hold witness descriptions: owner-only, like the audit trail.
   const db = openSqlite(options.checkpointFile, { ownerOnly: true });
   const saver = new CheckpointStore(db);
   const graph: DialogueGraph = compileDialogue(options.deps, saver);
   const owners = new ThreadOwners(db);
+  const activity = new ThreadActivity(db);
+  const clock = options.now ?? Date.now;
+  const retentionMs = (options.retentionDays ?? DEFAULT_CONVERSATION_RETENTION_DAYS) * DAY_MS;
   const listeners = new Set<EventListener>();
   const locks = new Map<ThreadKey, Promise<unknown>>();
   const timers = new Map<ThreadKey, NodeJS.Timeout>();
@@ -89,9 +109,13 @@ export function createConversationService(options: ConversationServiceOptions): 
     const interrupts = s.tasks.flatMap((t) => t.interrupts ?? []);
     return { values, next: s.next, pendingEvent: interrupts[0]?.value as BotEvent | undefined };
   };
+  type Snapshot = Awaited<ReturnType<typeof snapshot>>;
 
-  /** Runs the graph from `input` and returns the events it produced: the outbox tail plus the pending question or gallery. */
-  const run = async (thread: ThreadKey, user: BotUser, input: Parameters<DialogueGraph['invoke']>[0]): Promise<BotEvents> => {
+  /**
+   * Runs the graph from `input` and returns the events it produced: the outbox tail plus the pending question
+   * or gallery (unless `resendPending` is false: a gallery timeout only adds its reminder).
+   */
+  const run = async (thread: ThreadKey, user: BotUser, input: Parameters<DialogueGraph['invoke']>[0], resendPending = true): Promise<BotEvents> => {
     const before = (await snapshot(thread)).values.outbox?.length ?? 0;
     try {
       await graph.invoke(input, config(thread));
@@ -102,9 +126,9 @@ export function createConversationService(options: ConversationServiceOptions): 
     }
     const after = await snapshot(thread);
     const events = [...(after.values.outbox ?? []).slice(before)];
-    if (after.pendingEvent) events.push(after.pendingEvent);
+    if (after.pendingEvent && resendPending) events.push(after.pendingEvent);
     for (const e of events) auditEvent(thread, user, e);
-    schedule(thread, after.pendingEvent);
+    schedule(thread, after);
     return events;
   };
 
@@ -114,24 +138,56 @@ export function createConversationService(options: ConversationServiceOptions): 
     else if (e.kind === 'done') audit(thread, user, 'done', { text: e.text, ...(e.imageId !== undefined ? { imageIds: [e.imageId] } : {}) });
   };
 
-  /** A pending question times out into a "no answer" after its timeout; galleries wait as long as needed. */
-  const schedule = (thread: ThreadKey, pending: BotEvent | undefined) => {
+  /**
+   * A pending question times out into "no answer" (skipped; the round goes on to its gallery). A pending
+   * gallery times out once into a reminder and then waits for a human: no round runs without one.
+   */
+  const schedule = (thread: ThreadKey, state: Pick<Snapshot, 'pendingEvent' | 'values'>) => {
     clearTimeout(timers.get(thread));
     timers.delete(thread);
-    if (closed || pending?.kind !== 'question') return;
-    const id = pending.id;
+    const pending = state.pendingEvent;
+    if (closed || !pending || (pending.kind !== 'question' && pending.kind !== 'gallery')) return;
+    if (pending.kind === 'gallery' && state.values.reminded) return;
+    const target = replyTargetOf(pending);
+    const seconds = pending.kind === 'question' ? pending.timeoutSeconds : options.deps.witnessTimeoutSeconds;
     const timer = setTimeout(() => {
       timers.delete(thread);
       void locked(thread, async () => {
-        const now = await snapshot(thread);
-        if (closed || now.pendingEvent?.kind !== 'question' || now.pendingEvent.id !== id) return;
-        const events = await run(thread, { id: 'ctgi', name: 'timeout' }, new Command({ resume: TIMED_OUT }));
-        for (const l of listeners) l(thread, events);
-      });
-    }, pending.timeoutSeconds * 1000);
+        const current = await snapshot(thread);
+        if (closed || !current.pendingEvent || replyTargetOf(current.pendingEvent) !== target) return;
+        const events = await run(thread, TIMEOUT_USER, new Command({ resume: TIMED_OUT }), pending.kind === 'question');
+        if (events.length > 0) for (const l of listeners) l(thread, events);
+      }).catch((err: unknown) => logError(`ctgi: timeout of conversation ${thread} failed: ${String(err)}`));
+    }, seconds * 1000);
     timer.unref();
     timers.set(thread, timer);
   };
+
+  /** Deletes the checkpoints, owner and activity of threads no human touched within the retention. */
+  const prune = async (): Promise<number> => {
+    if (closed) return 0;
+    const cutoff = clock() - retentionMs;
+    activity.adoptUnrecorded(clock());
+    let pruned = 0;
+    for (const thread of activity.idleBefore(cutoff)) {
+      // A thread in use is not abandoned; its activity is re-read in case a reply came in meanwhile.
+      if (closed || locks.has(thread)) continue;
+      await locked(thread, async () => {
+        if (closed || (activity.lastActive(thread) ?? 0) >= cutoff) return;
+        clearTimeout(timers.get(thread));
+        timers.delete(thread);
+        await saver.deleteThread(thread);
+        owners.delete(thread);
+        activity.delete(thread);
+        pruned++;
+      });
+    }
+    return pruned;
+  };
+  const pruneLogged = () => void prune().catch((err: unknown) => logError(`ctgi: pruning old conversations failed: ${(err as Error)?.message ?? String(err)}`));
+  pruneLogged();
+  const pruner = setInterval(pruneLogged, options.pruneIntervalMs ?? 3_600_000);
+  pruner.unref();
 
   const badThread = (thread: ThreadKey): BotEvents | undefined =>
     THREAD_KEY.test(thread) ? undefined : [{ kind: 'text', tone: 'error', text: 'This conversation id is not valid (expected platform:channel:thread).' }];
@@ -153,6 +209,7 @@ export function createConversationService(options: ConversationServiceOptions): 
         audit(thread, user, 'description', { text: text.slice(0, 5000) });
         if (!checked.ok) return [{ kind: 'text', tone: 'error', text: checked.reason }];
         owners.set(thread, user.id);
+        activity.touch(thread, clock());
         clearTimeout(timers.get(thread));
         // A new description in the same thread starts over.
         await saver.deleteThread(thread);
@@ -175,11 +232,15 @@ export function createConversationService(options: ConversationServiceOptions): 
         audit(thread, user, 'answer', { text: clean });
         if (!now.pendingEvent) {
           // A process stopped in the middle of a step: carry on from the last checkpoint.
-          if (now.next.length > 0 && now.values.status === 'active') return run(thread, user, null);
+          if (now.next.length > 0 && now.values.status === 'active') {
+            activity.touch(thread, clock());
+            return run(thread, user, null);
+          }
           const hint = now.values.status === 'done' ? 'This search is closed.' : 'Nothing here is waiting for an answer.';
           return [{ kind: 'text', tone: 'info', text: `${hint} Describe the person you are looking for to start a search.` }];
         }
         if (!clean) return [{ kind: 'text', tone: 'error', text: 'That reply is empty; pick an option or type an answer.' }, now.pendingEvent];
+        activity.touch(thread, clock());
         return run(thread, user, new Command({ resume: clean }));
       });
     },
@@ -189,11 +250,13 @@ export function createConversationService(options: ConversationServiceOptions): 
       const now = await snapshot(thread);
       if (!now.pendingEvent) return [];
       // After a restart nothing times the pending question out yet: the first look at the thread re-arms it.
-      if (!timers.has(thread)) schedule(thread, now.pendingEvent);
+      if (!timers.has(thread)) schedule(thread, now);
       if (now.pendingEvent.kind === 'gallery') return [now.pendingEvent];
       const lastGallery = [...(now.values.outbox ?? [])].reverse().find((e) => e.kind === 'gallery');
       return lastGallery ? [lastGallery, now.pendingEvent] : [now.pendingEvent];
     },
+
+    prune,
 
     async owner(thread) {
       return owners.get(thread);
@@ -211,6 +274,7 @@ export function createConversationService(options: ConversationServiceOptions): 
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(pruner);
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
       await Promise.allSettled([...locks.values()]);

@@ -48,6 +48,7 @@ const envSchema = z.object({
   CTGI_INDEX: z.string().min(1).optional(),
   CTGI_WITNESS_TIMEOUT_S: z.coerce.number().int().min(5).max(86_400).optional(),
   CTGI_WITNESS_QUESTIONS: z.coerce.number().int().min(0).max(10).optional(),
+  CTGI_CONVERSATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   CTGI_LAMBDA: z.coerce.number().min(0).max(1).optional(),
   // Web chat.
   CTGI_WEB_HOST: z.string().min(1).optional(),
@@ -126,6 +127,8 @@ export interface ConversationConfig {
   witnessQuestionsPerRound: number;
   /** Eq. 7 λ; undefined → the agent's default. */
   lambda: number | undefined;
+  /** Days a conversation is kept after the last human reply; then its checkpoints are deleted. */
+  retentionDays: number;
 }
 
 export interface WebConfig {
@@ -174,6 +177,7 @@ export const DEFAULT_MLLM_MAX_RETRIES = 3;
 // A round checks the top-K (20) candidates and proposes follow-ups in one wave: 24 in flight keeps it one call long.
 export const DEFAULT_MLLM_CONCURRENCY = 24;
 export const DEFAULT_WITNESS_TIMEOUT_S = 120;
+export const DEFAULT_CONVERSATION_RETENTION_DAYS = 30;
 
 export const DEFAULT_MAX_IMAGE_PIXELS = 50_000_000;
 export const DEFAULT_MAX_IMAGE_BYTES = 50 * 1024 * 1024;
@@ -213,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       witnessTimeoutSeconds: e.CTGI_WITNESS_TIMEOUT_S ?? DEFAULT_WITNESS_TIMEOUT_S,
       witnessQuestionsPerRound: e.CTGI_WITNESS_QUESTIONS ?? 2,
       lambda: e.CTGI_LAMBDA,
+      retentionDays: e.CTGI_CONVERSATION_RETENTION_DAYS ?? DEFAULT_CONVERSATION_RETENTION_DAYS,
     },
     web: {
       host: e.CTGI_WEB_HOST ?? '127.0.0.1',

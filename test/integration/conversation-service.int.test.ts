@@ -96,6 +96,8 @@ describe('the MTI conversation service on the demo world', () => {
       let confirmed = 0;
       for (const [i, person] of build.world.identities.slice(0, 4).entries()) {
         const events = await play(service, `web:s1:c${i}`, person, i + 1);
+        // The demo MLLM's rewrites are faithful: the Reconstructor's check never sets them aside.
+        expect(texts(events)).not.toMatch(/contradicted what you said/);
         for (const e of events) {
           if (e.kind === 'question') {
             expect(e.options.map((o) => o.label)).toContain('Not sure');

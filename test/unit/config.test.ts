@@ -108,3 +108,11 @@ describe('loadConfig: third-party tracing', () => {
     expect(() => loadConfig({ LANGSMITH_TRACING: 'false' })).not.toThrow();
   });
 });
+
+describe('loadConfig: conversation retention', () => {
+  it('keeps conversations 30 days by default, reads CTGI_CONVERSATION_RETENTION_DAYS and refuses nonsense', () => {
+    expect(loadConfig({}).conversation.retentionDays).toBe(30);
+    expect(loadConfig({ CTGI_CONVERSATION_RETENTION_DAYS: '7' }).conversation.retentionDays).toBe(7);
+    for (const bad of ['0', '-1', '2.5', 'forever']) expect(configError({ CTGI_CONVERSATION_RETENTION_DAYS: bad }).message).toMatch(/CTGI_CONVERSATION_RETENTION_DAYS/);
+  });
+});
