@@ -100,10 +100,10 @@ export function createMtiTools(ctx: ToolContext) {
 
   const rerank = tool(
     async ({ query, refined, anchors, rejected, lambda, top }) =>
-      (await fusedRanking(ctx, query, refined, anchors, rejected, lambda ?? ctx.options.lambda)).slice(0, top).map(({ id, score }) => ({ id, score })),
+      (await fusedRanking(ctx, query, refined, anchors, rejected, lambda ?? ctx.options.lambda)).slice(0, top).map(({ id, score, leading }) => ({ id, score, leading })),
     {
       name: 'rerank',
-      description: 'Eq. 7 re-ranking: λ·S(q,v) + (1−λ)·S(q̂,v); anchors first with score 1; rejected images removed.',
+      description: 'Eq. 7 re-ranking: λ·S(q,v) + (1−λ)·S(q̂,v); anchors lead (leading: true); rejected images removed; scores calibrated in [0, 1].',
       schema: z.object({
         query: z.string().min(1),
         refined: z.string().min(1),

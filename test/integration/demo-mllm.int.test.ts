@@ -236,7 +236,7 @@ describe('ctgi demo mllm', () => {
         entry,
         [
           `import { Command } from ${url(resolve('node_modules/commander/esm.mjs'))};`,
-          `import { registerDemoMllm } from ${url(join(src, 'cli/commands/demo-mllm.command.ts'))};`,
+          `import { registerDemoMllm } from ${url(resolve('app/cli/commands/demo-mllm.command.ts'))};`,
           `import { loadConfig } from ${url(join(src, 'config/config.ts'))};`,
           `const ctx = { config: () => loadConfig(), stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };`,
           `const program = new Command('ctgi').exitOverride();`,
