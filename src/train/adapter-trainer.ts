@@ -1,4 +1,4 @@
-import type * as TfCore from '@tensorflow/tfjs-core';
+import type * as TfCore from '@tensorflow/tfjs';
 import type { AdapterSide, AdapterWeights } from './adapter-weights.js';
 import { contrastiveLoss, sdmLoss } from './train-losses.js';
 import type { Tf } from './tf-backend.js';

@@ -1,5 +1,5 @@
 // The only module that imports TensorFlow.js: the trainer sees it through `loadTf()`.
-import type * as TfCore from '@tensorflow/tfjs-core';
+import type * as TfCore from '@tensorflow/tfjs';
 import { CtgiError } from '../errors/ctgi-error.js';
 
 /** The TensorFlow.js core namespace (ops, variables, automatic differentiation). */
@@ -15,8 +15,8 @@ let loaded: Promise<Tf> | undefined;
  */
 export function loadTf(): Promise<Tf> {
   loaded ??= (async () => {
-    const tf = await import('@tensorflow/tfjs-core');
-    await import('@tensorflow/tfjs-backend-cpu');
+    // The full package, not tfjs-core alone: only it registers the gradients of every op.
+    const tf = await import('@tensorflow/tfjs');
     try {
       await import('@tensorflow/tfjs-backend-wasm');
       if (await tf.setBackend('wasm')) {

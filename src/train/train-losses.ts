@@ -1,4 +1,4 @@
-import type * as TfCore from '@tensorflow/tfjs-core';
+import type * as TfCore from '@tensorflow/tfjs';
 import type { Tf } from './tf-backend.js';
 
 /** IRRA's SDM temperature τ = 0.02, fixed (paper §4.2, appendix). */
