@@ -96,7 +96,16 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
       force: flags.force,
       limits: { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes },
       signal: controller.signal,
-      onEmbed: (p) => barFor(`embed-${p.kind}`, `embedding ${p.kind}`, p.total, p.kind, p.done).update(p.done),
+      onEmbed: (p) => {
+        if (barKey !== `embed-${p.kind}` && p.done === p.total) {
+          bar?.finish();
+          bar = undefined;
+          barKey = `embed-${p.kind}`;
+          ctx.stderr.write(`embedding ${p.kind}: all ${p.total} already in the cache\n`);
+          return;
+        }
+        barFor(`embed-${p.kind}`, `embedding ${p.kind}`, p.total, p.kind, p.done).update(p.done);
+      },
       onStep: (s) => barFor(`epoch-${s.epoch}`, `epoch ${s.epoch}/${flags.epochs}`, s.steps, 'steps').update(s.step),
       onEpoch: (r) => {
         bar?.finish();
