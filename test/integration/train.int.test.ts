@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { appendFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxClipImageEncoder } from '../../src/models/clip-image-encoder.js';
 import { OnnxClipTextEncoder } from '../../src/models/clip-text-encoder.js';
@@ -179,6 +180,29 @@ describe('ctgi train — the command', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/built with ctgi-test\/tiny-clip-hf .*model given is ctgi-test\/tiny-clip-hf\+adapter-/);
   });
+
+  it('Ctrl-C stops a real process after the current step, writes the best epoch so far and exits 130', async () => {
+    const out = join(root, 'sigint');
+    const child = spawn(
+      process.execPath,
+      [resolve(__dirname, '../../bin/ctgi.js'), 'train', '--model', base, '--dataset', data.datasetPath, '--images-root', data.imagesRoot, '--out', out, '--val-split', 'test', '--epochs', '1000', '--patience', '1000', '--batch-size', '8'],
+      { env: { PATH: process.env.PATH ?? '', CTGI_HOME: join(root, 'home') }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (/epoch {3}2 {2}loss/.test(stderr) && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/Stopping after this step/);
+    expect(stdout).toMatch(/interrupted: kept the best epoch so far/);
+    expect(stdout).toContain(`Adapted model written to ${out}`);
+    const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
+    expect(config.ctgi_train.run.stopped_by).toBe('interrupted');
+  }, 120_000);
 
   describe('bad input: a sentence, and nothing written', () => {
     const train = (dataset: string, out: string, ...extra: string[]) =>
