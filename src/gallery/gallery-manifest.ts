@@ -67,9 +67,12 @@ export async function writeManifest(dir: string, manifest: GalleryManifest): Pro
   await writeFileAtomic(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
 }
 
-/** The image tower a model id names: a stretched copy (`X+pes248`) shares the image tower of `X`. */
+/**
+ * The image tower a model id names: a stretched copy (`X+pes248`) and a text-only adapted copy
+ * (`X+text-adapter-HASH`, from `ctgi train --text-only`) share the image tower of `X`.
+ */
 export function imageTowerId(modelId: string): string {
-  return modelId.replace(/\+pes\d+$/, '');
+  return modelId.replace(/(\+pes\d+|\+text-adapter-[0-9a-f]+)+$/, '');
 }
 
 /**

@@ -13,8 +13,10 @@ export interface TowerIo {
   fixedDims: Array<number | undefined>;
 }
 
-const TEXT_OUTPUTS = ['text_embeds', 'embedding', 'embeddings', 'text_embeddings', 'text_features'];
-const IMAGE_OUTPUTS = ['image_embeds', 'embedding', 'embeddings', 'image_embeddings', 'image_features'];
+/** Output names the encoders take as the text embedding, in order of preference. */
+export const TEXT_OUTPUTS = ['text_embeds', 'embedding', 'embeddings', 'text_embeddings', 'text_features'];
+/** Output names the encoders take as the image embedding, in order of preference. */
+export const IMAGE_OUTPUTS = ['image_embeds', 'embedding', 'embeddings', 'image_embeddings', 'image_features'];
 
 function describe(values: OnnxValueInfo[]): string {
   return values.map((v) => `${v.name} (${v.type} [${v.shape.join(', ')}])`).join(', ') || 'none';

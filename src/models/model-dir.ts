@@ -122,6 +122,8 @@ async function modelIdentity(dir: string, config: Record<string, unknown>): Prom
   }
   const stretched = asRecord(config.ctgi_stretch);
   if (typeof stretched.model_id === 'string') return stretched.model_id;
+  const trained = asRecord(config.ctgi_train);
+  if (typeof trained.model_id === 'string') return trained.model_id;
   if (typeof config._name_or_path === 'string' && config._name_or_path.length > 0) return config._name_or_path;
   return basename(dir);
 }

@@ -14,6 +14,7 @@ import { registerSearch } from './search.command.js';
 import { registerServe } from './serve.command.js';
 import { registerSlack } from './slack.command.js';
 import { registerTokenize } from './tokenize.command.js';
+import { registerTrain } from './train.command.js';
 
 /** Every top-level command, in help order. */
 export function registerCommands(program: Command, ctx: CliContext): void {
@@ -25,6 +26,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerMetrics(program, ctx);
   registerEval(program, ctx);
   registerCaption(program, ctx);
+  registerTrain(program, ctx);
   registerDemo(program, ctx);
   registerServe(program, ctx);
   registerChat(program, ctx);
