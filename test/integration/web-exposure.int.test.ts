@@ -1,30 +1,11 @@
 // Issue 17, item 13 (web): the session cookie is Secure behind a trusted TLS proxy (and only a trusted proxy
 // is believed), and no API response or pushed event carries a stored image path: the page uses image ids.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startWebServer, type WebServer, type WebServerOptions } from '../../bots/web/web-server.js';
-import { ScriptedConversationService } from '../fakes/scripted-conversation-service.js';
+import { describe, expect, it } from 'vitest';
+import type { WebServer } from '../../bots/web/web-server.js';
+import { webServerHooks } from '../helpers/web-servers.js';
 import { WebClient } from '../helpers/web-http.js';
 
-let service: ScriptedConversationService;
-const servers: WebServer[] = [];
-
-beforeAll(async () => {
-  service = await ScriptedConversationService.create();
-});
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-afterAll(async () => {
-  await service.close();
-});
-
-async function serve(options: Partial<WebServerOptions> = {}): Promise<WebServer> {
-  const web = await startWebServer({ service, port: 0, ...options });
-  servers.push(web);
-  return web;
-}
+const { service: scripted, serve } = webServerHooks();
 
 const cookieOf = async (web: WebServer, headers: Record<string, string>) => (await new WebClient(web.url, { headers }).get('/')).headers['set-cookie']![0]!;
 
@@ -51,7 +32,7 @@ describe('web chat exposure', () => {
       bodies.push(answer.text);
       bodies.push((await c.get('/api/state')).text);
       await c.post('/api/answer', { text: 'refine' });
-      await service.expire(service.calls.filter((x) => x.method === 'start').at(-1)!.thread!);
+      await scripted().expire(scripted().calls.filter((x) => x.method === 'start').at(-1)!.thread!);
       bodies.push((await stream.read('"kind":"gallery"')).text);
       for (const body of bodies) {
         expect(body).not.toMatch(/"path"/);
@@ -59,7 +40,7 @@ describe('web chat exposure', () => {
       }
       expect(answer.json<{ events: Array<{ kind: string; items?: Array<Record<string, unknown>> }> }>().events[0]!.items![0]).toEqual({
         rank: 1,
-        imageId: service.galleryIds(0)[0],
+        imageId: scripted().galleryIds(0)[0],
         score: expect.any(Number),
         cosine: expect.any(Number),
         anchor: false,

@@ -1,39 +1,19 @@
 // Issue 17, item 5: one browser session cannot take the service from everybody else. A session has at most
 // one call running and one queued, and a rate; beyond either it gets 429 and a "slow down" sentence.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startWebServer, type WebServer, type WebServerOptions } from '../../bots/web/web-server.js';
-import { ScriptedConversationService } from '../fakes/scripted-conversation-service.js';
+import { describe, expect, it } from 'vitest';
+import { webServerHooks } from '../helpers/web-servers.js';
 import { WebClient, type Reply } from '../helpers/web-http.js';
 
-let service: ScriptedConversationService;
-const servers: WebServer[] = [];
-
-beforeAll(async () => {
-  service = await ScriptedConversationService.create();
-});
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-afterAll(async () => {
-  await service.close();
-});
-
-async function serve(options: Partial<WebServerOptions> = {}): Promise<WebServer> {
-  const web = await startWebServer({ service, port: 0, ...options });
-  servers.push(web);
-  return web;
-}
+const { service: scripted, serve } = webServerHooks();
 
 describe('per-session fairness in the web chat', () => {
   it('keeps another user’s search going while one session fires 32 parallel starts', async () => {
     const web = await serve();
-    const original = service.start.bind(service);
+    const original = scripted().start.bind(scripted());
     let release!: () => void;
     const gate = new Promise<void>((done) => (release = done));
     let entered = 0;
-    service.start = async (thread, user, text) => {
+    scripted().start = async (thread, user, text) => {
       if (text.startsWith('flood')) {
         entered++;
         await gate;
@@ -60,7 +40,7 @@ describe('per-session fairness in the web chat', () => {
       release();
       expect((await Promise.all(flood)).filter((r) => r.status === 200)).toHaveLength(2);
     } finally {
-      service.start = original;
+      scripted().start = original;
       release();
     }
   });

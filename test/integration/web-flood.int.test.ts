@@ -1,37 +1,17 @@
 // Issue 17, item 1: an event-stream flood must not lock anybody out. Requests without a session never get a
 // stream (nor a session); streams are capped per session, per client address and over all; idle streams
 // and the streams of a session that ends are closed.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BotEvents } from '../../src/conversation/conversation-types.js';
-import { startWebServer, type WebServer, type WebServerOptions } from '../../bots/web/web-server.js';
-import { ScriptedConversationService } from '../fakes/scripted-conversation-service.js';
+import { webServerHooks } from '../helpers/web-servers.js';
 import { startFlood } from '../helpers/web-flood.js';
 import { WebClient } from '../helpers/web-http.js';
 
 type Gallery = Extract<BotEvents[number], { kind: 'gallery' }>;
 
-let service: ScriptedConversationService;
-const servers: WebServer[] = [];
+const { service: scripted, serve } = webServerHooks();
 
-beforeAll(async () => {
-  service = await ScriptedConversationService.create();
-});
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-afterAll(async () => {
-  await service.close();
-});
-
-async function serve(options: Partial<WebServerOptions> = {}): Promise<WebServer> {
-  const web = await startWebServer({ service, port: 0, ...options });
-  servers.push(web);
-  return web;
-}
-
-const lastThread = (): string => service.calls.filter((c) => c.method === 'start').at(-1)!.thread!;
+const lastThread = (): string => scripted().calls.filter((c) => c.method === 'start').at(-1)!.thread!;
 
 describe('web chat under an event-stream flood', () => {
   it('keeps a normal session working through 600 cookieless GET /api/events held open and re-sent', async () => {
@@ -47,7 +27,7 @@ describe('web chat under an event-stream flood', () => {
       // The whole search, each request on a new connection, while the flood goes on.
       const started = await alice.events<BotEvents>('/api/start', { text: 'a man in a red coat' });
       expect(started.map((e) => e.kind)).toEqual(['text', 'question']);
-      await service.expire(lastThread());
+      await scripted().expire(lastThread());
       const pushed = await stream.read('"kind":"gallery"');
       expect(pushed.ended).toBe(false);
       const gallery = JSON.parse(pushed.text.split('data: ').at(-1)!.split('\n')[0]!).events.find((e: { kind: string }) => e.kind === 'gallery') as Gallery;

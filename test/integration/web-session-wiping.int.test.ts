@@ -2,34 +2,15 @@
 // files, API calls and refused requests never do; a flood of page loads from one address only ever evicts
 // that address's own sessions.
 import { Agent, request } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BotEvents } from '../../src/conversation/conversation-types.js';
-import { startWebServer, type WebServer, type WebServerOptions } from '../../bots/web/web-server.js';
-import { ScriptedConversationService } from '../fakes/scripted-conversation-service.js';
+import type { WebServer } from '../../bots/web/web-server.js';
+import { webServerHooks } from '../helpers/web-servers.js';
 import { WebClient } from '../helpers/web-http.js';
 
 type Gallery = Extract<BotEvents[number], { kind: 'gallery' }>;
 
-let service: ScriptedConversationService;
-const servers: WebServer[] = [];
-
-beforeAll(async () => {
-  service = await ScriptedConversationService.create();
-});
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-afterAll(async () => {
-  await service.close();
-});
-
-async function serve(options: Partial<WebServerOptions> = {}): Promise<WebServer> {
-  const web = await startWebServer({ service, port: 0, ...options });
-  servers.push(web);
-  return web;
-}
+const { service: scripted, serve } = webServerHooks();
 
 /** `count` cookieless GETs of `path` over a few kept-alive connections; returns the status codes seen. */
 async function hammer(web: WebServer, path: string, count: number, options: { localAddress?: string; headers?: Record<string, string> } = {}): Promise<Set<number>> {
