@@ -1,4 +1,4 @@
-import type { RawPixels } from '../vision/sharp-adapter.js';
+import type { RawInput } from '../vision/sharp-adapter.js';
 import { touchesEdge, type Box, type Detection } from './box.js';
 
 // How good a crop of a track is for search: big, sharp, confidently a person and not cut by the frame
@@ -14,7 +14,7 @@ const EDGE_PENALTY = 0.25;
 const SHARPNESS_SAMPLES = 96;
 
 /** Variance of the 4-neighbour Laplacian of the luma inside `box`, on a grid of at most 96×96 samples. */
-export function sharpness(frame: RawPixels, box: Box): number {
+export function sharpness(frame: RawInput, box: Box): number {
   const x1 = Math.max(1, Math.floor(box.x1));
   const y1 = Math.max(1, Math.floor(box.y1));
   const x2 = Math.min(frame.width - 1, Math.ceil(box.x2));

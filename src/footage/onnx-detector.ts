@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CtgiError } from '../errors/ctgi-error.js';
 import { readOnnxMetadata } from '../models/onnx-metadata.js';
 import { openOnnxSession, type OnnxSession } from '../models/onnx-runtime.js';
-import { resizeRaw, type RawPixels } from '../vision/sharp-adapter.js';
+import { resizeRaw, type RawInput } from '../vision/sharp-adapter.js';
 import { clipBox, nms, type Detection } from './box.js';
 import { boxToFrame, letterboxTensor, planLetterbox } from './letterbox.js';
 import { decodeYolo, parseImgsz, parseNames, yoloLayoutOf, type YoloLayout } from './yolo-output.js';
@@ -28,7 +28,7 @@ export interface PersonDetector {
   readonly layout: YoloLayout;
   readonly inputSize: number;
   readonly classNames: readonly string[] | undefined;
-  detect(frame: RawPixels): Promise<Detection[]>;
+  detect(frame: RawInput): Promise<Detection[]>;
   close(): Promise<void>;
 }
 
