@@ -1,6 +1,6 @@
 import { readdir, stat, unlink, writeFile, mkdir } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { CtgiError } from '../errors/ctgi-error.js';
+import { CtgiError, isCtgiError } from '../errors/ctgi-error.js';
 import type { GalleryManifest } from '../gallery/gallery-manifest.js';
 import { storedPathFor } from '../gallery/image-scan.js';
 import { openIndexRun, type IndexRun } from '../gallery/index-service.js';
@@ -228,8 +228,9 @@ async function indexSource(job: SourceJob): Promise<SourceReport> {
       if (++sinceCommit >= commitEvery) await commit(next, false);
     }
   } catch (err) {
-    if (!(err as { name?: string }).name || (err as { code?: string }).code !== 'BAD_INPUT') throw err;
-    report.stopped = (err as Error).message;
+    // A corrupt or truncated source: what was decoded before is committed below.
+    if (!isCtgiError(err, 'BAD_INPUT')) throw err;
+    report.stopped = err.message;
   }
   ended.push(...tracker.finish());
   await commit(next, true);
