@@ -8,6 +8,11 @@ import type { ImageRecord } from '../../src/gallery/gallery-store.js';
 import { BLACK, WHITE, writePainted } from '../fixtures/images.js';
 import { tinyAnchorsDetector } from '../fixtures/tiny-detector.js';
 import { writeTinyClipModel, type TinyClipInfo } from '../fixtures/tiny-clip.js';
+import { Command, CommanderError } from 'commander';
+import { PassThrough } from 'node:stream';
+import { registerIndex } from '../../app/cli/commands/index.command.js';
+import { loadConfig } from '../../src/config/config.js';
+import { userMessage } from '../../src/errors/ctgi-error.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 // Frames of a white figure walking right over a dark street, the tiny generated detector that finds it, and
@@ -45,6 +50,24 @@ async function records(index: string): Promise<ImageRecord[]> {
     return all.sort((a, b) => a.path.localeCompare(b.path));
   } finally {
     g.closeWithoutSaving();
+  }
+}
+
+/** `ctgi index …` through the command's own registration (main.ts also loads the bots, which this test does not need). */
+async function runIndexCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = new PassThrough().on('data', (c: Buffer) => (stdout += c));
+  const err = new PassThrough().on('data', (c: Buffer) => (stderr += c));
+  const ctx = { config: () => loadConfig(), stdin: process.stdin, stdout: out, stderr: err };
+  const program = new Command().exitOverride().configureOutput({ writeOut: (t) => out.write(t), writeErr: (t) => err.write(t) });
+  registerIndex(program, ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    if (!(e instanceof CommanderError)) stderr += `ctgi: ${userMessage(e)}\n`;
+    return { code: e instanceof CommanderError ? 2 : 1, stdout, stderr };
   }
 }
 
@@ -106,5 +129,20 @@ describe('indexFootage (frames folder)', () => {
   it('refuses a missing source and a bad --start with a sentence', async () => {
     await expect(indexFootage({ ...base(), indexDir: join(tmp.dir, 'x'), frames: undefined })).rejects.toMatchObject({ code: 'BAD_INPUT' });
     await expect(indexFootage({ ...base(), indexDir: join(tmp.dir, 'x'), start: 'yesterday' })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringContaining('--start yesterday') });
+  });
+
+  it('`ctgi index build --frames` indexes crops and `index info` lists the camera; a bad --fps is one sentence', async () => {
+    const index = join(tmp.dir, 'idx-cli');
+    const run = await runIndexCli(['index', 'build', '--model', model.dir, '--index', index, '--frames', frames, '--camera', 'lobby', '--detector', detector, '--start', START, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    // The CLI's default minimum height (32 px) keeps the 80-px figure.
+    expect(JSON.parse(run.stdout)).toMatchObject({ size: 3, sources: [{ tracks: 1, crops: 3 }] });
+    const info = await runIndexCli(['index', 'info', '--index', index, '--json']);
+    expect(JSON.parse(info.stdout).cameras).toEqual([{ camera: 'lobby', count: 3 }]);
+    const bad = await runIndexCli(['index', 'build', '--model', model.dir, '--index', index, '--frames', frames, '--camera', 'lobby', '--detector', detector, '--fps', '0']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--fps must be a number above 0');
+    const noCamera = await runIndexCli(['index', 'build', '--model', model.dir, '--index', index, '--frames', frames, '--detector', detector]);
+    expect(noCamera.stderr).toContain('--camera NAME and --detector PATH');
   });
 });
