@@ -77,6 +77,32 @@ function makeDetector(session: OnnxSession, label: string, meta: Map<string, str
   } catch (err) {
     throw new CtgiError('MODEL_UNSUPPORTED', `${(err as Error).message} Found ${shapes}.`, { cause: err });
   }
+  return yoloDetector({ label, layout, inputSize, classNames: names }, async (tensor) => {
+    const result = await session.run({ [input.name]: { type: 'float32', data: tensor, dims: [1, 3, inputSize, inputSize] } }, [output.name]);
+    return result[output.name];
+  }, options, () => session.close());
+}
+
+/** What a detector model is, as read at open. */
+export interface YoloModelInfo {
+  label: string;
+  layout: YoloLayout;
+  inputSize: number;
+  classNames: string[] | undefined;
+}
+
+/**
+ * A person detector around anything that maps a letterboxed NCHW input (0–1, square `inputSize`) to an
+ * output in one of the Ultralytics layouts: an ONNX session, or the demo world's stand-in.
+ * @throws CtgiError MODEL_UNSUPPORTED when the model has no class named `options.className`.
+ */
+export function yoloDetector(
+  info: YoloModelInfo,
+  run: (input: Float32Array) => Promise<{ data: Float32Array; dims: number[] }>,
+  options: DetectorOptions = {},
+  close: () => Promise<void> = async () => {},
+): PersonDetector {
+  const { label, layout, inputSize, classNames: names } = info;
   const className = options.className ?? 'person';
   // COCO-trained exports put "person" at 0; without names that is the only safe assumption.
   const classId = names ? names.indexOf(className) : className === 'person' ? 0 : -1;
@@ -93,16 +119,14 @@ function makeDetector(session: OnnxSession, label: string, meta: Map<string, str
     async detect(frame) {
       const plan = planLetterbox(frame.width, frame.height, inputSize);
       const resized = await resizeRaw(frame, plan.width, plan.height);
-      const tensor = letterboxTensor(resized.data, plan);
-      const result = await session.run({ [input.name]: { type: 'float32', data: tensor, dims: [1, 3, inputSize, inputSize] } }, [output.name]);
-      const { data, dims } = result[output.name];
+      const { data, dims } = await run(letterboxTensor(resized.data, plan));
       const raw = decodeYolo(layout, data, dims, classId, confidence);
       const kept = layout === 'anchors' ? nms(raw, nmsIou) : raw;
       return kept
         .map((d) => ({ ...d, box: clipBox(boxToFrame(d.box, plan), frame.width, frame.height) }))
         .filter((d) => d.box.y2 - d.box.y1 >= minHeight && d.box.x2 - d.box.x1 >= minWidth);
     },
-    close: () => session.close(),
+    close,
   };
 }
 
