@@ -107,8 +107,9 @@ export class BoxTracker {
     const pairs: Array<{ track: TrackState; det: Detection; sim: number }> = [];
     for (const track of tracks) {
       const predicted = predict(track, frame);
+      const justSeen = frame - track.lastFrame === 1;
       for (const det of dets) {
-        const sim = this.similarity(predicted, det.box);
+        const sim = this.similarity(predicted, det.box, justSeen);
         if (sim > 0) pairs.push({ track, det, sim });
       }
     }
@@ -125,10 +126,15 @@ export class BoxTracker {
     return out;
   }
 
-  /** IoU in (matchIou, 1] ranks first; a near box of similar height gets a similarity in (0, matchIou). */
-  private similarity(predicted: Box, box: Box): number {
+  /**
+   * IoU in (matchIou, 1] ranks first; a near box of similar height gets a similarity in (0, matchIou), but
+   * only for a track seen in the previous frame: after a gap, distance says little (someone else may have
+   * entered where a person left).
+   */
+  private similarity(predicted: Box, box: Box, justSeen: boolean): number {
     const overlap = iou(predicted, box);
     if (overlap >= this.matchIou) return overlap;
+    if (!justSeen) return 0;
     const h1 = predicted.y2 - predicted.y1;
     const h2 = box.y2 - box.y1;
     if (h1 <= 0 || h2 <= 0 || h2 / h1 > 1.5 || h1 / h2 > 1.5) return 0;

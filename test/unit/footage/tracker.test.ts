@@ -97,3 +97,20 @@ describe('crop selection', () => {
     expect(kept.map((k) => k.frame).sort((a, b) => a - b)).toEqual([1, 8, 12]);
   });
 });
+
+describe('BoxTracker after a gap', () => {
+  it('does not give a lost track to someone entering where it left (distance only links consecutive frames)', () => {
+    const t = new BoxTracker();
+    const a = t.update(0, [person(500, 100)]).assigned[0].trackId;
+    t.update(1, [person(510, 100)]);
+    t.update(2, []);
+    // Someone 30 px past the lost track's prediction: no overlap to speak of, only distance.
+    expect(t.update(3, [person(560, 100)]).assigned[0].trackId).not.toBe(a);
+    // Near the prediction, the lost track is found again.
+    const t2 = new BoxTracker();
+    const b = t2.update(0, [person(500, 100)]).assigned[0].trackId;
+    t2.update(1, [person(510, 100)]);
+    t2.update(2, []);
+    expect(t2.update(3, [person(532, 100)]).assigned[0].trackId).toBe(b);
+  });
+});
