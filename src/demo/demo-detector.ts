@@ -33,7 +33,7 @@ export function detectOutput(input: Float32Array, background: Float32Array): { d
     const d = Math.max(Math.abs(input[i] - background[i]), Math.abs(input[plane + i] - background[plane + i]), Math.abs(input[2 * plane + i] - background[2 * plane + i]));
     if (d > DIFF) mask[i] = 1;
   }
-  const boxes = mergeParts(components(mask));
+  const boxes = mergeParts(components(mask)).flatMap((b) => splitByHeads(mask, b));
   const data = new Float32Array(MAX_DET * 6);
   boxes
     .sort((a, b) => area(b) - area(a))
@@ -114,3 +114,64 @@ function mergeParts(boxes: Box[]): Box[] {
   }
   return out;
 }
+
+/**
+ * Splits a blob of several people walking close together at their heads: the blob's upper outline dips
+ * between two heads (neck and shoulders), so each clear dip between two head tops a body width apart
+ * is a boundary. A single upright person is left whole.
+ */
+function splitByHeads(mask: Uint8Array, b: Box): Box[] {
+  const w = b.x2 - b.x1;
+  const h = b.y2 - b.y1;
+  if (w < 0.45 * h) return [b];
+  const top: number[] = [];
+  for (let x = b.x1; x < b.x2; x++) {
+    let y = b.y1;
+    while (y < b.y2 && !mask[y * INPUT + x]) y++;
+    top.push(y);
+  }
+  const minGap = Math.max(4, Math.round(0.12 * h));
+  const dip = 0.08 * h;
+  // Head tops: columns that are the highest point within ±minGap columns.
+  const heads: number[] = [];
+  for (let i = 0; i < top.length; i++) {
+    if (top[i] >= b.y2) continue;
+    let isTop = true;
+    for (let j = Math.max(0, i - minGap); j <= Math.min(top.length - 1, i + minGap) && isTop; j++) if (top[j] < top[i] || (top[j] === top[i] && j < i)) isTop = false;
+    if (isTop) heads.push(i);
+  }
+  const cuts: number[] = [];
+  for (let k = 1; k < heads.length; k++) {
+    const [l, r] = [heads[k - 1], heads[k]];
+    let low = l;
+    for (let i = l; i <= r; i++) if (top[i] > top[low]) low = i;
+    if (top[low] - Math.max(top[l], top[r]) >= dip) cuts.push(low);
+  }
+  if (cuts.length === 0) return [b];
+  const edges = [0, ...cuts, top.length];
+  const out: Box[] = [];
+  for (let k = 0; k + 1 < edges.length; k++) {
+    const part = rowsOf(mask, b.x1 + edges[k], b.x1 + edges[k + 1], b.y1, b.y2);
+    if (part) out.push(part);
+  }
+  return out;
+}
+
+/** The foreground box within columns [x1, x2) and rows [y1, y2). */
+function rowsOf(mask: Uint8Array, x1: number, x2: number, y1: number, y2: number): Box | undefined {
+  let top = y2;
+  let bottom = y1;
+  let left = x2;
+  let right = x1;
+  for (let y = y1; y < y2; y++) {
+    for (let x = x1; x < x2; x++) {
+      if (!mask[y * INPUT + x]) continue;
+      if (y < top) top = y;
+      if (y + 1 > bottom) bottom = y + 1;
+      if (x < left) left = x;
+      if (x + 1 > right) right = x + 1;
+    }
+  }
+  return bottom > top ? { x1: left, y1: top, x2: right, y2: bottom } : undefined;
+}
+
