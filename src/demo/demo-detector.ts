@@ -123,7 +123,7 @@ function mergeParts(boxes: Box[]): Box[] {
 function splitByHeads(mask: Uint8Array, b: Box): Box[] {
   const w = b.x2 - b.x1;
   const h = b.y2 - b.y1;
-  if (w < 0.45 * h) return [b];
+  if (w < 0.35 * h) return [b];
   const top: number[] = [];
   for (let x = b.x1; x < b.x2; x++) {
     let y = b.y1;
@@ -131,7 +131,7 @@ function splitByHeads(mask: Uint8Array, b: Box): Box[] {
     top.push(y);
   }
   const minGap = Math.max(4, Math.round(0.12 * h));
-  const dip = 0.08 * h;
+  const dip = 0.05 * h;
   // Head tops: columns that are the highest point within ±minGap columns.
   const heads: number[] = [];
   for (let i = 0; i < top.length; i++) {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withSignatures } from '../footage/appearance.js';
 import { countFrame, newCounts, summarise, type FootageMetrics } from '../footage/footage-metrics.js';
 import type { PersonDetector } from '../footage/onnx-detector.js';
 import { BoxTracker, type TrackerOptions } from '../footage/tracker.js';
@@ -16,7 +17,8 @@ export async function evaluateScene(dir: string, detector: PersonDetector, track
   const boxes = new BoxTracker(tracker);
   for (const [index, frame] of scene.frames.entries()) {
     const img = await decodeRgb(await readFile(join(dir, frame.file)), frame.file);
-    const detections = await detector.detect({ data: img.data, width: img.width, height: img.height, channels: 3 });
+    const pixels = { data: img.data, width: img.width, height: img.height, channels: 3 };
+    const detections = withSignatures(pixels, await detector.detect(pixels));
     const { assigned } = boxes.update(index, detections);
     countFrame(
       counts,

@@ -13,6 +13,8 @@ export interface Detection {
   box: Box;
   score: number;
   classId: number;
+  /** Appearance cue for tracking (see colourSignature). */
+  signature?: number[];
 }
 
 /** Width times height (0 for degenerate boxes). */

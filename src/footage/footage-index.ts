@@ -7,6 +7,7 @@ import { openIndexRun, type IndexRun } from '../gallery/index-service.js';
 import type { IngestItem, IngestReport } from '../gallery/ingest.js';
 import type { ImageLimits } from '../vision/image-limits.js';
 import { encodeRawPng } from '../vision/sharp-adapter.js';
+import { withSignatures } from './appearance.js';
 import { cropQuality, offerCrop, sharpness } from './crop-quality.js';
 import { openVideo } from './ffmpeg-frames.js';
 import { folderStem, openFrameFolder } from './folder-frames.js';
@@ -206,7 +207,7 @@ async function indexSource(job: SourceJob): Promise<SourceReport> {
   let next = state.nextFrame;
   try {
     for await (const frame of source.frames(state.nextFrame, (frameIndex, reason) => report.badFrames.push({ frame: frameIndex, reason }))) {
-      const detections = await detector.detect(frame.pixels);
+      const detections = withSignatures(frame.pixels, await detector.detect(frame.pixels));
       const update = tracker.update(frame.index, detections);
       for (const { trackId, detection } of update.assigned) {
         const track = (pending[trackId] ??= { hits: 0, crops: [] });

@@ -1,3 +1,4 @@
+import { signatureSimilarity } from './appearance.js';
 import { iou, type Box, type Detection } from './box.js';
 
 // Multi-object tracking by box association, ByteTrack-style: confident detections are matched to tracks
@@ -15,6 +16,8 @@ export interface TrackerOptions {
   maxJump?: number;
   /** Frames a track survives unseen before it ends (default 4). */
   maxLostFrames?: number;
+  /** Colour similarity below which a detection with a signature never joins a track that has one (default 0.5). */
+  minAppearance?: number;
 }
 
 /** A live track, serialisable (a resumed run restores it). */
@@ -26,6 +29,8 @@ export interface TrackState {
   vy: number;
   hits: number;
   lastFrame: number;
+  /** Running colour signature of the person, when detections carry one. */
+  signature?: number[];
 }
 
 /** What a tracker holds between frames. */
@@ -46,6 +51,7 @@ export class BoxTracker {
   private readonly matchIou: number;
   private readonly maxJump: number;
   private readonly maxLost: number;
+  private readonly minAppearance: number;
   private nextId: number;
   private tracks: TrackState[];
 
@@ -54,13 +60,14 @@ export class BoxTracker {
     this.matchIou = options.matchIou ?? 0.3;
     this.maxJump = options.maxJump ?? 0.8;
     this.maxLost = options.maxLostFrames ?? 4;
+    this.minAppearance = options.minAppearance ?? 0.5;
     this.nextId = snapshot?.nextId ?? 1;
     this.tracks = snapshot ? snapshot.tracks.map((t) => ({ ...t, box: { ...t.box } })) : [];
   }
 
   /** A copy of the state, to persist. */
   snapshot(): TrackerSnapshot {
-    return { nextId: this.nextId, tracks: this.tracks.map((t) => ({ ...t, box: { ...t.box } })) };
+    return { nextId: this.nextId, tracks: this.tracks.map((t) => ({ ...t, box: { ...t.box }, ...(t.signature ? { signature: [...t.signature] } : {}) })) };
   }
 
   /** Ids of the live tracks. */
@@ -87,7 +94,7 @@ export class BoxTracker {
     }
     for (const det of high) {
       if (matchedHigh.has(det)) continue;
-      const track: TrackState = { id: this.nextId++, box: { ...det.box }, vx: 0, vy: 0, hits: 1, lastFrame: frame };
+      const track: TrackState = { id: this.nextId++, box: { ...det.box }, vx: 0, vy: 0, hits: 1, lastFrame: frame, ...(det.signature ? { signature: [...det.signature] } : {}) };
       this.tracks.push(track);
       assigned.push({ trackId: track.id, detection: det });
     }
@@ -109,7 +116,12 @@ export class BoxTracker {
       const predicted = predict(track, frame);
       const justSeen = frame - track.lastFrame === 1;
       for (const det of dets) {
-        const sim = this.similarity(predicted, det.box, justSeen);
+        let sim = this.similarity(predicted, det.box, justSeen && !reverses(track, det.box));
+        if (sim > 0 && track.signature && det.signature) {
+          const look = signatureSimilarity(track.signature, det.signature);
+          // Motion proposes, appearance vetoes and re-ranks: two people crossing swap places, not clothes.
+          sim = look < this.minAppearance ? 0 : sim * look * look;
+        }
         if (sim > 0) pairs.push({ track, det, sim });
       }
     }
@@ -152,6 +164,7 @@ export class BoxTracker {
     track.vx = w * vx + (1 - w) * track.vx;
     track.vy = w * vy + (1 - w) * track.vy;
     track.box = { ...det.box };
+    if (det.signature) track.signature = track.signature ? track.signature.map((v, i) => 0.7 * v + 0.3 * det.signature![i]) : [...det.signature];
     track.hits += 1;
     track.lastFrame = frame;
   }
@@ -162,6 +175,14 @@ function cx(b: Box): number {
 }
 function cy(b: Box): number {
   return (b.y1 + b.y2) / 2;
+}
+
+/** True when reaching `box` would turn a moving track around (someone else coming the other way). */
+function reverses(t: TrackState, box: Box): boolean {
+  if (t.hits < 2) return false;
+  const speed = Math.hypot(t.vx, t.vy);
+  if (speed < 0.05 * (t.box.y2 - t.box.y1)) return false;
+  return (cx(box) - cx(t.box)) * t.vx + (cy(box) - cy(t.box)) * t.vy < 0;
 }
 
 function predict(t: TrackState, frame: number): Box {

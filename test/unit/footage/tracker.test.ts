@@ -114,3 +114,26 @@ describe('BoxTracker after a gap', () => {
     expect(t2.update(3, [person(532, 100)]).assigned[0].trackId).toBe(b);
   });
 });
+
+describe('BoxTracker with colour signatures', () => {
+  const red = [1, 0, 0];
+  const blue = [0, 0, 1];
+  const dressed = (d: Detection, signature: number[]): Detection => ({ ...d, signature });
+
+  it('two people who swap places between frames keep their tracks by their clothes', () => {
+    const t = new BoxTracker();
+    const first = t.update(0, [dressed(person(100, 100), red), dressed(person(160, 100), blue)]).assigned;
+    const [a, b] = first.map((x) => x.trackId);
+    const second = t.update(1, [dressed(person(100, 100), blue), dressed(person(160, 100), red)]).assigned;
+    expect(second.find((x) => x.detection.signature === red)?.trackId).toBe(a);
+    expect(second.find((x) => x.detection.signature === blue)?.trackId).toBe(b);
+  });
+
+  it('a walker is not continued by someone coming the other way', () => {
+    const t = new BoxTracker();
+    const a = t.update(0, [person(100, 100)]).assigned[0].trackId;
+    t.update(1, [person(160, 100)]);
+    // Beyond the prediction's overlap, and backwards: a newcomer, not the same person.
+    expect(t.update(2, [person(140, 100)]).assigned[0].trackId).not.toBe(a);
+  });
+});
