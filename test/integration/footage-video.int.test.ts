@@ -2,7 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDemoDetector } from '../../src/demo/demo-detector.js';
+import { writeDemoModelDir } from '../../src/demo/demo-model.js';
+import { writeScene } from '../../src/demo/scene.js';
 import { findFfmpeg, openVideo } from '../../src/footage/ffmpeg-frames.js';
+import { indexFootage } from '../../src/footage/footage-index.js';
 import { BLACK, WHITE, writePainted } from '../fixtures/images.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -86,4 +90,29 @@ describe.skipIf(ffmpeg === undefined)('video through ffmpeg', () => {
     if (error) expect(error).toMatchObject({ code: 'BAD_INPUT', message: expect.stringContaining('stopped') });
     else expect(seen.length).toBeGreaterThan(0);
   });
+
+  it('indexes a demo scene from MP4 like from its frames, and resumes a killed run by seeking', async () => {
+    const dir = join(tmp.dir, 'scene');
+    const scene = await writeScene(dir, { seed: 2, frames: 24, people: 4 });
+    const mp4 = join(tmp.dir, 'street_20240506T140000.mp4');
+    const r = spawnSync(ffmpeg!, ['-hide_banner', '-loglevel', 'error', '-framerate', '2', '-i', join(dir, 'frames', 'street_%04d.png'), '-c:v', 'mpeg4', '-q:v', '2', mp4]);
+    expect(r.status, String(r.stderr)).toBe(0);
+    const model = join(tmp.dir, 'model');
+    await writeDemoModelDir(model);
+    const detector = await openDemoDetector(join(dir, 'background.png'));
+    const fromFrames = await indexFootage({ indexDir: join(tmp.dir, 'i-frames'), modelDir: model, detector, camera: 'street', frames: join(dir, 'frames'), start: scene.start });
+    const whole = await indexFootage({ indexDir: join(tmp.dir, 'i-video'), modelDir: model, detector, camera: 'street', video: mp4 });
+    expect(whole.sources[0]).toMatchObject({ frames: 24 });
+    expect(Math.abs(whole.sources[0].tracks - fromFrames.sources[0].tracks)).toBeLessThanOrEqual(1);
+    const crash = new Error('killed');
+    await expect(
+      indexFootage({ indexDir: join(tmp.dir, 'i-crash'), modelDir: model, detector, camera: 'street', video: mp4, commitEveryFrames: 5, onFrame: (_s, f) => { if (f.index === 12) throw crash; } }),
+    ).rejects.toBe(crash);
+    const decoded: number[] = [];
+    const resumed = await indexFootage({ indexDir: join(tmp.dir, 'i-crash'), modelDir: model, detector, camera: 'street', video: mp4, commitEveryFrames: 5, onFrame: (_s, f) => decoded.push(f.index) });
+    expect(resumed.sources[0].resumedFrom).toBe(10);
+    expect(decoded[0]).toBe(10);
+    expect(resumed.size).toBe(whole.size);
+  }, 120_000);
 });
+
