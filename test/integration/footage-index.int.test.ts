@@ -129,6 +129,10 @@ describe('indexFootage (frames folder)', () => {
   it('refuses a missing source and a bad --start with a sentence', async () => {
     await expect(indexFootage({ ...base(), indexDir: join(tmp.dir, 'x'), frames: undefined })).rejects.toMatchObject({ code: 'BAD_INPUT' });
     await expect(indexFootage({ ...base(), indexDir: join(tmp.dir, 'x'), start: 'yesterday' })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringContaining('--start yesterday') });
+    // A folder of videos takes each start time from the names; one --start cannot apply to all.
+    await expect(indexFootage({ ...base(), indexDir: join(tmp.dir, 'x'), frames: undefined, video: frames })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringContaining('--start applies to one video file') });
+    await expect(indexFootage({ ...base(), indexDir: join(tmp.dir, 'x'), frames: undefined, video: frames, start: null })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringContaining('holds no video files') });
+    await expect(indexFootage({ ...base(), indexDir: join(tmp.dir, 'x'), detector: join(tmp.dir, 'nope.onnx') })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('does not exist') });
   });
 
   it('`ctgi index build --frames` indexes crops and `index info` lists the camera; a bad --fps is one sentence', async () => {
