@@ -67,17 +67,28 @@ export async function openIndexRun(request: Omit<IndexRequest, 'items' | 'onProg
     await encoder.close();
     throw err;
   }
+  // Many small ingests (footage commits every few seconds) checkpoint the HNSW graph on the usual schedule,
+  // not after each one: SQLite is the source of truth and opening an index reconciles the graph with it.
+  const saveEveryMs = (request.saveEverySeconds ?? 30) * 1000;
+  let lastSave = Date.now();
   return {
     gallery,
-    ingest: (items, onProgress) =>
-      ingestImages({
+    async ingest(items, onProgress) {
+      const report = await ingestImages({
         index: gallery,
         encoder,
         items,
         chunkSize: Math.max(batchSize * 4, 32),
+        saveAtEnd: false,
         ...(request.saveEverySeconds !== undefined ? { saveEverySeconds: request.saveEverySeconds } : {}),
         ...(onProgress ? { onProgress: (done: number) => onProgress(done) } : {}),
-      }),
+      });
+      if (Date.now() - lastSave >= saveEveryMs) {
+        await gallery.save();
+        lastSave = Date.now();
+      }
+      return report;
+    },
     async close() {
       try {
         await gallery.close();

@@ -40,6 +40,8 @@ export interface IngestOptions {
   chunkSize?: number;
   /** Seconds between checkpoints of the HNSW graph (SQLite commits every chunk regardless). */
   saveEverySeconds?: number;
+  /** Checkpoint the HNSW graph when done (default true; a caller ingesting many small batches saves on its own schedule). */
+  saveAtEnd?: boolean;
   onProgress?: (done: number, report: IngestReport) => void;
 }
 
@@ -130,6 +132,6 @@ export async function ingestImages(options: IngestOptions): Promise<IngestReport
     }
     options.onProgress?.(done, report);
   }
-  await index.save();
+  if (options.saveAtEnd ?? true) await index.save();
   return report;
 }
