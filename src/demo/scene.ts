@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Box } from '../footage/box.js';
+import { encodeFramesToVideo } from '../footage/ffmpeg-frames.js';
 import { renderSvg } from '../vision/sharp-adapter.js';
 import { decodeRgb } from '../vision/rgb-decode.js';
 import { sampleJitter } from './appearance.js';
@@ -26,6 +27,8 @@ export interface SceneOptions {
   width?: number;
   height?: number;
   start?: string;
+  /** Also write the frames as `<camera>_<start>.mp4` when ffmpeg exists (default false). */
+  mp4?: boolean;
 }
 
 /** One person in one frame. */
@@ -44,6 +47,8 @@ export interface SceneFile {
   start: string;
   width: number;
   height: number;
+  /** The MP4 of the frames, when written. */
+  video: string | null;
   frames: Array<{ file: string; timeMs: number; people: SceneTruth[] }>;
 }
 
@@ -89,7 +94,7 @@ export async function writeScene(dir: string, options: SceneOptions = {}): Promi
   await mkdir(join(dir, 'frames'), { recursive: true });
   await writeFile(join(dir, 'background.png'), await renderSvg(svgDoc(W, H, background), 72));
   const start = options.start ?? '2024-05-06T14:00:00.000Z';
-  const out: SceneFile = { camera, fps, start, width: W, height: H, frames: [] };
+  const out: SceneFile = { camera, fps, start, width: W, height: H, video: null, frames: [] };
   for (let f = 0; f < frames; f++) {
     const placed = walkers.flatMap((w) => {
       if (f < w.enter) return [];
@@ -110,6 +115,11 @@ export async function writeScene(dir: string, options: SceneOptions = {}): Promi
     const file = `frames/${camera}_${String(f).padStart(4, '0')}.png`;
     await writeFile(join(dir, file), await renderSvg(svgDoc(W, H, background + figures), 72));
     out.frames.push({ file, timeMs: (f * 1000) / fps, people });
+  }
+  if (options.mp4) {
+    // The start time in the name, as cameras and exporters name their files.
+    const video = `${camera}_${start.replace(/[-:]/g, '').replace(/\.\d+Z$/, '')}.mp4`;
+    if (await encodeFramesToVideo(join(dir, 'frames', `${camera}_%04d.png`), fps, join(dir, video))) out.video = video;
   }
   await writeFile(join(dir, 'scene.json'), JSON.stringify(out, null, 1));
   return out;

@@ -91,3 +91,26 @@ function stopped(path: string, index: number, fps: number, reason: string): Ctgi
   const where = index === 0 ? 'before its first frame' : `after ${(index / fps).toFixed(1)} s (${index} frames)`;
   return new CtgiError('BAD_INPUT', `Decoding ${path} stopped ${where}: ${reason.replace(/\.$/, '')}.`);
 }
+
+/**
+ * Encodes numbered frame images (`pattern` as ffmpeg reads it, e.g. `frames/cam_%04d.png`) into an MP4 at
+ * `fps`. Returns false when no ffmpeg exists.
+ * @throws CtgiError BAD_INPUT with ffmpeg's complaint when encoding fails.
+ */
+export async function encodeFramesToVideo(pattern: string, fps: number, out: string): Promise<boolean> {
+  const bin = await findFfmpeg();
+  if (!bin) return false;
+  // MPEG-4 part 2 at high quality: every ffmpeg build has the encoder (libx264 is optional).
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-framerate', String(fps), '-i', pattern, '-c:v', 'mpeg4', '-q:v', '2', '-pix_fmt', 'yuv420p', out];
+  const stderr = await new Promise<string | undefined>((resolveRun) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => (err = (err + s).slice(-2000)));
+    child.on('error', (e) => resolveRun(e.message));
+    child.on('close', (code) => resolveRun(code === 0 ? undefined : lastLine(err) || `ffmpeg exited with code ${code}`));
+  });
+  if (stderr !== undefined) throw new CtgiError('BAD_INPUT', `Cannot encode ${out}: ${stderr.replace(/\.$/, '')}.`);
+  return true;
+}
+
