@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openOnnxDetector } from '../../src/footage/onnx-detector.js';
 import type { RawPixels } from '../../src/vision/sharp-adapter.js';
 import { BLACK, rgbPixels, WHITE } from '../fixtures/images.js';
+import { yoloSizedDetector } from '../fixtures/yolo-sized-detector.js';
 import { oddLayoutModel, tinyAnchorsDetector, tinyEndToEndDetector } from '../fixtures/tiny-detector.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -91,4 +92,15 @@ describe('ONNX person detector (Ultralytics layouts)', () => {
       message: expect.stringContaining('no "person" class'),
     });
   });
+
+  it('opens the YOLOv8n-shaped benchmark graph: 80 COCO-style classes, anchors over three strides', async () => {
+    const det = await openOnnxDetector(await write('v8n.onnx', yoloSizedDetector(64)), { confidence: 0.999 });
+    try {
+      expect([det.layout, det.inputSize, det.classNames?.length, det.classNames?.[0]]).toEqual(['anchors', 64, 80, 'person']);
+      expect(Array.isArray(await det.detect(frame(96, 64, FIG)))).toBe(true);
+    } finally {
+      await det.close();
+    }
+  });
 });
+
