@@ -38,7 +38,7 @@ function runs(bin: string): Promise<boolean> {
 
 /**
  * A video file sampled at `fps` frames per second. Frame times are `index / fps` seconds from the start;
- * the absolute start is `start`, else a date and time in the file name.
+ * the absolute start is `start`, else the file's `creation_time` metadata, else a date and time in its name.
  * @throws CtgiError NOT_FOUND when no ffmpeg exists.
  */
 export async function openVideo(path: string, options: { fps: number; start: string | null }): Promise<FrameSource> {
@@ -47,7 +47,7 @@ export async function openVideo(path: string, options: { fps: number; start: str
   const fps = options.fps;
   return {
     label: path,
-    startsAt: options.start ?? timeFromName(basename(path)) ?? null,
+    startsAt: options.start ?? (await creationTime(bin, path)) ?? timeFromName(basename(path)) ?? null,
     async *frames(fromIndex) {
       const seek = fromIndex > 0 ? ['-ss', (fromIndex / fps).toFixed(3)] : [];
       const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...seek, '-i', path, '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', `fps=${fps}`, '-f', 'image2pipe', '-c:v', 'ppm', '-pix_fmt', 'rgb24', 'pipe:1'];
@@ -80,6 +80,24 @@ export async function openVideo(path: string, options: { fps: number; start: str
       if (code !== 0) throw stopped(path, index, fps, lastLine(stderr) || `ffmpeg exited with code ${code}`);
     },
   };
+}
+
+/** The container's `creation_time` tag (ISO-8601), read from ffmpeg's description of the input. */
+async function creationTime(bin: string, path: string): Promise<string | undefined> {
+  const info = await new Promise<string>((resolveInfo) => {
+    // Without an output ffmpeg only describes the input (and exits 1, which is expected here).
+    const child = spawn(bin, ['-hide_banner', '-nostdin', '-i', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let text = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => {
+      if (text.length < 64_000) text += s;
+    });
+    child.on('error', () => resolveInfo(''));
+    child.on('close', () => resolveInfo(text));
+  });
+  const m = /creation_time\s*:\s*(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)/.exec(info);
+  if (!m || !Number.isFinite(Date.parse(m[1]))) return undefined;
+  return new Date(Date.parse(m[1])).toISOString();
 }
 
 function lastLine(s: string): string {

@@ -68,6 +68,14 @@ describe.skipIf(ffmpeg === undefined)('video through ffmpeg', () => {
     ]);
   });
 
+  it('takes the start time from the container’s creation_time before the name', async () => {
+    const tagged = join(tmp.dir, 'lobby_20240105T140000-tagged.mp4');
+    const r = spawnSync(ffmpeg!, ['-hide_banner', '-loglevel', 'error', '-i', video, '-c', 'copy', '-metadata', 'creation_time=2024-03-01T10:00:00.000000Z', tagged]);
+    expect(r.status, String(r.stderr)).toBe(0);
+    expect((await openVideo(tagged, { fps: 2, start: null })).startsAt).toBe('2024-03-01T10:00:00.000Z');
+    expect((await openVideo(tagged, { fps: 2, start: '2024-03-02T08:00:00.000Z' })).startsAt).toBe('2024-03-02T08:00:00.000Z');
+  });
+
   it('resumes at a frame number by seeking', async () => {
     const source = await openVideo(video, { fps: 2, start: null });
     const tail = await collect(source, 10);
