@@ -13,6 +13,20 @@ export interface ImageRecord {
   bytes: number;
   mtimeMs: number;
   addedAt: string;
+  /** Where in which footage the crop was cut; absent (or null) for images that are not footage crops. */
+  footage?: FootageFacts | null;
+}
+
+/** Where a person crop was cut from footage. */
+export interface FootageFacts {
+  /** The video file or frames folder, as given to the build. */
+  source: string;
+  /** Time of the frame from the start of the source, in milliseconds. */
+  frameTimeMs: number;
+  /** Track the crop belongs to, unique in the gallery (crops of one passing person share it). */
+  trackId: string;
+  /** The person's box in frame pixels: x1, y1, x2, y2. */
+  box: [number, number, number, number];
 }
 
 /** An image ready to be stored: its metadata and its embedding. */

@@ -4,6 +4,7 @@ import { openImageEncoder } from '../models/open-encoders.js';
 import type { ImageLimits } from '../vision/image-limits.js';
 import { DEFAULT_HNSW, GalleryIndex } from './gallery-index.js';
 import type { GalleryManifest } from './gallery-manifest.js';
+import { CtgiError } from '../errors/ctgi-error.js';
 import { ingestImages, type IngestItem, type IngestReport } from './ingest.js';
 import { cameraMatcher, itemsFromDataset } from './ingest-items.js';
 import { readManifest } from './gallery-manifest.js';
@@ -40,35 +41,77 @@ export interface IndexResult {
   report: IngestReport;
 }
 
+/** An open gallery and encoder that items can be ingested into, chunk by chunk, until closed. */
+export interface IndexRun {
+  gallery: GalleryIndex;
+  /** Ingests items resumably (see ingestImages); may be called many times. */
+  ingest(items: IngestItem[], onProgress?: (done: number) => void): Promise<IngestReport>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the gallery at `indexDir` (created when missing) with the image encoder of its model, for flows that
+ * ingest in several steps (footage: crops arrive as tracks end).
+ * @throws CtgiError when the model or the index cannot be opened, or the model does not match the index.
+ */
+export async function openIndexRun(request: Omit<IndexRequest, 'items' | 'onProgress'>): Promise<IndexRun> {
+  const existing = (await exists(join(request.indexDir, DB_FILE))) ? await readManifest(resolve(request.indexDir)) : undefined;
+  const modelDir = request.modelDir ?? existing?.model.dir;
+  if (!modelDir) throw new CtgiError('BAD_INPUT', `${request.indexDir} is not an index yet; give --model DIR to create it.`);
+  const batchSize = request.batchSize ?? 16;
+  const { encoder, description } = await openImageEncoder(modelDir, { batchSize, ...(request.limits ? { limits: request.limits } : {}) });
+  let gallery: GalleryIndex;
+  try {
+    gallery = await GalleryIndex.openOrCreate(request.indexDir, { model: description, hnsw: request.hnsw ?? { ...DEFAULT_HNSW }, imagesRoot: request.imagesRoot });
+  } catch (err) {
+    await encoder.close();
+    throw err;
+  }
+  // Many small ingests (footage commits every few seconds) checkpoint the HNSW graph on the usual schedule,
+  // not after each one: SQLite is the source of truth and opening an index reconciles the graph with it.
+  const saveEveryMs = (request.saveEverySeconds ?? 30) * 1000;
+  let lastSave = Date.now();
+  return {
+    gallery,
+    async ingest(items, onProgress) {
+      const report = await ingestImages({
+        index: gallery,
+        encoder,
+        items,
+        chunkSize: Math.max(batchSize * 4, 32),
+        saveAtEnd: false,
+        ...(request.saveEverySeconds !== undefined ? { saveEverySeconds: request.saveEverySeconds } : {}),
+        ...(onProgress ? { onProgress: (done: number) => onProgress(done) } : {}),
+      });
+      if (Date.now() - lastSave >= saveEveryMs) {
+        await gallery.save();
+        lastSave = Date.now();
+      }
+      return report;
+    },
+    async close() {
+      try {
+        await gallery.close();
+      } finally {
+        await encoder.close();
+      }
+    },
+  };
+}
+
 /**
  * Indexes `items` into the gallery at `indexDir` (created when missing), resumably: a run killed at any
  * moment continues where it stopped, images already indexed are not embedded again.
  * @throws CtgiError when the model or the index cannot be opened, or the model does not match the index.
  */
 export async function indexImages(request: IndexRequest): Promise<IndexResult> {
-  const existing = (await exists(join(request.indexDir, DB_FILE))) ? await readManifest(resolve(request.indexDir)) : undefined;
-  const modelDir = request.modelDir ?? existing?.model.dir;
-  if (!modelDir) throw new Error('indexImages needs a model directory for a new index');
-  const batchSize = request.batchSize ?? 16;
-  const { encoder, description } = await openImageEncoder(modelDir, { batchSize, ...(request.limits ? { limits: request.limits } : {}) });
+  const run = await openIndexRun(request);
   try {
-    const gallery = await GalleryIndex.openOrCreate(request.indexDir, { model: description, hnsw: request.hnsw ?? { ...DEFAULT_HNSW }, imagesRoot: request.imagesRoot });
-    try {
-      const items = typeof request.items === 'function' ? await request.items(gallery.manifest.imagesRoot) : request.items;
-      const report = await ingestImages({
-        index: gallery,
-        encoder,
-        items,
-        chunkSize: Math.max(batchSize * 4, 32),
-        ...(request.saveEverySeconds !== undefined ? { saveEverySeconds: request.saveEverySeconds } : {}),
-        onProgress: (done) => request.onProgress?.(done, items.length),
-      });
-      return { dir: gallery.dir, size: gallery.size, report };
-    } finally {
-      await gallery.close();
-    }
+    const items = typeof request.items === 'function' ? await request.items(run.gallery.manifest.imagesRoot) : request.items;
+    const report = await run.ingest(items, (done) => request.onProgress?.(done, items.length));
+    return { dir: run.gallery.dir, size: run.gallery.size, report };
   } finally {
-    await encoder.close();
+    await run.close();
   }
 }
 

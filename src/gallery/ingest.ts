@@ -1,7 +1,7 @@
 import type { ImageEncoder } from '../models/encoder.js';
 import { readImageMeta } from '../vision/image-probe.js';
 import type { GalleryIndex } from './gallery-index.js';
-import type { NewImage } from './gallery-store.js';
+import type { FootageFacts, NewImage } from './gallery-store.js';
 import { hashRegularFile, statForIngest } from './ingest-file.js';
 
 /** One file to index and what is known about it besides its pixels. */
@@ -13,6 +13,8 @@ export interface IngestItem {
   camera: string | null;
   capturedAt: string | null;
   captions?: string[];
+  /** Where the crop was cut, for person crops from footage. */
+  footage?: FootageFacts;
 }
 
 export interface IngestReport {
@@ -38,6 +40,8 @@ export interface IngestOptions {
   chunkSize?: number;
   /** Seconds between checkpoints of the HNSW graph (SQLite commits every chunk regardless). */
   saveEverySeconds?: number;
+  /** Checkpoint the HNSW graph when done (default true; a caller ingesting many small batches saves on its own schedule). */
+  saveAtEnd?: boolean;
   onProgress?: (done: number, report: IngestReport) => void;
 }
 
@@ -112,6 +116,7 @@ export async function ingestImages(options: IngestOptions): Promise<IngestReport
         mtimeMs: t.mtimeMs,
         embedding: result.vector,
         captions: t.item.captions,
+        ...(t.item.footage ? { footage: t.item.footage } : {}),
       });
     }
     if (replaced.length > 0) index.remove(replaced);
@@ -127,6 +132,6 @@ export async function ingestImages(options: IngestOptions): Promise<IngestReport
     }
     options.onProgress?.(done, report);
   }
-  await index.save();
+  if (options.saveAtEnd ?? true) await index.save();
   return report;
 }

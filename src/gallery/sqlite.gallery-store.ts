@@ -2,7 +2,8 @@ import { CtgiError } from '../errors/ctgi-error.js';
 import { openSqlite, type SqliteDatabase } from '../storage/sqlite.js';
 import type { GalleryStore, ImageFilter, ImageRecord, NewAttributeAnswer, NewImage, SkippedFile, StoredAttributeAnswer, StoredCaption } from './gallery-store.js';
 
-const SCHEMA_VERSION = 1;
+// 2: footage columns (source_file, frame_ms, track_id, box), added to version-1 files on open.
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -18,7 +19,11 @@ CREATE TABLE IF NOT EXISTS images (
   bytes       INTEGER NOT NULL,
   mtime_ms    REAL NOT NULL,
   added_at    TEXT NOT NULL,
-  embedding   BLOB NOT NULL
+  embedding   BLOB NOT NULL,
+  source_file TEXT,
+  frame_ms    REAL,
+  track_id    TEXT,
+  box         TEXT
 );
 CREATE INDEX IF NOT EXISTS images_sha256 ON images(sha256);
 CREATE INDEX IF NOT EXISTS images_camera ON images(camera);
@@ -58,9 +63,40 @@ interface Row {
   bytes: number;
   mtime_ms: number;
   added_at: string;
+  source_file: string | null;
+  frame_ms: number | null;
+  track_id: string | null;
+  box: string | null;
 }
 
-const COLUMNS = 'id, path, sha256, person_id, camera, captured_at, width, height, bytes, mtime_ms, added_at';
+const BASE_COLUMNS = 'id, path, sha256, person_id, camera, captured_at, width, height, bytes, mtime_ms, added_at';
+const FOOTAGE_COLUMNS = [
+  ['source_file', 'TEXT'],
+  ['frame_ms', 'REAL'],
+  ['track_id', 'TEXT'],
+  ['box', 'TEXT'],
+] as const;
+
+/** Adds the footage columns a version-1 file lacks (a no-op on current files). */
+function migrate(db: SqliteDatabase): void {
+  const have = new Set((db.prepare('PRAGMA table_info(images)').all() as Array<{ name: string }>).map((c) => c.name));
+  db.transaction(() => {
+    for (const [name, type] of FOOTAGE_COLUMNS) if (!have.has(name)) db.exec(`ALTER TABLE images ADD COLUMN ${name} ${type}`);
+    db.exec('CREATE INDEX IF NOT EXISTS images_track ON images(track_id)');
+    db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(SCHEMA_VERSION));
+  })();
+}
+
+/** The SELECT list; a version-1 file opened read-only has no footage columns and reads them as NULL. */
+function columnsOf(db: SqliteDatabase): string {
+  const have = new Set((db.prepare('PRAGMA table_info(images)').all() as Array<{ name: string }>).map((c) => c.name));
+  return [BASE_COLUMNS, ...FOOTAGE_COLUMNS.map(([name]) => (have.has(name) ? name : `NULL AS ${name}`))].join(', ');
+}
+
+function footageOf(r: Row): ImageRecord['footage'] {
+  if (r.source_file === null || r.track_id === null || r.frame_ms === null || r.box === null) return null;
+  return { source: r.source_file, frameTimeMs: r.frame_ms, trackId: r.track_id, box: JSON.parse(r.box) as [number, number, number, number] };
+}
 
 function toRecord(r: Row): ImageRecord {
   return {
@@ -75,6 +111,7 @@ function toRecord(r: Row): ImageRecord {
     bytes: r.bytes,
     mtimeMs: r.mtime_ms,
     addedAt: r.added_at,
+    footage: footageOf(r),
   };
 }
 
@@ -83,7 +120,11 @@ function toRecord(r: Row): ImageRecord {
  * a process killed at any moment leaves the last committed batch intact.
  */
 export class SqliteGalleryStore implements GalleryStore {
-  private constructor(private readonly db: SqliteDatabase) {}
+  private readonly columns: string;
+
+  private constructor(private readonly db: SqliteDatabase) {
+    this.columns = columnsOf(db);
+  }
 
   /** Opens (creating if asked) a gallery database. @throws CtgiError naming the file. */
   static open(path: string, options: { create?: boolean; readonly?: boolean } = {}): SqliteGalleryStore {
@@ -96,10 +137,10 @@ export class SqliteGalleryStore implements GalleryStore {
     try {
       if (!options.readonly) db.exec(SCHEMA);
       const version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
-      if (!version && !options.readonly) db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-      else if (version && Number(version.value) > SCHEMA_VERSION) {
+      if (version && Number(version.value) > SCHEMA_VERSION) {
         throw new CtgiError('INDEX_MISMATCH', `${path} was written by a newer ctgi (schema ${version.value}); upgrade ctgi to open it.`);
       }
+      if (!options.readonly && (!version || Number(version.value) < SCHEMA_VERSION)) migrate(db);
     } catch (err) {
       db.close();
       if ((err as { name?: string }).name === 'CtgiError') throw err;
@@ -113,13 +154,13 @@ export class SqliteGalleryStore implements GalleryStore {
   }
 
   get(id: number): ImageRecord | undefined {
-    const r = this.db.prepare(`SELECT ${COLUMNS} FROM images WHERE id = ?`).get(id) as Row | undefined;
+    const r = this.db.prepare(`SELECT ${this.columns} FROM images WHERE id = ?`).get(id) as Row | undefined;
     return r && toRecord(r);
   }
 
   getMany(ids: number[]): Map<number, ImageRecord> {
     const out = new Map<number, ImageRecord>();
-    const stmt = this.db.prepare(`SELECT ${COLUMNS} FROM images WHERE id = ?`);
+    const stmt = this.db.prepare(`SELECT ${this.columns} FROM images WHERE id = ?`);
     for (const id of ids) {
       const r = stmt.get(id) as Row | undefined;
       if (r) out.set(id, toRecord(r));
@@ -128,28 +169,34 @@ export class SqliteGalleryStore implements GalleryStore {
   }
 
   findByPath(path: string): ImageRecord | undefined {
-    const r = this.db.prepare(`SELECT ${COLUMNS} FROM images WHERE path = ?`).get(path) as Row | undefined;
+    const r = this.db.prepare(`SELECT ${this.columns} FROM images WHERE path = ?`).get(path) as Row | undefined;
     return r && toRecord(r);
   }
 
   findBySha(sha256: string): ImageRecord | undefined {
-    const r = this.db.prepare(`SELECT ${COLUMNS} FROM images WHERE sha256 = ? LIMIT 1`).get(sha256) as Row | undefined;
+    const r = this.db.prepare(`SELECT ${this.columns} FROM images WHERE sha256 = ? LIMIT 1`).get(sha256) as Row | undefined;
     return r && toRecord(r);
   }
 
   insertImages(images: NewImage[]): number[] {
     const now = new Date().toISOString();
     const stmt = this.db.prepare(
-      `INSERT INTO images (path, sha256, person_id, camera, captured_at, width, height, bytes, mtime_ms, added_at, embedding)
-       VALUES (@path, @sha256, @personId, @camera, @capturedAt, @width, @height, @bytes, @mtimeMs, @addedAt, @embedding)`,
+      `INSERT INTO images (path, sha256, person_id, camera, captured_at, width, height, bytes, mtime_ms, added_at, embedding, source_file, frame_ms, track_id, box)
+       VALUES (@path, @sha256, @personId, @camera, @capturedAt, @width, @height, @bytes, @mtimeMs, @addedAt, @embedding, @sourceFile, @frameMs, @trackId, @box)`,
     );
     const clear = this.db.prepare('DELETE FROM skipped WHERE path = ?');
     const caption = this.db.prepare("INSERT INTO captions (image_id, source, text, created_at) VALUES (?, 'dataset', ?, ?)");
     const run = this.db.transaction((batch: NewImage[]) =>
-      batch.map(({ captions, ...img }) => {
+      batch.map(({ captions, footage, ...img }) => {
         clear.run(img.path);
         const embedding = Buffer.from(img.embedding.buffer, img.embedding.byteOffset, img.embedding.byteLength);
-        const id = Number(stmt.run({ ...img, addedAt: now, embedding }).lastInsertRowid);
+        const cut = {
+          sourceFile: footage?.source ?? null,
+          frameMs: footage?.frameTimeMs ?? null,
+          trackId: footage?.trackId ?? null,
+          box: footage ? JSON.stringify(footage.box) : null,
+        };
+        const id = Number(stmt.run({ ...img, ...cut, addedAt: now, embedding }).lastInsertRowid);
         for (const text of captions ?? []) caption.run(id, text, now);
         return id;
       }),

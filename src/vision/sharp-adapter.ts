@@ -104,3 +104,30 @@ function pipeline(data: Buffer, steps: DecodeSteps) {
   if (steps.extract) image = image.extract(steps.extract);
   return image;
 }
+
+/** Raw 8-bit pixels handed in: `channels` interleaved samples per pixel, row-major. */
+export interface RawInput {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: number;
+}
+
+/** Resizes raw 8-bit RGB pixels to exactly `width` × `height` (bilinear, as detectors are trained with). */
+export async function resizeRaw(pixels: RawInput, width: number, height: number): Promise<RawPixels> {
+  const { data, info } = await rawInput(pixels)
+    .resize(width, height, { fit: 'fill', kernel: 'linear' })
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: info.channels };
+}
+
+/** Encodes a region (or all) of raw 8-bit pixels as PNG. */
+export async function encodeRawPng(pixels: RawInput, region?: { left: number; top: number; width: number; height: number }): Promise<Buffer> {
+  const image = rawInput(pixels);
+  return (region ? image.extract(region) : image).png().toBuffer();
+}
+
+function rawInput(pixels: RawInput) {
+  return sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels as 1 | 2 | 3 | 4 } });
+}

@@ -30,6 +30,7 @@ function image(n: number, over: Partial<NewImage> = {}): NewImage {
     bytes: 1000 + n,
     mtimeMs: 1_717_000_000_000 + n * 1.5,
     embedding: Float32Array.from({ length: DIM }, (_, i) => Math.fround(Math.sin(n * 7 + i) / 2)),
+    footage: n % 2 === 0 ? { source: `cam${n}.mp4`, frameTimeMs: 500 * n + 0.25, trackId: `cam${n}.mp4#${n}`, box: [n, 2 * n, 10.5 + n, 40 + n] } : null,
     ...over,
   };
 }

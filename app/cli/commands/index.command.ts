@@ -8,6 +8,7 @@ import { scanImageDir, storedPathFor } from '../../../src/gallery/image-scan.js'
 import { ingestImages, type IngestItem, type IngestReport } from '../../../src/gallery/ingest.js';
 import { cameraMatcher, itemsFromDataset, itemsFromFiles, readImageFacts } from '../../../src/gallery/ingest-items.js';
 import { openImageEncoder } from '../../../src/models/open-encoders.js';
+import { indexFootage } from '../../../src/footage/footage-index.js';
 import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
 import { items as itemUnit, ProgressBar } from '../progress.js';
@@ -29,6 +30,13 @@ interface IngestFlags {
   efConstruction: number;
   ef: number;
   json?: boolean;
+  video?: string;
+  frames?: string;
+  camera?: string;
+  start?: string;
+  fps?: number;
+  detector?: string;
+  confidence?: number;
 }
 
 const nonNegative = (value: string): number => {
@@ -62,8 +70,15 @@ export function registerIndex(program: Command, ctx: CliContext): void {
       .command('build')
       .description('Create an index, or add what is new to it (re-runs resume where a previous run stopped).')
       .requiredOption('--model <dir>', 'CLIP model directory')
-      .requiredOption('--index <dir>', 'index directory'),
-  ).action((flags: IngestFlags) => runIngest(ctx, flags, true));
+      .requiredOption('--index <dir>', 'index directory')
+      .option('--video <file|dir>', 'footage: a video file or a folder of videos (decoded with ffmpeg); person crops are indexed')
+      .option('--frames <dir>', 'footage: a folder of frame images, in name order')
+      .option('--camera <name>', 'footage: the camera the footage comes from')
+      .option('--start <iso>', 'footage: date and time of the first frame (default: from the file names)')
+      .option('--fps <n>', 'footage: frames per second to sample (and the rate of --frames without times in their names)', positiveNumber('--fps'), 2)
+      .option('--detector <path>', 'footage: Ultralytics ONNX person detector (file, or folder with model.onnx)')
+      .option('--confidence <p>', 'footage: minimum detection score', positiveNumber('--confidence'), 0.35),
+  ).action((flags: IngestFlags) => (flags.video || flags.frames ? runFootage(ctx, flags) : runIngest(ctx, flags, true)));
 
   withIngestOptions(
     index
@@ -129,6 +144,49 @@ export function registerIndex(program: Command, ctx: CliContext): void {
         gallery.closeWithoutSaving();
       }
     });
+}
+
+async function runFootage(ctx: CliContext, flags: IngestFlags): Promise<void> {
+  if (!flags.camera || !flags.detector) throw new CtgiError('BAD_INPUT', 'Indexing footage needs --camera NAME and --detector PATH.');
+  if (flags.images || flags.dataset) throw new CtgiError('BAD_INPUT', 'Give footage (--video or --frames) or images (--images or --dataset), not both.');
+  const config = ctx.config();
+  const bar = new ProgressBar({ label: 'footage', total: undefined, unit: itemUnit('frames'), stream: ctx.stderr });
+  let frames = 0;
+  const result = await indexFootage({
+    indexDir: flags.index,
+    modelDir: flags.model,
+    detector: flags.detector,
+    detectorOptions: { confidence: flags.confidence ?? 0.35 },
+    camera: flags.camera,
+    ...(flags.video ? { video: flags.video } : {}),
+    ...(flags.frames ? { frames: flags.frames } : {}),
+    start: flags.start ?? null,
+    fps: flags.fps ?? 2,
+    batchSize: flags.batchSize,
+    limits: { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes },
+    hnsw: { M: flags.m, efConstruction: flags.efConstruction, ef: flags.ef },
+    saveEverySeconds: flags.saveEvery,
+    onFrame: () => bar.update(++frames),
+  });
+  bar.finish();
+  if (flags.json) return writeJson(ctx.stdout, result);
+  const lines = result.sources.map((s) =>
+    s.unchanged
+      ? `${s.source}: already indexed.`
+      : `${s.source}: ${plural(s.frames, 'frame')}${s.resumedFrom > 0 ? ` (resumed at frame ${s.resumedFrom})` : ''}, ${plural(s.detections, 'detection')}, ${plural(s.tracks, 'track')}, ${plural(s.crops, 'crop')}.` +
+        (s.badFrames.length > 0 ? ` ${plural(s.badFrames.length, 'unreadable frame')} skipped (first: ${s.badFrames[0].reason})` : '') +
+        (s.stopped ? ` ${s.stopped}` : ''),
+  );
+  lines.push(`${result.dir}: ${plural(result.ingest.added, 'crop')} added; the index holds ${plural(result.size, 'image')}.`);
+  ctx.stdout.write(lines.join('\n') + '\n');
+}
+
+function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number above 0.`);
+    return n;
+  };
 }
 
 async function runIngest(ctx: CliContext, flags: IngestFlags, create: boolean, files: string[] = []): Promise<void> {
