@@ -83,7 +83,7 @@ describe('MTI evaluation through the dialogue graph', () => {
       expect(witnessStats.witnessQuestionsPerDialogue).toBeGreaterThan(0);
       // One MLLM call per candidate per round (K = 20), plus a follow-up proposal and a rewrite.
       expect(mllmStats.perRound[0].mllmCalls).toBeGreaterThanOrEqual(20);
-      expect(result.notices).toEqual([]);
+      expect(result.modes.map((m) => m.failed)).toEqual([0, 0]);
     } finally {
       await textEncoder.close();
     }
