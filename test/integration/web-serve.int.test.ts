@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebServer } from '../../bots/web/web-server.js';
 import { AuditStore } from '../../src/audit/audit-store.js';
 import type { CliContext } from '../../app/cli/cli-context.js';
-import { progressPrinter, runServe } from '../../app/cli/commands/serve.command.js';
+import { runServe } from '../../app/cli/commands/serve.command.js';
 import { ScriptedConversationService } from '../fakes/scripted-conversation-service.js';
 import { cliContext, spawnCtgi } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { progressPrinter } from '../../app/cli/runtime.js';
 
 let temp: { dir: string; cleanup: () => Promise<void> };
 

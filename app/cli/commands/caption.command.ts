@@ -22,7 +22,7 @@ import { writeFileAtomic } from '../../../src/util/atomic-write.js';
 import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
 import { items as itemUnit, ProgressBar } from '../progress.js';
-import { positiveInt } from './embed.command.js';
+import { positiveInt } from '../options.js';
 
 interface CaptionFlags {
   images?: string;

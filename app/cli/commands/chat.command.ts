@@ -6,7 +6,7 @@ import { runTerminalChat } from '../../../bots/terminal/terminal-chat.js';
 import type { Config } from '../../../src/config/config.js';
 import { readManifest } from '../../../src/gallery/gallery-manifest.js';
 import type { CliContext } from '../cli-context.js';
-import { openAudit, openService, progressPrinter, type ServiceOpener } from './serve.command.js';
+import { openAudit, openService, progressPrinter, type ServiceOpener } from '../runtime.js';
 
 /** Runs the terminal dialogue on the context's streams; closes the service and audit trail at the end. */
 export async function runChat(ctx: CliContext, flags: { index?: string }, open: ServiceOpener = openService): Promise<void> {

@@ -3,7 +3,7 @@ import { buildDemo, type DemoBuild } from '../../../src/demo/demo-build.js';
 import type { CliContext } from '../cli-context.js';
 import { items, ProgressBar } from '../progress.js';
 import { registerDemoMllm } from './demo-mllm.command.js';
-import { positiveInt } from './embed.command.js';
+import { positiveInt } from '../options.js';
 
 /** Builds a demo world with progress bars on stderr (shared by `demo build`, `eval --demo` and `serve`). */
 export async function buildDemoWithProgress(ctx: CliContext, options: { out: string; identities: number; seed: number }): Promise<DemoBuild> {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { DiscordBot } from '../../../bots/discord/discord-bot.js';
 import type { CliContext } from '../cli-context.js';
 import { runFrontEnd, type FrontEndDeps } from './front-end-runner.js';
-import { untilSignal } from './serve.command.js';
+import { untilSignal } from '../runtime.js';
 
 // discord.js is loaded on use: it costs every other command most of a second otherwise.
 

@@ -3,15 +3,8 @@ import { OnnxClipImageEncoder } from '../../../src/models/clip-image-encoder.js'
 import { OnnxClipTextEncoder } from '../../../src/models/clip-text-encoder.js';
 import type { CliContext } from '../cli-context.js';
 import { readStringArray, writeJson } from '../io.js';
+import { positiveInt } from '../options.js';
 
-/** Parses a positive integer option, refusing anything else with the option's name. */
-export function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer.`);
-    return n;
-  };
-}
 
 /** `ctgi embed text|image`: L2-normalised embeddings as JSON on stdout. */
 export function registerEmbed(program: Command, ctx: CliContext): void {

@@ -22,7 +22,7 @@ import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
 import { items, ProgressBar } from '../progress.js';
 import { buildDemoWithProgress } from './demo.command.js';
-import { positiveInt } from './embed.command.js';
+import { nonNegativeNumber, positiveInt, unitInterval } from '../options.js';
 
 interface EvalFlags {
   model?: string;
@@ -265,21 +265,7 @@ function tableRow(mode: string, round: number, m: { R1: number; R5: number; R10:
   return [mode.padEnd(18), String(round).padStart(5), ...[m.R1, m.R5, m.R10, m.mAP, m.mINP].map((x) => x.toFixed(1).padStart(6))].join(' ');
 }
 
-function nonNegativeNumber(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!value.trim() || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number of at least 0.`);
-    return n;
-  };
-}
 
-function unitInterval(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!value.trim() || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`${name} must be a number between 0 and 1.`);
-    return n;
-  };
-}
 
 async function runEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
   if (!flags.model || !flags.dataset || !flags.imagesRoot) {

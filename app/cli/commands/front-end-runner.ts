@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { AuditSink, ConversationService } from '../../../src/conversation/conversation-types.js';
 import type { CliContext } from '../cli-context.js';
-import { openAudit, openService, progressPrinter, type ServiceOpener } from './serve.command.js';
+import { openAudit, openService, progressPrinter, type ServiceOpener } from '../runtime.js';
 
 /** What a chat-platform command needs besides flags; tests pass a fake opener, their own stop signal and a hook. */
 export interface FrontEndDeps<B> {

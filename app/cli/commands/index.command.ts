@@ -12,7 +12,7 @@ import { indexFootage } from '../../../src/footage/footage-index.js';
 import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
 import { items as itemUnit, ProgressBar } from '../progress.js';
-import { positiveInt } from './embed.command.js';
+import { positiveInt } from '../options.js';
 
 interface IngestFlags {
   index: string;

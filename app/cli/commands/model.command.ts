@@ -3,8 +3,8 @@ import { describeModel, formatModelInfo } from '../../../src/models/model-info.j
 import { stretchModel } from '../../../src/models/pes/stretch-model.js';
 import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
-import { positiveInt } from './embed.command.js';
 import { registerModelPull } from './model-pull.command.js';
+import { positiveInt } from '../options.js';
 
 /** `ctgi model pull|info|stretch`. */
 export function registerModel(program: Command, ctx: CliContext): void {

@@ -5,7 +5,7 @@ import { assertSameModel } from '../../../src/gallery/gallery-manifest.js';
 import { openTextEncoder } from '../../../src/models/open-encoders.js';
 import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
-import { positiveInt } from './embed.command.js';
+import { positiveInt } from '../options.js';
 
 interface SearchFlags {
   index: string;

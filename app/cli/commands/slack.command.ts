@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { SlackBot } from '../../../bots/slack/slack-bot.js';
 import type { CliContext } from '../cli-context.js';
 import { runFrontEnd, type FrontEndDeps } from './front-end-runner.js';
-import { untilSignal } from './serve.command.js';
+import { untilSignal } from '../runtime.js';
 
 /** What `runSlack` needs besides flags; tests pass a fake opener, their own stop signal and a fake Slack. */
 export interface SlackDeps extends FrontEndDeps<SlackBot> {

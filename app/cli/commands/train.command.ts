@@ -5,7 +5,7 @@ import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
 import { items, ProgressBar } from '../progress.js';
 import { INTERRUPTED_EXIT_CODE } from './caption.command.js';
-import { positiveInt } from './embed.command.js';
+import { positiveInt } from '../options.js';
 
 interface TrainFlags {
   model: string;
