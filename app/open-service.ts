@@ -9,9 +9,10 @@ import { OpenAiMllm } from '../src/mllm/openai-chat.js';
 import type { Mllm } from '../src/mllm/mllm.js';
 import { openTextEncoder } from '../src/models/open-encoders.js';
 import { galleryEvidence } from '../agent/round/cached-evidence.js';
-import { DEFAULT_ROUND_OPTIONS, imageByIdReader } from '../agent/round/round-steps.js';
 import { createConversationService } from '../agent/service/conversation-service.js';
 import type { AuditSink, ConversationService } from '../src/conversation/conversation-types.js';
+import { DEFAULT_ROUND_OPTIONS } from '../agent/round/round-options.js';
+import { imageByIdReader } from '../agent/round/image-readers.js';
 
 export interface OpenServiceOptions {
   config: Config;

@@ -14,8 +14,8 @@ import { openTextEncoder } from '../../src/models/open-encoders.js';
 import { spreadSample } from '../../src/util/spread-sample.js';
 import type { ImageLimits } from '../../src/vision/image-limits.js';
 import { galleryEvidence } from '../round/cached-evidence.js';
-import type { MtiRoundOptions } from '../round/round-steps.js';
 import { runMtiEvaluation, type MtiEvalResult, type MtiMode, type MtiQuery } from './mti-evaluation.js';
+import { type MtiRoundOptions } from '../round/round-options.js';
 
 // `ctgi eval --mti` as a flow: a dataset split becomes the gallery (indexed once, resumably, in a cache),
 // the queries come from a file or from the split's captions, the simulated witness of each query knows its

@@ -10,9 +10,10 @@ import type { TextEncoder } from '../../src/models/encoder.js';
 import { rankingMetrics, type RankingMetrics } from '../../src/retrieval/metrics.js';
 import { compileDialogue, initialDialogue, TIMED_OUT, type DialogueValues } from '../graph/dialogue-graph.js';
 import { mapSettledLimit } from '../round/map-limit.js';
-import { DEFAULT_ROUND_OPTIONS, imageByIdReader, type MtiRoundOptions } from '../round/round-steps.js';
 import type { BotEvent } from '../../src/conversation/conversation-types.js';
 import { CountingMllm } from './counting-mllm.js';
+import { DEFAULT_ROUND_OPTIONS, type MtiRoundOptions } from '../round/round-options.js';
+import { imageByIdReader } from '../round/image-readers.js';
 
 // MTI measured (DESIGN.md flow 9, the paper's Table 4 protocol) on any gallery, model and MLLM: every query
 // runs the product's own LangGraph dialogue — the graph the web chat, Slack, Discord and the terminal run —

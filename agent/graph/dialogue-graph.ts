@@ -3,11 +3,12 @@ import { Annotation, Command, END, interrupt, START, StateGraph, type BaseCheckp
 import { recordAnswer } from '../core/answers.js';
 import type { RankedQuestion } from '../core/question-selection.js';
 import type { CandidateChecks } from '../round/candidate-checks.js';
-import { checkRound, finishRound, isEarlyStop, prepareRound, routeRound, settleAnchors, type DialogueMemory, type PreparedRound } from '../round/round-steps.js';
+import { checkRound, finishRound, isEarlyStop, prepareRound, routeRound, settleAnchors } from '../round/round-steps.js';
 import type { BotEvent, GalleryItem } from '../../src/conversation/conversation-types.js';
 import type { ToolContext } from '../tools/mti-tools.js';
 import { createMtiTools } from '../tools/mti-tools.js';
 import { parseReply } from './reply-parser.js';
+import { type DialogueMemory, type PreparedRound } from '../round/round-state.js';
 
 // The MTI dialogue (DESIGN.md flow 3) as a LangGraph state graph, one thread per conversation:
 //

@@ -8,7 +8,8 @@ import { mergeAnswers, recordAnswer } from '../core/answers.js';
 import type { BotEvent } from '../../src/conversation/conversation-types.js';
 import { parseQuestionList } from '../round/candidate-checks.js';
 import { reconstruct } from '../round/reconstruct.js';
-import { fusedRanking, type RoundContext } from '../round/round-steps.js';
+import { fusedRanking } from '../round/fused-ranking.js';
+import { type RoundContext } from '../round/round-state.js';
 
 // The MTI agent's LangChain tools (DESIGN.md: agent/): search the gallery, verify an anchor, ask the MLLM
 // about an image, propose follow-up questions, ask the witness, refine the query, re-rank. Each has a zod

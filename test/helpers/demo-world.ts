@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { imageByIdReader } from '../../agent/round/round-steps.js';
 import { buildDemo, type DemoBuild } from '../../src/demo/demo-build.js';
 import { DEMO_MLLM_MODEL, startDemoMllmServer, type DemoMllmServer } from '../../src/demo/demo-mllm-server.js';
 import { GalleryIndex } from '../../src/gallery/gallery-index.js';
 import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
 import { makeTempDir } from './temp-dir.js';
+import { imageByIdReader } from '../../agent/round/image-readers.js';
 
 /** A small demo world with its open gallery and the demo MLLM over HTTP, for MTI tests. */
 export interface DemoWorldFixture {

@@ -3,12 +3,12 @@ import { Command, MemorySaver } from '@langchain/langgraph';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CountingMllm } from '../../agent/eval/counting-mllm.js';
 import { compileDialogue, GALLERY_REMINDER, initialDialogue, TIMED_OUT, type DialogueDeps } from '../../agent/graph/dialogue-graph.js';
-import { DEFAULT_ROUND_OPTIONS } from '../../agent/round/round-steps.js';
 import { createConversationService } from '../../agent/service/conversation-service.js';
 import type { BotEvent, BotEvents } from '../../src/conversation/conversation-types.js';
 import { DemoTextEncoder } from '../../src/demo/demo-encoder.js';
 import { openDemoWorld, type DemoWorldFixture } from '../helpers/demo-world.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { DEFAULT_ROUND_OPTIONS } from '../../agent/round/round-options.js';
 
 // Abandoned conversations: a witness who stops answering costs nothing more. Unanswered questions are
 // skipped and the round reaches its gallery; an unanswered gallery gets one reminder and the dialogue then

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_ROUND_OPTIONS } from '../../agent/round/round-steps.js';
 import { createConversationService } from '../../agent/service/conversation-service.js';
 import { DemoTextEncoder } from '../../src/demo/demo-encoder.js';
 import { openSqlite } from '../../src/storage/sqlite.js';
 import { openDemoWorld, type DemoWorldFixture } from '../helpers/demo-world.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { DEFAULT_ROUND_OPTIONS } from '../../agent/round/round-options.js';
 
 // Checkpoints of closed and abandoned conversations are deleted after the retention (counted from the last
 // human start or reply), with their owner rows; recent conversations, open or closed, are kept.

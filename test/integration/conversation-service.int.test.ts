@@ -2,7 +2,6 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ROUND_OPTIONS } from '../../agent/round/round-steps.js';
 import { createConversationService } from '../../agent/service/conversation-service.js';
 import { pickReply, replyTargetOf, type AuditRecord, type BotEvent, type ConversationService } from '../../src/conversation/conversation-types.js';
 import type { DemoBuild } from '../../src/demo/demo-build.js';
@@ -16,6 +15,7 @@ import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
 import { okChat, startFaultMllmServer } from '../fakes/openai-fault-server.js';
 import { openDemoWorld, type DemoWorldFixture } from '../helpers/demo-world.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { DEFAULT_ROUND_OPTIONS } from '../../agent/round/round-options.js';
 
 const ROOT = resolve(__dirname, '../..');
 

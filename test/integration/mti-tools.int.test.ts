@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ROUND_OPTIONS } from '../../agent/round/round-steps.js';
 import { createMtiTools, type MtiTools } from '../../agent/tools/mti-tools.js';
 import type { DemoBuild } from '../../src/demo/demo-build.js';
 import { DemoTextEncoder } from '../../src/demo/demo-encoder.js';
 import { openDemoWorld, type DemoWorldFixture } from '../helpers/demo-world.js';
+import { DEFAULT_ROUND_OPTIONS } from '../../agent/round/round-options.js';
 
 describe('the MTI LangChain tools on the demo world', () => {
   let world: DemoWorldFixture;

@@ -8,7 +8,6 @@ import { CtgiError } from '../../../src/errors/ctgi-error.js';
 import { evaluationJson, formatEvaluationTable, type EvaluationLabels } from '../../../src/eval/eval-report.js';
 import { runEvaluation, type EvaluationProgress } from '../../../src/eval/run-evaluation.js';
 import { evalIndexDir, evaluateMtiOnDataset, type MtiDatasetEvalResult, type QueryStyle } from '../../../agent/eval/mti-dataset-eval.js';
-import { DEFAULT_LAMBDA } from '../../../agent/round/round-steps.js';
 import type { DemoBuild } from '../../../src/demo/demo-build.js';
 import { DEMO_MLLM_MODEL, startDemoMllmServer } from '../../../src/demo/demo-mllm-server.js';
 import { DATASET_FILE, QUERIES_FILE } from '../../../src/demo/world-files.js';
@@ -23,6 +22,7 @@ import { writeJson } from '../io.js';
 import { items, ProgressBar } from '../progress.js';
 import { buildDemoWithProgress } from './demo.command.js';
 import { nonNegativeNumber, positiveInt, unitInterval } from '../options.js';
+import { DEFAULT_LAMBDA } from '../../../agent/round/round-options.js';
 
 interface EvalFlags {
   model?: string;

@@ -1,0 +1,56 @@
+import type { GalleryHit } from '../../src/gallery/gallery-index.js';
+import { calibratedScores } from '../../src/retrieval/calibration.js';
+import { fuseScores } from '../core/fusion.js';
+import type { RoundContext } from './round-state.js';
+
+// MTI step 6: Eq. 7 over the re-rank pools of q and q̂, on the calibrated scale every gallery shows.
+
+/** One re-ranked image: its calibrated score, its raw Eq. 7 score and its cosine to the original description. */
+export interface RankedImage {
+  id: number;
+  /**
+   * Calibrated score in [0, 1]: softmax(100 · Ŝ) over the re-ranked pool, the model's probability that this
+   * image, rather than another of the pool, is the one the fused descriptions point at — the same scale as
+   * a plain search's scores. Anchors and the witness's picks keep their own value (they lead by position,
+   * not by a score of 1).
+   */
+  score: number;
+  /** Ŝ = λ·S(q,v) + (1−λ)·S(q̂,v) on the cosine scale (for anchors too: what they would score unpinned). */
+  fused: number;
+  /** S(q, v): cosine to the original description (0 outside its pool). */
+  cosine: number;
+  /** The image leads because it is an anchor or a witness's pick. */
+  leading: boolean;
+}
+
+/**
+ * Eq. 7 over the re-rank pools of q and q̂: `leading` first (Ŝ = 1 in the paper: they lead by position),
+ * `rejected` removed, the rest best first, every image with a calibrated score (see RankedImage).
+ */
+export async function fusedRanking(
+  ctx: Pick<RoundContext, 'gallery' | 'textEncoder' | 'options'>,
+  query: string,
+  refined: string,
+  leading: readonly number[],
+  rejected: readonly number[],
+  lambda: number,
+): Promise<RankedImage[]> {
+  const [baseVec, refinedVec] = await ctx.textEncoder.embedTexts(refined === query ? [query] : [query, refined]);
+  const pool = ctx.options.rerankPool;
+  const base = cosines(ctx.gallery.search(baseVec, { top: pool, exact: true }));
+  const ref = refinedVec ? cosines(ctx.gallery.search(refinedVec, { top: pool, exact: true })) : base;
+  const excluded = new Set(rejected);
+  const order = fuseScores({ base, refined: ref, lambda, anchors: leading, rejected: excluded });
+  // The same fusion without pinning gives every image, anchors included, its own Ŝ.
+  const own = new Map(fuseScores({ base, refined: ref, lambda, rejected: excluded }).map((r) => [r.id, r.score]));
+  const lead = new Set(leading);
+  // An image outside both pools (a pick from an earlier gallery) counts as the worst of them.
+  const floor = own.size > 0 ? Math.min(...own.values()) : 0;
+  const fused = order.map((r) => own.get(r.id) ?? floor);
+  const calibrated = calibratedScores(fused);
+  return order.map((r, i) => ({ id: r.id, score: calibrated[i], fused: fused[i], cosine: base.get(r.id) ?? 0, leading: lead.has(r.id) }));
+}
+
+function cosines(hits: readonly GalleryHit[]): Map<number, number> {
+  return new Map(hits.map((h) => [h.id, h.cosine]));
+}
