@@ -1,4 +1,5 @@
 import type { GalleryHit } from '../../src/gallery/gallery-index.js';
+import { searchTexts } from '../../src/gallery/text-search.js';
 import { calibratedScores } from '../../src/retrieval/calibration.js';
 import { fuseScores } from '../core/fusion.js';
 import type { RoundContext } from './round-state.js';
@@ -35,10 +36,9 @@ export async function fusedRanking(
   rejected: readonly number[],
   lambda: number,
 ): Promise<RankedImage[]> {
-  const [baseVec, refinedVec] = await ctx.textEncoder.embedTexts(refined === query ? [query] : [query, refined]);
-  const pool = ctx.options.rerankPool;
-  const base = cosines(ctx.gallery.search(baseVec, { top: pool, exact: true }));
-  const ref = refinedVec ? cosines(ctx.gallery.search(refinedVec, { top: pool, exact: true })) : base;
+  const [baseHits, refinedHits] = await searchTexts(ctx.gallery, ctx.textEncoder, refined === query ? [query] : [query, refined], { top: ctx.options.rerankPool, exact: true });
+  const base = cosines(baseHits);
+  const ref = refinedHits ? cosines(refinedHits) : base;
   const excluded = new Set(rejected);
   const order = fuseScores({ base, refined: ref, lambda, anchors: leading, rejected: excluded });
   // The same fusion without pinning gives every image, anchors included, its own Ŝ.

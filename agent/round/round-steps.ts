@@ -1,6 +1,7 @@
 import { parseDescription } from '../../src/attributes/description-parser.js';
 import { slot, type AttributeEvidence } from '../../src/attributes/vocabulary.js';
 import type { GalleryHit } from '../../src/gallery/gallery-index.js';
+import { searchText } from '../../src/gallery/text-search.js';
 import { knownSlots, mergeAnswers, settledValue, type RecordedAnswer } from '../core/answers.js';
 import { questionKey, routeQuestions, selectQuestions, type RankedQuestion } from '../core/question-selection.js';
 import { agreedAnswers, answerKey, personBelief, PIN_BELIEF } from './candidate-belief.js';
@@ -19,8 +20,7 @@ const FREE_FOLLOW_UPS_CHECKED = 2;
 export async function prepareRound(ctx: RoundContext, memory: DialogueMemory): Promise<PreparedRound> {
   const o = ctx.options;
   const rejected = new Set(memory.rejected);
-  const [vec] = await ctx.textEncoder.embedTexts([memory.current]);
-  const hits = ctx.gallery.search(vec, { top: o.rerankPool, exact: true });
+  const hits = await searchText(ctx.gallery, ctx.textEncoder, memory.current, { top: o.rerankPool, exact: true });
   const topK = hits.filter((h) => !rejected.has(h.id)).slice(0, o.K).map(candidate);
   const known = knownSlots(parseDescription(memory.query), mergeAnswers(memory.answers));
   const evidence = ctx.cachedEvidence ? await ctx.cachedEvidence(topK.map((c) => c.id)) : new Map<number, AttributeEvidence>();

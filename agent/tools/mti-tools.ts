@@ -2,6 +2,7 @@ import { tool } from '@langchain/core/tools';
 import { interrupt } from '@langchain/langgraph';
 import { z } from 'zod';
 import { CtgiError } from '../../src/errors/ctgi-error.js';
+import { searchText } from '../../src/gallery/text-search.js';
 import { checkAnchor } from '../../src/mllm/anchor-check.js';
 import { followUpQuestionsPrompt, visualQuestionPrompt } from '../../src/mllm/prompts.js';
 import { mergeAnswers, recordAnswer } from '../core/answers.js';
@@ -32,10 +33,8 @@ export function createMtiTools(ctx: ToolContext) {
 
   const searchGallery = tool(
     async ({ query, top, exclude }) => {
-      const [vec] = await ctx.textEncoder.embedTexts([query]);
-      const skip = new Set(exclude ?? []);
-      const hits = ctx.gallery.search(vec, { top: top + skip.size, exact: true }).filter((h) => !skip.has(h.id));
-      return hits.slice(0, top).map((h) => ({ id: h.id, path: h.path, score: h.score, cosine: h.cosine }));
+      const hits = await searchText(ctx.gallery, ctx.textEncoder, query, { top, exact: true, exclude: exclude ?? [] });
+      return hits.map((h) => ({ id: h.id, path: h.path, score: h.score, cosine: h.cosine }));
     },
     {
       name: 'search_gallery',

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CtgiError } from '../../../src/errors/ctgi-error.js';
-import { GalleryIndex } from '../../../src/gallery/gallery-index.js';
+import { GalleryIndex, type GalleryHit } from '../../../src/gallery/gallery-index.js';
+import { searchText } from '../../../src/gallery/text-search.js';
 import { assertSameModel } from '../../../src/gallery/gallery-manifest.js';
 import { openTextEncoder } from '../../../src/models/open-encoders.js';
 import type { CliContext } from '../cli-context.js';
@@ -46,7 +47,7 @@ export function registerSearch(program: Command, ctx: CliContext): void {
       const gallery = await GalleryIndex.open(flags.index);
       try {
         const encoder = await openTextEncoder(flags.model ?? gallery.manifest.model.dir);
-        let query: Float32Array;
+        let hits: GalleryHit[];
         try {
           assertSameModel(gallery.manifest, { id: encoder.modelId, dim: encoder.dim }, gallery.dir);
           const tokens = encoder.countTokens(text);
@@ -56,11 +57,10 @@ export function registerSearch(program: Command, ctx: CliContext): void {
                 (encoder.contextLength < 248 ? ' (`ctgi model stretch` makes a 248-token copy).\n' : '.\n'),
             );
           }
-          [query] = await encoder.embedTexts([text]);
+          hits = await searchText(gallery, encoder, text, { top: flags.top, filter, ...(flags.exact ? { exact: true } : {}) });
         } finally {
           await encoder.close();
         }
-        const hits = gallery.search(query, { top: flags.top, filter, exact: flags.exact ? true : undefined });
         if (flags.json) {
           writeJson(
             ctx.stdout,
