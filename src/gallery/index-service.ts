@@ -30,6 +30,8 @@ export interface IndexRequest {
   limits?: ImageLimits;
   /** Seconds between checkpoints of the HNSW graph. */
   saveEverySeconds?: number;
+  /** Entries found but not readable (special files, links outside the root), recorded with the reason. */
+  skipped?: (indexRoot: string | null) => Array<{ path: string; reason: string }>;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -45,7 +47,7 @@ export interface IndexResult {
 export interface IndexRun {
   gallery: GalleryIndex;
   /** Ingests items resumably (see ingestImages); may be called many times. */
-  ingest(items: IngestItem[], onProgress?: (done: number) => void): Promise<IngestReport>;
+  ingest(items: IngestItem[], onProgress?: (done: number) => void, skipped?: Array<{ path: string; reason: string }>): Promise<IngestReport>;
   close(): Promise<void>;
 }
 
@@ -54,7 +56,7 @@ export interface IndexRun {
  * ingest in several steps (footage: crops arrive as tracks end).
  * @throws CtgiError when the model or the index cannot be opened, or the model does not match the index.
  */
-export async function openIndexRun(request: Omit<IndexRequest, 'items' | 'onProgress'>): Promise<IndexRun> {
+export async function openIndexRun(request: Omit<IndexRequest, 'items' | 'onProgress' | 'skipped'>): Promise<IndexRun> {
   const existing = (await exists(join(request.indexDir, DB_FILE))) ? await readManifest(resolve(request.indexDir)) : undefined;
   const modelDir = request.modelDir ?? existing?.model.dir;
   if (!modelDir) throw new CtgiError('BAD_INPUT', `${request.indexDir} is not an index yet; give --model DIR to create it.`);
@@ -73,11 +75,12 @@ export async function openIndexRun(request: Omit<IndexRequest, 'items' | 'onProg
   let lastSave = Date.now();
   return {
     gallery,
-    async ingest(items, onProgress) {
+    async ingest(items, onProgress, skipped) {
       const report = await ingestImages({
         index: gallery,
         encoder,
         items,
+        ...(skipped && skipped.length > 0 ? { skipped } : {}),
         chunkSize: Math.max(batchSize * 4, 32),
         saveAtEnd: false,
         ...(request.saveEverySeconds !== undefined ? { saveEverySeconds: request.saveEverySeconds } : {}),
@@ -108,7 +111,7 @@ export async function indexImages(request: IndexRequest): Promise<IndexResult> {
   const run = await openIndexRun(request);
   try {
     const items = typeof request.items === 'function' ? await request.items(run.gallery.manifest.imagesRoot) : request.items;
-    const report = await run.ingest(items, (done) => request.onProgress?.(done, items.length));
+    const report = await run.ingest(items, (done) => request.onProgress?.(done, items.length), request.skipped?.(run.gallery.manifest.imagesRoot));
     return { dir: run.gallery.dir, size: run.gallery.size, report };
   } finally {
     await run.close();

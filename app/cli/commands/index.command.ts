@@ -5,9 +5,9 @@ import { CtgiError } from '../../../src/errors/ctgi-error.js';
 import { DEFAULT_HNSW, GalleryIndex } from '../../../src/gallery/gallery-index.js';
 import { readManifest } from '../../../src/gallery/gallery-manifest.js';
 import { scanImageDir, storedPathFor } from '../../../src/gallery/image-scan.js';
-import { ingestImages, type IngestItem, type IngestReport } from '../../../src/gallery/ingest.js';
+import type { IngestItem, IngestReport } from '../../../src/gallery/ingest.js';
+import { indexImages } from '../../../src/gallery/index-service.js';
 import { cameraMatcher, itemsFromDataset, itemsFromFiles, readImageFacts } from '../../../src/gallery/ingest-items.js';
-import { openImageEncoder } from '../../../src/models/open-encoders.js';
 import { indexFootage } from '../../../src/footage/footage-index.js';
 import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
@@ -198,64 +198,51 @@ async function runIngest(ctx: CliContext, flags: IngestFlags, create: boolean, f
   const existing = create ? undefined : await readManifest(resolve(flags.index));
   const camera = cameraMatcher(flags.cameraPattern);
   const facts = flags.metadata ? await readImageFacts(flags.metadata) : undefined;
-  const { encoder, description } = await openImageEncoder(flags.model ?? existing!.model.dir, {
+  let root: string;
+  let build: (indexRoot: string | null) => Promise<IngestItem[]>;
+  let ignored: string[] = [];
+  let unreadable: (indexRoot: string | null) => Array<{ path: string; reason: string }> = () => [];
+  const notes: string[] = [];
+  if (flags.dataset) {
+    const dataset = await readDataset(flags.dataset);
+    const entries = flags.split ? selectSplit(dataset, flags.split) : dataset.entries;
+    for (const s of dataset.skipped) notes.push(`dataset entry ${s.index} skipped: ${s.reason}`);
+    root = resolve(flags.imagesRoot ?? dirname(resolve(flags.dataset)));
+    build = async () => itemsFromDataset(entries, root, camera, facts);
+  } else if (flags.images) {
+    root = resolve(flags.images);
+    const scan = await scanImageDir(root, { followLinksOutside: flags.followLinksOutside });
+    ignored = scan.ignored;
+    unreadable = (indexRoot) => scan.skipped.map((s) => ({ path: storedPathFor(s.path, indexRoot ?? root), reason: s.reason }));
+    if (scan.skipped.some((s) => s.outsideRoot)) notes.push('Symbolic links to files outside the images folder were skipped; pass --follow-links-outside to index them.');
+    build = async (indexRoot) => itemsFromFiles(scan.images, indexRoot ?? root, camera, facts);
+  } else {
+    root = existing?.imagesRoot ?? process.cwd();
+    build = async (indexRoot) => itemsFromFiles(files.map((f) => resolve(f)), indexRoot, camera, facts);
+  }
+  let bar: ProgressBar | undefined;
+  const result = await indexImages({
+    indexDir: flags.index,
+    ...(flags.model ? { modelDir: flags.model } : {}),
+    imagesRoot: root,
+    // Paths of an existing index stay relative to the root it was created with.
+    items: (indexRoot) => (flags.dataset ? build(root) : build(indexRoot)),
+    skipped: unreadable,
+    hnsw: { M: flags.m, efConstruction: flags.efConstruction, ef: flags.ef },
     batchSize: flags.batchSize,
     limits: { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes },
+    saveEverySeconds: flags.saveEvery,
+    onProgress: (done, total) => {
+      bar ??= new ProgressBar({ label: 'indexing', total, unit: itemUnit('images'), stream: ctx.stderr });
+      bar.update(done);
+    },
   });
-  try {
-    let root: string;
-    let build: (indexRoot: string | null) => Promise<IngestItem[]>;
-    let ignored: string[] = [];
-    let unreadable: (indexRoot: string | null) => Array<{ path: string; reason: string }> = () => [];
-    const notes: string[] = [];
-    if (flags.dataset) {
-      const dataset = await readDataset(flags.dataset);
-      const entries = flags.split ? selectSplit(dataset, flags.split) : dataset.entries;
-      for (const s of dataset.skipped) notes.push(`dataset entry ${s.index} skipped: ${s.reason}`);
-      root = resolve(flags.imagesRoot ?? dirname(resolve(flags.dataset)));
-      build = async () => itemsFromDataset(entries, root, camera, facts);
-    } else if (flags.images) {
-      root = resolve(flags.images);
-      const scan = await scanImageDir(root, { followLinksOutside: flags.followLinksOutside });
-      ignored = scan.ignored;
-      unreadable = (indexRoot) => scan.skipped.map((s) => ({ path: storedPathFor(s.path, indexRoot ?? root), reason: s.reason }));
-      if (scan.skipped.some((s) => s.outsideRoot)) notes.push('Symbolic links to files outside the images folder were skipped; pass --follow-links-outside to index them.');
-      build = async (indexRoot) => itemsFromFiles(scan.images, indexRoot ?? root, camera, facts);
-    } else {
-      root = existing?.imagesRoot ?? process.cwd();
-      build = async (indexRoot) => itemsFromFiles(files.map((f) => resolve(f)), indexRoot, camera, facts);
-    }
-    const gallery = await GalleryIndex.openOrCreate(flags.index, {
-      model: description,
-      hnsw: { M: flags.m, efConstruction: flags.efConstruction, ef: flags.ef },
-      imagesRoot: root,
-    });
-    let report: IngestReport;
-    try {
-      // Paths of an existing index stay relative to the root it was created with.
-      const items = flags.dataset ? await build(root) : await build(gallery.manifest.imagesRoot);
-      const bar = new ProgressBar({ label: 'indexing', total: items.length, unit: itemUnit('images'), stream: ctx.stderr });
-      report = await ingestImages({
-        index: gallery,
-        encoder,
-        items,
-        skipped: unreadable(gallery.manifest.imagesRoot),
-        chunkSize: Math.max(flags.batchSize * 4, 32),
-        saveEverySeconds: flags.saveEvery,
-        onProgress: (done) => bar.update(done),
-      });
-      bar.finish();
-    } finally {
-      await gallery.close();
-    }
-    if (flags.json) {
-      writeJson(ctx.stdout, { index: gallery.dir, images: gallery.size, ...report, ignored, notes });
-      return;
-    }
-    ctx.stdout.write(formatReport(gallery.dir, gallery.size, report, ignored, notes));
-  } finally {
-    await encoder.close();
+  bar?.finish();
+  if (flags.json) {
+    writeJson(ctx.stdout, { index: result.dir, images: result.size, ...result.report, ignored, notes });
+    return;
   }
+  ctx.stdout.write(formatReport(result.dir, result.size, result.report, ignored, notes));
 }
 
 function plural(n: number, word: string): string {
