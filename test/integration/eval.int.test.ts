@@ -78,6 +78,21 @@ describe('ctgi eval', () => {
     expect(r.stderr).toMatch(/embedding gallery/);
   });
 
+  it('prints a baseline model\'s rows beside the model\'s with --baseline, each equal to its own evaluation', async () => {
+    const other = join(tmp.dir, 'model-other');
+    await writeTinyClipModel(other, { layout: 'hf', seed: 9 });
+    const r = await runCli(['eval', '--model', modelDir, '--baseline', other, '--dataset', ds.datasetPath, '--images-root', ds.imagesRoot, '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const [mine, theirs] = await Promise.all([expectedMetrics(modelDir, ds), expectedMetrics(other, ds)]);
+    for (const key of ['R1', 'mAP'] as const) {
+      expect(out[key]).toBeCloseTo(mine.metrics[key], 6);
+      expect(out.baseline[key]).toBeCloseTo(theirs.metrics[key], 6);
+    }
+    const table = await runCli(['eval', '--model', modelDir, '--baseline', other, '--dataset', ds.datasetPath, '--images-root', ds.imagesRoot]);
+    expect(table.stdout).toMatch(/^Baseline \(/);
+  });
+
   it('skips unreadable images, lists them, and excludes queries left without a match', async () => {
     const broken = await writeTinyDataset(join(tmp.dir, 'broken'), { format: 'rstpreid', identities: 5 });
     const entries = JSON.parse(await readFile(broken.datasetPath, 'utf8')) as Array<{ id: number; split: string; img_path: string }>;

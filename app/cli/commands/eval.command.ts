@@ -50,6 +50,7 @@ interface EvalFlags {
   mllmModel?: string;
   index?: string;
   dialogues: number;
+  baseline?: string;
 }
 
 /** Dataset entries skipped as malformed that are named one by one on stderr; the rest are counted. */
@@ -72,6 +73,7 @@ export function registerEval(program: Command, ctx: CliContext): void {
     .option('--identities <n>', 'with --demo: number of people', positiveInt('--identities'), 500)
     .option('--split <name>', 'split to evaluate', 'test')
     .option('--json', 'print one JSON object instead of the table')
+    .option('--baseline <dir>', 'also evaluate this model (e.g. the base of a `ctgi train` output) and print its rows first')
     .option('--plot <file.png>', 'also draw the CMC curve (ranks 1–50) to this PNG file')
     .option('--batch-size <n>', 'images or captions per inference batch', positiveInt('--batch-size'), 16)
     .option('--mti', 'also run the MTI dialogue per query (the product’s dialogue graph; on by default with --demo)')
@@ -282,43 +284,42 @@ async function runEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
   reportDatasetProblems(ctx, dataset.skipped);
   const view = evaluationView(selectSplit(dataset, flags.split));
 
-  const { encoder: imageEncoder } = await openImageEncoder(model, {
-    batchSize: flags.batchSize,
-    limits: { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes },
-  });
-  try {
-    const textEncoder = await openTextEncoder(model, { batchSize: flags.batchSize });
+  const progress = new PhaseProgress(ctx.stderr);
+  const evaluate = async (modelDir: string) => {
+    const { encoder: imageEncoder } = await openImageEncoder(modelDir, { batchSize: flags.batchSize, limits: { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes } });
     try {
-      const progress = new PhaseProgress(ctx.stderr);
-      const result = await runEvaluation({ textEncoder, imageEncoder, view, imagesRoot, onProgress: (e) => progress.update(e) });
-      progress.finish();
-      const labels: EvaluationLabels = {
-        model: imageEncoder.modelId,
-        dataset: datasetFile,
-        datasetName: FORMAT_LAYOUTS[dataset.format].title,
-        split: flags.split,
-      };
-      if (flags.plot) {
-        // vega is loaded only when a chart is asked for: it would add ~0.1 s to every other command's start.
-        const { writeCmcChartPng } = await import('../../../src/eval/cmc-chart.js');
-        const m = result.metrics;
-        await writeCmcChartPng(
-          { cmc: m.cmc, model: labels.model, dataset: labels.datasetName, split: labels.split, queries: result.queries, gallery: result.gallery, mAP: m.mAP, mINP: m.mINP },
-          flags.plot,
-        );
-      }
-      if (flags.json) {
-        writeJson(ctx.stdout, evaluationJson(result, labels));
-      } else {
-        ctx.stdout.write(formatEvaluationTable(result, labels));
-        if (flags.plot) ctx.stdout.write(`\nCMC curve written to ${flags.plot}\n`);
+      const textEncoder = await openTextEncoder(modelDir, { batchSize: flags.batchSize });
+      try {
+        const result = await runEvaluation({ textEncoder, imageEncoder, view, imagesRoot, onProgress: (e) => progress.update(e) });
+        progress.finish();
+        const labels: EvaluationLabels = { model: imageEncoder.modelId, dataset: datasetFile, datasetName: FORMAT_LAYOUTS[dataset.format].title, split: flags.split };
+        return { result, labels };
+      } finally {
+        await textEncoder.close();
       }
     } finally {
-      await textEncoder.close();
+      await imageEncoder.close();
     }
-  } finally {
-    await imageEncoder.close();
+  };
+  // With --baseline, the base model first, so the adapted one's rows print beside its reference.
+  const baseline = flags.baseline ? await evaluate(flags.baseline) : undefined;
+  const { result, labels } = await evaluate(model);
+  if (flags.plot) {
+    // vega is loaded only when a chart is asked for: it would add ~0.1 s to every other command's start.
+    const { writeCmcChartPng } = await import('../../../src/eval/cmc-chart.js');
+    const m = result.metrics;
+    await writeCmcChartPng(
+      { cmc: m.cmc, model: labels.model, dataset: labels.datasetName, split: labels.split, queries: result.queries, gallery: result.gallery, mAP: m.mAP, mINP: m.mINP },
+      flags.plot,
+    );
   }
+  if (flags.json) {
+    writeJson(ctx.stdout, { ...evaluationJson(result, labels), ...(baseline ? { baseline: evaluationJson(baseline.result, baseline.labels) } : {}) });
+    return;
+  }
+  if (baseline) ctx.stdout.write(`Baseline (${flags.baseline}):\n${formatEvaluationTable(baseline.result, baseline.labels)}\n${model}:\n`);
+  ctx.stdout.write(formatEvaluationTable(result, labels));
+  if (flags.plot) ctx.stdout.write(`\nCMC curve written to ${flags.plot}\n`);
 }
 
 /** @throws CtgiError NOT_FOUND or BAD_INPUT naming the option when `dir` is not a directory. */
