@@ -103,3 +103,23 @@ export function progressPrinter(stream: NodeJS.WritableStream, now: () => number
     finish: end,
   };
 }
+
+/** Exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+export const INTERRUPTED_EXIT_CODE = 130;
+
+/**
+ * Ctrl-C for long jobs: the first aborts `signal` after printing `message` (the job stops cleanly and keeps
+ * what it finished), a second exits at once. `dispose` removes the handler.
+ */
+export function abortOnInterrupt(stream: NodeJS.WritableStream, message: string): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(INTERRUPTED_EXIT_CODE);
+    controller.abort();
+    stream.write(`\n${message}\n`);
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}

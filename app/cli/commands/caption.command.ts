@@ -23,6 +23,7 @@ import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
 import { items as itemUnit, ProgressBar } from '../progress.js';
 import { positiveInt } from '../options.js';
+import { abortOnInterrupt, INTERRUPTED_EXIT_CODE } from '../runtime.js';
 
 interface CaptionFlags {
   images?: string;
@@ -44,9 +45,6 @@ interface CaptionFlags {
   jobs?: string;
   json?: boolean;
 }
-
-/** Exit status of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
-export const INTERRUPTED_EXIT_CODE = 130;
 
 const rounds = (value: string): number => {
   const n = Number(value);
@@ -100,14 +98,7 @@ async function runCaption(ctx: CliContext, flags: CaptionFlags): Promise<void> {
   await mkdir(dirname(paths.dataset), { recursive: true });
   const store = CaptionJobStore.open(paths.jobs, JSON.stringify({ rounds: flags.rounds, prompts: prompts.signature }));
   let gallery: GalleryIndex | undefined;
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(INTERRUPTED_EXIT_CODE);
-    controller.abort();
-    ctx.stderr.write('\nStopping: finishing the images in flight (press Ctrl-C again to quit at once; finished images are kept either way).\n');
-  };
+  let interrupt: ReturnType<typeof abortOnInterrupt> | undefined;
   let report: CaptionJobReport;
   try {
     gallery = flags.index ? await GalleryIndex.open(flags.index) : undefined;
@@ -116,14 +107,14 @@ async function runCaption(ctx: CliContext, flags: CaptionFlags): Promise<void> {
     const already = store.doneKeys();
     const initial = input.items.filter((i) => already.has(i.key)).length;
     const bar = new ProgressBar({ label: 'captioning', total: input.items.length, unit: itemUnit('images'), stream: ctx.stderr, initial });
-    process.on('SIGINT', onSigint);
+    interrupt = abortOnInterrupt(ctx.stderr, 'Stopping: finishing the images in flight (press Ctrl-C again to quit at once; finished images are kept either way).');
     report = await runCaptionJob({
       items: input.items,
       store,
       pipeline: { ...pipelineModels, prompts, pool: buildQuestionPool(prompts), rounds: flags.rounds, meter },
       concurrency,
       limits: { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes },
-      signal: controller.signal,
+      signal: interrupt.signal,
       beforeCommit: ({ item, result }) => writer?.write(item, result.caption, result.answers),
       afterCommit: ({ item, result }) => (result.ok ? log.append(item.key, 'done', result.turns, null) : log.append(item.key, 'failed', result.turns, result.reason)),
       onSkip: (item, reason) => bar.log(`skipped ${item.key}: ${reason}`),
@@ -134,7 +125,7 @@ async function runCaption(ctx: CliContext, flags: CaptionFlags): Promise<void> {
       ctx.stderr.write(`${writer.missing.length} captioned image(s) are not in the index ${gallery!.dir}, so their captions are only in the output file (first: ${writer.missing[0]}).\n`);
     }
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt?.dispose();
     gallery?.closeWithoutSaving();
   }
 

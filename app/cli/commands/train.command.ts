@@ -4,7 +4,7 @@ import type { EpochRecord } from '../../../src/train/train-loop.js';
 import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
 import { items, ProgressBar } from '../progress.js';
-import { INTERRUPTED_EXIT_CODE } from './caption.command.js';
+import { abortOnInterrupt, INTERRUPTED_EXIT_CODE } from '../runtime.js';
 import { positiveInt } from '../options.js';
 
 interface TrainFlags {
@@ -57,14 +57,6 @@ export function registerTrain(program: Command, ctx: CliContext): void {
 
 async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
   const config = ctx.config();
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(INTERRUPTED_EXIT_CODE);
-    controller.abort();
-    ctx.stderr.write('\nStopping after this step: the best epoch so far will be written (press Ctrl-C again to quit at once; cached embeddings are kept either way).\n');
-  };
   let bar: ProgressBar | undefined;
   let barKey = '';
   const barFor = (key: string, label: string, total: number, noun: string, initial = 0) => {
@@ -75,7 +67,7 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
     }
     return bar!;
   };
-  process.on('SIGINT', onSigint);
+  const interrupt = abortOnInterrupt(ctx.stderr, 'Stopping after this step: the best epoch so far will be written (press Ctrl-C again to quit at once; cached embeddings are kept either way).');
   let result: TrainResult;
   try {
     result = await trainAdapter({
@@ -95,7 +87,7 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
       textOnly: flags.textOnly,
       force: flags.force,
       limits: { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes },
-      signal: controller.signal,
+      signal: interrupt.signal,
       onEmbed: (p) => {
         if (barKey !== `embed-${p.kind}` && p.done === p.total) {
           bar?.finish();
@@ -115,7 +107,7 @@ async function runTrain(ctx: CliContext, flags: TrainFlags): Promise<void> {
     });
   } finally {
     bar?.finish();
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
   }
   if (flags.json) {
     writeJson(ctx.stdout, { ...result, loop: result.loop && { ...result.loop, best: undefined } });
