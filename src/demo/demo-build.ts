@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readDataset } from '../datasets/dataset-io.js';
 import { GalleryIndex } from '../gallery/gallery-index.js';
@@ -7,6 +6,7 @@ import type { IngestReport } from '../gallery/ingest.js';
 import { DATASET_FILE } from './world-files.js';
 import { writeDemoModelDir } from './demo-model.js';
 import { generateWorld, readWorld, writeWorld, type DemoWorld } from './world.js';
+import { pathExists } from '../util/path-exists.js';
 
 export interface DemoBuildOptions {
   out: string;
@@ -33,12 +33,6 @@ export function demoPaths(out: string): { modelDir: string; indexDir: string } {
   return { modelDir: join(out, 'model'), indexDir: join(out, 'index') };
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 /**
  * Builds (or reuses) a synthetic demo world: rendered pedestrians with ground truth, captions, vague
@@ -50,7 +44,7 @@ export async function buildDemo(options: DemoBuildOptions): Promise<DemoBuild> {
   const identities = options.identities ?? 500;
   const seed = options.seed ?? 1;
   let world: DemoWorld | undefined;
-  if (await exists(join(out, 'ground-truth.json'))) {
+  if (await pathExists(join(out, 'ground-truth.json'))) {
     const existing = await readWorld(out);
     if (existing.seed === seed && existing.identities.length === identities) world = existing;
   }

@@ -8,9 +8,9 @@ import { CtgiError } from '../errors/ctgi-error.js';
 import { ingestImages, type IngestItem, type IngestReport } from './ingest.js';
 import { cameraMatcher, itemsFromDataset } from './ingest-items.js';
 import { readManifest } from './gallery-manifest.js';
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DB_FILE } from './gallery-index.js';
+import { pathExists } from '../util/path-exists.js';
 
 // The index flow (DESIGN.md flow 1) in one place: open or create the gallery, open the image encoder of its
 // model, ingest the items resumably, save. `ctgi index build/add`, the demo world's build and `ctgi eval
@@ -57,7 +57,7 @@ export interface IndexRun {
  * @throws CtgiError when the model or the index cannot be opened, or the model does not match the index.
  */
 export async function openIndexRun(request: Omit<IndexRequest, 'items' | 'onProgress' | 'skipped'>): Promise<IndexRun> {
-  const existing = (await exists(join(request.indexDir, DB_FILE))) ? await readManifest(resolve(request.indexDir)) : undefined;
+  const existing = (await pathExists(join(request.indexDir, DB_FILE))) ? await readManifest(resolve(request.indexDir)) : undefined;
   const modelDir = request.modelDir ?? existing?.model.dir;
   if (!modelDir) throw new CtgiError('BAD_INPUT', `${request.indexDir} is not an index yet; give --model DIR to create it.`);
   const batchSize = request.batchSize ?? 16;
@@ -129,9 +129,3 @@ export async function indexDataset(request: Omit<IndexRequest, 'items' | 'images
   return indexImages({ ...rest, imagesRoot: root, items: itemsFromDataset([...entries], root, cameraMatcher(cameraPattern)) });
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}

@@ -1,9 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { CtgiError } from '../errors/ctgi-error.js';
 import { contextLengthFromConfig, DEFAULT_CONTEXT_LENGTH } from '../text/context-length.js';
 import { parseHfPreprocessorConfig, parseImmichPreprocessConfig } from '../vision/preprocess-config.js';
 import type { PreprocessSpec } from '../vision/preprocess-spec.js';
+import { pathExists } from '../util/path-exists.js';
 
 /** The two public ONNX CLIP directory layouts (DESIGN.md, "Model directories"). */
 export type ModelLayout = 'hf' | 'immich';
@@ -30,14 +31,6 @@ const LAYOUT_FILES: Record<ModelLayout, { text: string; vision: string; config: 
   immich: { text: 'textual/model.onnx', vision: 'visual/model.onnx', config: 'config.json' },
 };
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Reads and parses a JSON file, naming it in the error. */
 export async function readJsonFile(path: string): Promise<unknown> {
@@ -64,10 +57,10 @@ function positiveInt(v: unknown): number | undefined {
 
 /** Detects which layout `dir` uses. @throws CtgiError NOT_FOUND / MODEL_INVALID saying what was expected. */
 export async function detectLayout(dir: string): Promise<ModelLayout> {
-  if (!(await exists(dir))) throw new CtgiError('NOT_FOUND', `Model directory ${dir} does not exist.`);
+  if (!(await pathExists(dir))) throw new CtgiError('NOT_FOUND', `Model directory ${dir} does not exist.`);
   for (const layout of ['hf', 'immich'] as const) {
     const f = LAYOUT_FILES[layout];
-    if ((await exists(join(dir, f.text))) || (await exists(join(dir, f.vision)))) return layout;
+    if ((await pathExists(join(dir, f.text))) || (await pathExists(join(dir, f.vision)))) return layout;
   }
   throw new CtgiError(
     'MODEL_INVALID',
@@ -116,7 +109,7 @@ export async function readModelDir(dirArg: string): Promise<ModelDir> {
 
 async function modelIdentity(dir: string, config: Record<string, unknown>): Promise<string> {
   const pulled = join(dir, 'ctgi-model.json');
-  if (await exists(pulled)) {
+  if (await pathExists(pulled)) {
     const meta = asRecord(await readJsonFile(pulled));
     if (typeof meta.repo === 'string') return meta.repo;
   }
@@ -130,5 +123,5 @@ async function modelIdentity(dir: string, config: Record<string, unknown>): Prom
 
 /** Throws a clear error when a required model file is missing. */
 export async function requireFile(path: string, what: string): Promise<void> {
-  if (!(await exists(path))) throw new CtgiError('MODEL_INVALID', `The ${what} ${path} is missing from the model directory.`);
+  if (!(await pathExists(path))) throw new CtgiError('MODEL_INVALID', `The ${what} ${path} is missing from the model directory.`);
 }

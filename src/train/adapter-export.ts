@@ -1,4 +1,4 @@
-import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { CtgiError } from '../errors/ctgi-error.js';
 import { OnnxClipImageEncoder } from '../models/clip-image-encoder.js';
@@ -8,6 +8,7 @@ import { readJsonFile, type ModelDir } from '../models/model-dir.js';
 import { decodeModel, encodeModel } from '../models/pes/onnx-proto-io.js';
 import { appendAdapter } from './adapter-graph.js';
 import { weightsHash, type AdapterWeights } from './adapter-weights.js';
+import { pathExists } from '../util/path-exists.js';
 
 /** Largest |difference| allowed between the exported graphs and the trainer's forward pass. */
 export const EXPORT_CHECK_TOLERANCE = 1e-5;
@@ -53,7 +54,7 @@ export function adaptedModelId(baseId: string, w: AdapterWeights): string {
  */
 export async function exportAdaptedModel(o: ExportOptions): Promise<ExportResult> {
   const outDir = resolve(o.outDir);
-  if ((await exists(outDir)) && !o.force) throw new CtgiError('BAD_INPUT', `${outDir} already exists; choose a new --out directory or add --force to replace it.`);
+  if ((await pathExists(outDir)) && !o.force) throw new CtgiError('BAD_INPUT', `${outDir} already exists; choose a new --out directory or add --force to replace it.`);
   if (!relative(o.base.dir, outDir).startsWith('..')) throw new CtgiError('BAD_INPUT', `--out ${outDir} must not be inside the base model directory.`);
   const { dim, rank } = o.weights;
   const rewritten = new Map<string, Uint8Array>();
@@ -82,7 +83,7 @@ export async function exportAdaptedModel(o: ExportOptions): Promise<ExportResult
     if (!(maxDiff <= EXPORT_CHECK_TOLERANCE)) {
       throw new CtgiError('MODEL_INVALID', `The exported model's embeddings differ from the trainer's by ${maxDiff.toExponential(2)} (allowed ${EXPORT_CHECK_TOLERANCE}); nothing was written.`);
     }
-    if (await exists(outDir)) await rm(outDir, { recursive: true, force: true });
+    if (await pathExists(outDir)) await rm(outDir, { recursive: true, force: true });
     await rename(staging, outDir);
     return { outDir, modelId, maxDiff };
   } catch (err) {
@@ -91,9 +92,6 @@ export async function exportAdaptedModel(o: ExportOptions): Promise<ExportResult
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
-}
 
 /** Adds `ctgi_train` to config.json; a base's `ctgi_stretch` moves inside it so the new identity is read first. */
 async function recordProvenance(path: string, train: Record<string, unknown>): Promise<void> {
