@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { readDataset } from '../datasets/dataset-io.js';
-import { GalleryIndex } from '../gallery/gallery-index.js';
+import { readManifest } from '../gallery/gallery-manifest.js';
 import { indexDataset } from '../gallery/index-service.js';
 import type { IngestReport } from '../gallery/ingest.js';
 import { DATASET_FILE } from './world-files.js';
@@ -58,15 +58,12 @@ export async function buildDemo(options: DemoBuildOptions): Promise<DemoBuild> {
   const dataset = await readDataset(join(out, DATASET_FILE));
   const total = dataset.entries.length;
   let report: IngestReport | undefined;
-  const existing = await GalleryIndex.open(indexDir).then(
-    (g) => {
-      const size = g.size;
-      g.closeWithoutSaving();
-      return size;
-    },
+  // The manifest's count is enough to see a finished index; a stale one only means a resumable re-run.
+  const indexed = await readManifest(indexDir).then(
+    (m) => m.vectorCount,
     () => -1,
   );
-  if (existing !== total) {
+  if (indexed !== total) {
     const result = await indexDataset({ indexDir, modelDir, entries: dataset.entries, imagesRoot: out, cameraPattern: DEMO_CAMERA_PATTERN, onProgress: (done) => options.onProgress?.('index', done, total) });
     report = result.report;
   }
