@@ -40,15 +40,17 @@ export async function fusedRanking(
   const base = cosines(baseHits);
   const ref = refinedHits ? cosines(refinedHits) : base;
   const excluded = new Set(rejected);
-  const order = fuseScores({ base, refined: ref, lambda, anchors: leading, rejected: excluded });
-  // The same fusion without pinning gives every image, anchors included, its own Ŝ.
-  const own = new Map(fuseScores({ base, refined: ref, lambda, rejected: excluded }).map((r) => [r.id, r.score]));
-  const lead = new Set(leading);
+  // Eq. 7 without pinning gives every image, anchors included, its own Ŝ; the leading images then go first
+  // in their given order (Ŝ = 1 as a position), the rest keep the fused order.
+  const unpinned = fuseScores({ base, refined: ref, lambda, rejected: excluded });
+  const own = new Map(unpinned.map((r) => [r.id, r.score]));
+  const lead = new Set(leading.filter((id) => !excluded.has(id)));
+  const order = [...lead, ...unpinned.filter((r) => !lead.has(r.id)).map((r) => r.id)];
   // An image outside both pools (a pick from an earlier gallery) counts as the worst of them.
   const floor = own.size > 0 ? Math.min(...own.values()) : 0;
-  const fused = order.map((r) => own.get(r.id) ?? floor);
+  const fused = order.map((id) => own.get(id) ?? floor);
   const calibrated = calibratedScores(fused);
-  return order.map((r, i) => ({ id: r.id, score: calibrated[i], fused: fused[i], cosine: base.get(r.id) ?? 0, leading: lead.has(r.id) }));
+  return order.map((id, i) => ({ id, score: calibrated[i], fused: fused[i], cosine: base.get(id) ?? 0, leading: lead.has(id) }));
 }
 
 function cosines(hits: readonly GalleryHit[]): Map<number, number> {
