@@ -143,7 +143,12 @@ function firstSentence(text: string): string {
 /** Captions per person over every split: all the simulated witness may know. */
 function captionsByIdentity(entries: readonly DatasetEntry[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const e of entries) out.set(String(e.id), [...(out.get(String(e.id)) ?? []), ...e.captions]);
+  for (const e of entries) {
+    const id = String(e.id);
+    const list = out.get(id) ?? [];
+    list.push(...e.captions);
+    out.set(id, list);
+  }
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { normalise } from '../attributes/answer-reading.js';
+import { normalise, SETTLED_P } from '../attributes/answer-reading.js';
 import { parseDescription } from '../attributes/description-parser.js';
 import { decisive } from '../attributes/phrasing.js';
 import { inferSlot } from '../attributes/question-slots.js';
@@ -34,7 +34,7 @@ export function captionFacts(captions: readonly string[]): Map<SlotKey, string> 
   for (const caption of captions) {
     const e = parseDescription(caption);
     for (const s of SLOTS) {
-      const v = decisive(e, s.key, 0.7);
+      const v = decisive(e, s.key, SETTLED_P);
       if (v === undefined) continue;
       const m = votes.get(s.key) ?? new Map<string, number>();
       m.set(v, (m.get(v) ?? 0) + 1);

@@ -209,21 +209,9 @@ function mtiTable(title: string, result: MtiDatasetEvalResult, lambda: number, l
 
 /** Progress on stderr: a bar for indexing and one per MTI mode. */
 function progressTo(ctx: CliContext): (phase: string, done: number, total: number) => void {
-  let bar: ProgressBar | undefined;
-  let current = '';
-  return (phase, done, total) => {
-    if (phase !== current) {
-      bar?.finish();
-      current = phase;
-      bar = new ProgressBar({ label: phase === 'index' ? 'indexing the split' : `${phase} dialogues`, total, unit: items(phase === 'index' ? 'images' : 'dialogues'), stream: ctx.stderr });
-    }
-    bar?.update(done);
-    if (done === total) {
-      bar?.finish();
-      bar = undefined;
-      current = '';
-    }
-  };
+  const bars = new PhaseProgress(ctx.stderr);
+  return (phase, done, total) =>
+    phase === 'index' ? bars.step(phase, 'indexing the split', 'images', done, total) : bars.step(phase, `${phase} dialogues`, 'dialogues', done, total);
 }
 
 function queryStyle(value: string): QueryStyle {
@@ -336,30 +324,40 @@ function reportDatasetProblems(ctx: CliContext, skipped: Array<{ index: number; 
   if (skipped.length > LISTED_DATASET_PROBLEMS) ctx.stderr.write(`  … and ${skipped.length - LISTED_DATASET_PROBLEMS} more\n`);
 }
 
-/** One progress bar per phase of the run (images, then captions), on stderr. */
+/** One progress bar per phase of a run, on stderr: a new bar when the phase changes, closed when it completes. */
 class PhaseProgress {
   #bar: ProgressBar | undefined;
-  #phase: EvaluationProgress['phase'] | undefined;
+  #phase: string | undefined;
 
   constructor(private readonly stream: NodeJS.WritableStream) {}
 
+  /** The evaluation's phases: embedding the gallery, then the captions, then ranking. */
   update(event: EvaluationProgress): void {
-    if (event.phase !== this.#phase) {
-      this.#bar?.finish();
-      this.#phase = event.phase;
-      this.#bar = undefined;
-      if (event.phase === 'ranking') {
+    if (event.phase === 'ranking') {
+      if (this.#phase !== 'ranking') {
+        this.finish();
+        this.#phase = 'ranking';
         this.stream.write('ranking: scoring every caption against every gallery image\n');
-        return;
       }
-      const label = event.phase === 'images' ? 'embedding gallery' : 'embedding captions';
-      this.#bar = new ProgressBar({ label, total: event.total, unit: items(event.phase), stream: this.stream });
+      return;
     }
-    this.#bar?.update(event.done);
+    this.step(event.phase, event.phase === 'images' ? 'embedding gallery' : 'embedding captions', event.phase, event.done, event.total);
+  }
+
+  /** Progress of `phase`, shown as `label` counting `unit`. */
+  step(phase: string, label: string, unit: string, done: number, total: number): void {
+    if (phase !== this.#phase) {
+      this.finish();
+      this.#phase = phase;
+      this.#bar = new ProgressBar({ label, total, unit: items(unit), stream: this.stream });
+    }
+    this.#bar?.update(done);
+    if (done === total) this.finish();
   }
 
   finish(): void {
     this.#bar?.finish();
     this.#bar = undefined;
+    this.#phase = undefined;
   }
 }
