@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import type { Config } from '../src/config/config.js';
 import { buildDemo } from '../src/demo/demo-build.js';
 import { DEMO_MLLM_MODEL, startDemoMllmServer } from '../src/demo/demo-mllm-server.js';
-import { GalleryIndex } from '../src/gallery/gallery-index.js';
+import type { Gallery } from '../src/gallery/gallery.js';
+import { openGallery } from '../src/gallery/open-gallery.js';
 import { openLlmClients } from '../src/mllm/open-clients.js';
 import { OpenAiMllm } from '../src/mllm/openai-chat.js';
 import type { Mllm } from '../src/mllm/mllm.js';
@@ -59,8 +60,8 @@ export async function openConversationService(options: OpenServiceOptions): Prom
         demoMllm = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 1, timeoutMs: 30_000, maxConcurrency: config.mllmConcurrency });
       }
     }
-    const gallery = await GalleryIndex.open(galleryDir);
-    closers.push(() => gallery.closeWithoutSaving());
+    const gallery = await openGallery(galleryDir);
+    closers.push(() => gallery.close({ save: false }));
     const textEncoder = await openTextEncoder(modelDir ?? gallery.manifest.model.dir);
     closers.push(() => textEncoder.close());
     const clients = openLlmClients(config);

@@ -14,7 +14,8 @@ import { evaluateScene } from '../src/demo/scene-eval.js';
 import { writeScene } from '../src/demo/scene.js';
 import { iou } from '../src/footage/box.js';
 import { indexFootage } from '../src/footage/footage-index.js';
-import { GalleryIndex } from '../src/gallery/gallery-index.js';
+import type { Gallery } from '../src/gallery/gallery.js';
+import { openGallery } from '../src/gallery/open-gallery.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,16 +38,16 @@ try {
     const t0 = performance.now();
     const result = await indexFootage({ indexDir: join(dir, 'index'), modelDir: model, detector, camera: scene.camera, frames: join(dir, 'frames'), start: scene.start, fps: scene.fps });
     const seconds = (performance.now() - t0) / 1000;
-    const g = await GalleryIndex.open(join(dir, 'index'));
+    const g = await openGallery(join(dir, 'index'));
     const crops = new Map<number, number>();
-    for (const r of g.store.getMany(Array.from({ length: result.size + 10 }, (_, i) => i)).values()) {
+    for (const r of (await g.getMany(Array.from({ length: result.size + 10 }, (_, i) => i))).values()) {
       const f = r.footage!;
       const frame = scene.frames[Math.round(f.frameTimeMs / (1000 / scene.fps))];
       const box = { x1: f.box[0], y1: f.box[1], x2: f.box[2], y2: f.box[3] };
       const best = frame.people.map((p) => ({ id: p.identity, v: iou(p.box, box) })).sort((a, b) => b.v - a.v)[0];
       if (best && best.v >= 0.5) crops.set(best.id, (crops.get(best.id) ?? 0) + 1);
     }
-    g.closeWithoutSaving();
+    await g.close({ save: false });
     const videoSeconds = FRAMES / scene.fps;
     rows.push({ seed, recall: m.recall, precision: m.precision, purity: m.purity, fragmentation: m.fragmentation, cropsPerIdentity: [...crops.values()].reduce((a, b) => a + b, 0) / Math.max(1, crops.size), framesPerSecond: FRAMES / seconds, realTime: videoSeconds / seconds });
   }

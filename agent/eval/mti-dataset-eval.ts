@@ -7,7 +7,8 @@ import type { DatasetEntry, SkippedEntry } from '../../src/datasets/dataset.js';
 import { CtgiError } from '../../src/errors/ctgi-error.js';
 import { CaptionWitness, type SimulatedWitness } from '../../src/eval/caption-witness.js';
 import { LlmWitness } from '../../src/eval/llm-witness.js';
-import { GalleryIndex } from '../../src/gallery/gallery-index.js';
+import type { Gallery } from '../../src/gallery/gallery.js';
+import { openGallery } from '../../src/gallery/open-gallery.js';
 import { indexDataset } from '../../src/gallery/index-service.js';
 import type { Mllm } from '../../src/mllm/mllm.js';
 import { openTextEncoder } from '../../src/models/open-encoders.js';
@@ -97,7 +98,7 @@ export async function evaluateMtiOnDataset(request: MtiDatasetEvalRequest): Prom
     ...(request.limits ? { limits: request.limits } : {}),
     onProgress: (done, total) => request.onProgress?.('index', done, total),
   });
-  const gallery = await GalleryIndex.open(request.indexDir);
+  const gallery = await openGallery(request.indexDir);
   try {
     const textEncoder = await openTextEncoder(request.modelDir, request.batchSize ? { batchSize: request.batchSize } : {});
     try {
@@ -126,7 +127,7 @@ export async function evaluateMtiOnDataset(request: MtiDatasetEvalRequest): Prom
       await textEncoder.close();
     }
   } finally {
-    gallery.closeWithoutSaving();
+    await gallery.close({ save: false });
   }
 }
 

@@ -4,7 +4,7 @@ import type { AttributeEvidence } from '../../src/attributes/vocabulary.js';
 import type { SimulatedWitness } from '../../src/eval/caption-witness.js';
 import { fullRankingScores } from '../../src/eval/ranking-scores.js';
 import { similarityMatrix } from '../../src/eval/similarity-matrix.js';
-import type { GalleryIndex } from '../../src/gallery/gallery-index.js';
+import type { Gallery } from '../../src/gallery/gallery.js';
 import type { Mllm } from '../../src/mllm/mllm.js';
 import type { TextEncoder } from '../../src/models/encoder.js';
 import { rankingMetrics, type RankingMetrics } from '../../src/retrieval/metrics.js';
@@ -49,7 +49,7 @@ export interface MtiModeStats {
 }
 
 export interface MtiEvalInput {
-  gallery: GalleryIndex;
+  gallery: Gallery;
   textEncoder: TextEncoder;
   mllm?: Mllm;
   /** The Reconstructor's LLM; defaults to `mllm`. */
@@ -95,8 +95,8 @@ export async function runMtiEvaluation(input: MtiEvalInput): Promise<MtiEvalResu
   const started = performance.now();
   const { gallery, queries } = input;
   const dim = gallery.manifest.model.dim;
-  const { ids, matrix } = gallery.store.loadEmbeddings(dim);
-  const records = gallery.store.getMany(ids);
+  const { ids, matrix } = await gallery.loadEmbeddings();
+  const records = await gallery.getMany(ids);
   const galleryVectors = ids.map((_, row) => matrix.subarray(row * dim, (row + 1) * dim));
   const galleryIds = ids.map((id) => records.get(id)?.personId ?? '');
   const queryVectors = await input.textEncoder.embedTexts(queries.map((q) => q.text));

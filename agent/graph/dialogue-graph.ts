@@ -103,8 +103,8 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
     const outbox: BotEvent[] = [];
     let shown = s.shown;
     if (s.round === 0) {
-      shown = items(prepared.topK.slice(0, GALLERY_SIZE).map((c) => ({ id: c.id, score: c.score, cosine: c.cosine, leading: false })), s.memory.picked);
-      outbox.push(text(`Best matches for your description among ${deps.gallery.size} images. I'll ask a few questions to narrow it down; pick a tile ("#n is them") at any time.`));
+      shown = await items(prepared.topK.slice(0, GALLERY_SIZE).map((c) => ({ id: c.id, score: c.score, cosine: c.cosine, leading: false })), s.memory.picked);
+      outbox.push(text(`Best matches for your description among ${await deps.gallery.count()} images. I'll ask a few questions to narrow it down; pick a tile ("#n is them") at any time.`));
       outbox.push(gallery(0, shown, s.memory.current));
     }
     return new Command({ update: { prepared, checks: null, pending: [], anchors: [], earlyStop: false, ...(s.round === 0 ? { ranking: prepared.topK.map((c) => c.id) } : {}), shown, outbox }, goto: 'check' });
@@ -165,7 +165,7 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
     const memory: DialogueMemory = { ...s.memory, answers: [...settled.mllmAnswers, ...s.memory.answers] };
     const finished = await finishRound(deps, memory, settled.anchors, { refine: !s.earlyStop });
     const round = s.round + 1;
-    const shown = items(finished.ranking.slice(0, GALLERY_SIZE), memory.picked);
+    const shown = await items(finished.ranking.slice(0, GALLERY_SIZE), memory.picked);
     const outbox: BotEvent[] = finished.notices.map((n) => text(n, 'notice'));
     if (finished.refinedQuery !== s.memory.current) outbox.push(text(`Refined description: ${finished.refinedQuery}`));
     // The checks are used up: a later refine (after a pick) must not record their answers again.
@@ -209,8 +209,8 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
     return { status: 'done', outbox: [done] };
   };
 
-  function items(ranking: ReadonlyArray<{ id: number; score: number; cosine: number; leading: boolean }>, picked: readonly number[]): GalleryItem[] {
-    const records = deps.gallery.store.getMany(ranking.map((r) => r.id));
+  async function items(ranking: ReadonlyArray<{ id: number; score: number; cosine: number; leading: boolean }>, picked: readonly number[]): Promise<GalleryItem[]> {
+    const records = await deps.gallery.getMany(ranking.map((r) => r.id));
     return ranking.flatMap((r, i) => {
       const rec = records.get(r.id);
       if (!rec) return [];

@@ -1,6 +1,6 @@
 import { SLOTS, type AttributeEvidence, type SlotKey } from '../../src/attributes/vocabulary.js';
 import { parseDescription } from '../../src/attributes/description-parser.js';
-import type { GalleryIndex } from '../../src/gallery/gallery-index.js';
+import type { Gallery } from '../../src/gallery/gallery.js';
 import { SETTLED_P, settledValue } from '../core/answers.js';
 
 // Per-image answers that MTG cached in the gallery (DESIGN.md flow 4), as attribute evidence for MTI's
@@ -9,10 +9,10 @@ import { SETTLED_P, settledValue } from '../core/answers.js';
 const SLOT_KEYS = new Set<string>(SLOTS.map((s) => s.key));
 
 /** Reads cached answers for candidate ids; images without any get no entry. */
-export function galleryEvidence(gallery: Pick<GalleryIndex, 'attributeAnswers'>): (ids: readonly number[]) => Promise<ReadonlyMap<number, AttributeEvidence>> {
+export function galleryEvidence(gallery: Pick<Gallery, 'attributeAnswers'>): (ids: readonly number[]) => Promise<ReadonlyMap<number, AttributeEvidence>> {
   return async (ids) => {
     const out = new Map<number, AttributeEvidence>();
-    for (const [id, rows] of gallery.attributeAnswers(ids)) {
+    for (const [id, rows] of await gallery.attributeAnswers(ids)) {
       const e: AttributeEvidence = {};
       // Caption-stated attributes first, so a visual answer about the same attribute overrides them.
       for (const row of [...rows].sort((a, b) => Number(a.source !== 'mtg-caption') - Number(b.source !== 'mtg-caption'))) {

@@ -1,4 +1,4 @@
-import type { GalleryHit } from '../../src/gallery/gallery-index.js';
+import type { GalleryHit } from '../../src/gallery/gallery.js';
 import { searchTexts } from '../../src/gallery/text-search.js';
 import { calibratedScores } from '../../src/retrieval/calibration.js';
 import { fuseScores } from '../core/fusion.js';

@@ -1,5 +1,5 @@
 import type { AttributeEvidence } from '../../src/attributes/vocabulary.js';
-import type { GalleryIndex } from '../../src/gallery/gallery-index.js';
+import type { Gallery } from '../../src/gallery/gallery.js';
 import type { Mllm } from '../../src/mllm/mllm.js';
 import type { TextEncoder } from '../../src/models/encoder.js';
 import type { RankedQuestion } from '../core/question-selection.js';
@@ -10,7 +10,7 @@ import type { MtiRoundOptions } from './round-options.js';
 
 /** What the steps need: the gallery, the text encoder, the models, and cached per-image evidence. */
 export interface RoundContext {
-  gallery: GalleryIndex;
+  gallery: Gallery;
   textEncoder: TextEncoder;
   /** The MLLM; undefined → witness-only MTI. */
   mllm?: Mllm;

@@ -1,6 +1,6 @@
 import { parseDescription } from '../../src/attributes/description-parser.js';
 import { slot, type AttributeEvidence } from '../../src/attributes/vocabulary.js';
-import type { GalleryHit } from '../../src/gallery/gallery-index.js';
+import type { GalleryHit } from '../../src/gallery/gallery.js';
 import { searchText } from '../../src/gallery/text-search.js';
 import { knownSlots, mergeAnswers, settledValue, type RecordedAnswer } from '../core/answers.js';
 import { questionKey, routeQuestions, selectQuestions, type RankedQuestion } from '../core/question-selection.js';

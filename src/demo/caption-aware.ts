@@ -3,7 +3,8 @@ import { spreadSample } from '../util/spread-sample.js';
 import type { DemoBuild } from './demo-build.js';
 import { similarityMatrix } from '../eval/similarity-matrix.js';
 import { CtgiError } from '../errors/ctgi-error.js';
-import { GalleryIndex } from '../gallery/gallery-index.js';
+import type { Gallery } from '../gallery/gallery.js';
+import { openGallery } from '../gallery/open-gallery.js';
 import type { TextEncoder } from '../models/encoder.js';
 import { rankingMetrics, type RankingMetrics } from '../retrieval/metrics.js';
 
@@ -81,12 +82,12 @@ export interface CaptionAwareEvalResult {
  * @throws CtgiError NOT_FOUND when no gallery image has an MTG caption.
  */
 export async function evaluateCaptionAware(build: DemoBuild, options: { weight?: number; weights?: readonly number[]; queries?: number } = {}): Promise<CaptionAwareEvalResult> {
-  const index = await GalleryIndex.open(build.indexDir);
+  const index = await openGallery(build.indexDir);
   try {
     const dim = index.manifest.model.dim;
-    const { ids, matrix } = index.store.loadEmbeddings(dim);
-    const records = index.store.getMany(ids);
-    const stored = index.captionsOf(ids);
+    const { ids, matrix } = await index.loadEmbeddings();
+    const records = await index.getMany(ids);
+    const stored = await index.captionsOf(ids);
     const captions = ids.map((id) => stored.get(id)?.filter((c) => c.source === MTG_CAPTION_SOURCE).at(-1)?.text);
     const captioned = captions.filter((c) => c !== undefined).length;
     if (captioned === 0) {
@@ -107,7 +108,7 @@ export async function evaluateCaptionAware(build: DemoBuild, options: { weight?:
     }
     return { queries: queries.length, gallery: ids.length, captioned, rows };
   } finally {
-    index.closeWithoutSaving();
+    await index.close({ save: false });
   }
 }
 

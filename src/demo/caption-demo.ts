@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { DemoBuild } from './demo-build.js';
 import { DATASET_FILE } from './world-files.js';
-import { GalleryIndex } from '../gallery/gallery-index.js';
+import type { Gallery } from '../gallery/gallery.js';
+import { openGallery } from '../gallery/open-gallery.js';
 import type { Mllm } from '../mllm/mllm.js';
 import { inputFromDataset } from '../mtg/caption-inputs.js';
 import { runCaptionJob, type CaptionJobReport } from '../mtg/caption-job.js';
@@ -47,7 +48,7 @@ export async function captionDemoGallery(build: DemoBuild, options: CaptionDemoO
   const prompts = options.prompts ?? DEFAULT_MTG_PROMPTS;
   const input = await inputFromDataset(join(build.out, DATASET_FILE), build.out);
   const store = CaptionJobStore.open(options.jobFile ?? demoJobFile(build, rounds), JSON.stringify({ rounds, prompts: prompts.signature }));
-  const index = options.index === false ? undefined : await GalleryIndex.open(build.indexDir);
+  const index = options.index === false ? undefined : await openGallery(build.indexDir);
   try {
     const writer = index ? new GalleryCaptionWriter(index, build.out) : undefined;
     const report = await runCaptionJob({
@@ -60,7 +61,7 @@ export async function captionDemoGallery(build: DemoBuild, options: CaptionDemoO
     });
     return { report, records: store.records() };
   } finally {
-    index?.closeWithoutSaving();
+    await index?.close({ save: false });
     store.close();
   }
 }

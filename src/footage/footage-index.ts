@@ -110,7 +110,7 @@ export async function indexFootage(request: FootageRequest): Promise<FootageResu
       for (const open of sources) {
         reports.push(await indexSource({ request, run, detector, indexDir, progress, total, open }));
       }
-      return { dir: run.gallery.dir, size: run.gallery.size, sources: reports, ingest: total };
+      return { dir: run.gallery.location, size: await run.gallery.count(), sources: reports, ingest: total };
     } finally {
       await run.close();
     }

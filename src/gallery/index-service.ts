@@ -2,14 +2,17 @@ import { resolve } from 'node:path';
 import type { DatasetEntry } from '../datasets/dataset.js';
 import { openImageEncoder } from '../models/open-encoders.js';
 import type { ImageLimits } from '../vision/image-limits.js';
-import { DEFAULT_HNSW, GalleryIndex } from './gallery-index.js';
+import type { Gallery } from './gallery.js';
+import { DEFAULT_HNSW } from './folder.gallery.js';
+import { openOrCreateGallery } from './open-gallery.js';
+import { openGallery } from './open-gallery.js';
 import type { GalleryManifest } from './gallery-manifest.js';
 import { CtgiError } from '../errors/ctgi-error.js';
 import { ingestImages, type IngestItem, type IngestReport } from './ingest.js';
 import { cameraMatcher, itemsFromDataset } from './ingest-items.js';
 import { readManifest } from './gallery-manifest.js';
 import { join } from 'node:path';
-import { DB_FILE } from './gallery-index.js';
+import { DB_FILE } from './folder.gallery.js';
 import { pathExists } from '../util/path-exists.js';
 
 // The index flow (DESIGN.md flow 1) in one place: open or create the gallery, open the image encoder of its
@@ -45,7 +48,7 @@ export interface IndexResult {
 
 /** An open gallery and encoder that items can be ingested into, chunk by chunk, until closed. */
 export interface IndexRun {
-  gallery: GalleryIndex;
+  gallery: Gallery;
   /** Ingests items resumably (see ingestImages); may be called many times. */
   ingest(items: IngestItem[], onProgress?: (done: number) => void, skipped?: Array<{ path: string; reason: string }>): Promise<IngestReport>;
   close(): Promise<void>;
@@ -62,9 +65,9 @@ export async function openIndexRun(request: Omit<IndexRequest, 'items' | 'onProg
   if (!modelDir) throw new CtgiError('BAD_INPUT', `${request.indexDir} is not an index yet; give --model DIR to create it.`);
   const batchSize = request.batchSize ?? 16;
   const { encoder, description } = await openImageEncoder(modelDir, { batchSize, ...(request.limits ? { limits: request.limits } : {}) });
-  let gallery: GalleryIndex;
+  let gallery: Gallery;
   try {
-    gallery = await GalleryIndex.openOrCreate(request.indexDir, { model: description, hnsw: request.hnsw ?? { ...DEFAULT_HNSW }, imagesRoot: request.imagesRoot });
+    gallery = await openOrCreateGallery(request.indexDir, { model: description, hnsw: request.hnsw ?? { ...DEFAULT_HNSW }, imagesRoot: request.imagesRoot });
   } catch (err) {
     await encoder.close();
     throw err;
@@ -112,7 +115,7 @@ export async function indexImages(request: IndexRequest): Promise<IndexResult> {
   try {
     const items = typeof request.items === 'function' ? await request.items(run.gallery.manifest.imagesRoot) : request.items;
     const report = await run.ingest(items, (done) => request.onProgress?.(done, items.length), request.skipped?.(run.gallery.manifest.imagesRoot));
-    return { dir: run.gallery.dir, size: run.gallery.size, report };
+    return { dir: run.gallery.location, size: await run.gallery.count(), report };
   } finally {
     await run.close();
   }

@@ -1,6 +1,6 @@
 import type { ImageEncoder } from '../models/encoder.js';
 import { readImageMeta } from '../vision/image-probe.js';
-import type { GalleryIndex } from './gallery-index.js';
+import type { Gallery } from './gallery.js';
 import type { FootageFacts, NewImage } from './gallery-store.js';
 import { hashRegularFile, statForIngest } from './ingest-file.js';
 
@@ -31,7 +31,7 @@ export interface IngestReport {
 }
 
 export interface IngestOptions {
-  index: GalleryIndex;
+  index: Gallery;
   encoder: Pick<ImageEncoder, 'embedImageFilesSettled'>;
   items: IngestItem[];
   /** Entries found unreadable before ingest (e.g. by the folder scan), by stored path: recorded and reported as skipped. */
@@ -55,7 +55,7 @@ export async function ingestImages(options: IngestOptions): Promise<IngestReport
   const chunkSize = Math.max(1, options.chunkSize ?? 64);
   const saveEveryMs = (options.saveEverySeconds ?? 30) * 1000;
   const report: IngestReport = { considered: items.length, added: 0, unchanged: 0, replaced: 0, duplicates: [], skipped: [...(options.skipped ?? [])] };
-  if (report.skipped.length > 0) index.store.recordSkipped(report.skipped);
+  if (report.skipped.length > 0) await index.recordSkipped(report.skipped);
   let lastSave = Date.now();
   let done = 0;
   for (let start = 0; start < items.length; start += chunkSize) {
@@ -69,7 +69,7 @@ export async function ingestImages(options: IngestOptions): Promise<IngestReport
         skipped.push({ path: item.storedPath, reason: info.reason });
         continue;
       }
-      const existing = index.store.findByPath(item.storedPath);
+      const existing = await index.findByPath(item.storedPath);
       if (existing && existing.bytes === info.stats.size && existing.mtimeMs === info.stats.mtimeMs) {
         report.unchanged++;
         continue;
@@ -84,7 +84,7 @@ export async function ingestImages(options: IngestOptions): Promise<IngestReport
         report.unchanged++;
         continue;
       }
-      const twin = index.store.findBySha(sha256);
+      const twin = await index.findBySha(sha256);
       const earlier = seen.get(sha256);
       if ((twin && twin.path !== item.storedPath) || earlier) {
         report.duplicates.push({ path: item.storedPath, of: earlier ?? twin!.path });
@@ -119,9 +119,9 @@ export async function ingestImages(options: IngestOptions): Promise<IngestReport
         ...(t.item.footage ? { footage: t.item.footage } : {}),
       });
     }
-    if (replaced.length > 0) index.remove(replaced);
-    index.add(fresh);
-    if (skipped.length > 0) index.store.recordSkipped(skipped);
+    if (replaced.length > 0) await index.remove(replaced);
+    await index.add(fresh);
+    if (skipped.length > 0) await index.recordSkipped(skipped);
     report.added += fresh.length - replaced.length;
     report.replaced += replaced.length;
     report.skipped.push(...skipped);

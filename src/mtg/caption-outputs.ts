@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { GalleryIndex } from '../gallery/gallery-index.js';
+import type { Gallery } from '../gallery/gallery.js';
 import { storedPathFor } from '../gallery/image-scan.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { AttributeAnswer, MtgTurn } from './caption-image.js';
@@ -87,24 +87,24 @@ export class GalleryCaptionWriter {
   written = 0;
 
   constructor(
-    private readonly index: GalleryIndex,
+    private readonly index: Gallery,
     private readonly imagesRoot: string | null = index.manifest.imagesRoot,
   ) {}
 
   /** The image's id in the index, or undefined. */
-  idOf(item: CaptionItem): number | undefined {
-    return this.index.store.findByPath(storedPathFor(item.absPath, this.imagesRoot))?.id ?? this.index.store.findByPath(item.key)?.id;
+  async idOf(item: CaptionItem): Promise<number | undefined> {
+    return (await this.index.findByPath(storedPathFor(item.absPath, this.imagesRoot)))?.id ?? (await this.index.findByPath(item.key))?.id;
   }
 
   /** Stores the caption and the answers (idempotent: a redone image replaces its rows). */
-  write(item: CaptionItem, caption: string, answers: readonly AttributeAnswer[]): void {
-    const id = this.idOf(item);
+  async write(item: CaptionItem, caption: string, answers: readonly AttributeAnswer[]): Promise<void> {
+    const id = await this.idOf(item);
     if (id === undefined) {
       this.missing.push(item.key);
       return;
     }
-    this.index.putCaption(id, 'mtg', caption);
-    this.index.putAttributeAnswers(answers.map((a) => ({ imageId: id, attribute: a.attribute, question: a.question, answer: a.answer, source: a.source, confidence: a.confidence })));
+    await this.index.putCaption(id, 'mtg', caption);
+    await this.index.putAttributeAnswers(answers.map((a) => ({ imageId: id, attribute: a.attribute, question: a.question, answer: a.answer, source: a.source, confidence: a.confidence })));
     this.written++;
   }
 }

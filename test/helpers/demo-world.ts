@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { buildDemo, type DemoBuild } from '../../src/demo/demo-build.js';
 import { DEMO_MLLM_MODEL, startDemoMllmServer, type DemoMllmServer } from '../../src/demo/demo-mllm-server.js';
-import { GalleryIndex } from '../../src/gallery/gallery-index.js';
+import type { Gallery } from '../../src/gallery/gallery.js';
+import { openGallery } from '../../src/gallery/open-gallery.js';
 import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
 import { makeTempDir } from './temp-dir.js';
 import { imageByIdReader } from '../../agent/round/image-readers.js';
@@ -9,7 +10,7 @@ import { imageByIdReader } from '../../agent/round/image-readers.js';
 /** A small demo world with its open gallery and the demo MLLM over HTTP, for MTI tests. */
 export interface DemoWorldFixture {
   build: DemoBuild;
-  gallery: GalleryIndex;
+  gallery: Gallery;
   server: DemoMllmServer;
   /** The product's client for the demo MLLM. */
   mllm: OpenAiMllm;
@@ -24,11 +25,11 @@ export interface DemoWorldFixture {
 export async function openDemoWorld(name: string, options: { identities: number; seed: number; maxConcurrency?: number }): Promise<DemoWorldFixture> {
   const temp = await makeTempDir(name);
   const build = await buildDemo({ out: join(temp.dir, 'demo'), identities: options.identities, seed: options.seed });
-  const gallery = await GalleryIndex.open(build.indexDir);
+  const gallery = await openGallery(build.indexDir);
   const server = await startDemoMllmServer({ seed: options.seed });
   const mllm = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 0, timeoutMs: 10_000, ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}) });
-  const { ids } = gallery.store.loadEmbeddings(gallery.manifest.model.dim);
-  const personOf = new Map([...gallery.store.getMany(ids)].map(([id, r]) => [id, Number(r.personId)]));
+  const { ids } = await gallery.loadEmbeddings();
+  const personOf = new Map([...(await gallery.getMany(ids))].map(([id, r]) => [id, Number(r.personId)]));
   return {
     build,
     gallery,
@@ -37,7 +38,7 @@ export async function openDemoWorld(name: string, options: { identities: number;
     personOf,
     readImage: imageByIdReader(gallery),
     async close() {
-      gallery.closeWithoutSaving();
+      await gallery.close({ save: false });
       await server.close();
       await temp.cleanup();
     },

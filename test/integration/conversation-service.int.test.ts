@@ -9,7 +9,7 @@ import { DemoTextEncoder } from '../../src/demo/demo-encoder.js';
 import { DEMO_MLLM_MODEL, startDemoMllmServer, type DemoMllmServer } from '../../src/demo/demo-mllm-server.js';
 import { WitnessSimulator } from '../../src/demo/witness-simulator.js';
 import type { DemoIdentity } from '../../src/demo/world.js';
-import { GalleryIndex } from '../../src/gallery/gallery-index.js';
+import type { Gallery } from '../../src/gallery/gallery.js';
 import type { Mllm } from '../../src/mllm/mllm.js';
 import { OpenAiMllm } from '../../src/mllm/openai-chat.js';
 import { okChat, startFaultMllmServer } from '../fakes/openai-fault-server.js';
@@ -22,7 +22,7 @@ const ROOT = resolve(__dirname, '../..');
 describe('the MTI conversation service on the demo world', () => {
   let world: DemoWorldFixture;
   let build: DemoBuild;
-  let gallery: GalleryIndex;
+  let gallery: Gallery;
   let server: DemoMllmServer;
   let mllm: OpenAiMllm;
   let personOf: Map<number, number>;

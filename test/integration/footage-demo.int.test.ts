@@ -6,7 +6,8 @@ import { evaluateScene } from '../../src/demo/scene-eval.js';
 import { writeScene, type SceneFile } from '../../src/demo/scene.js';
 import { iou } from '../../src/footage/box.js';
 import { indexFootage } from '../../src/footage/footage-index.js';
-import { GalleryIndex } from '../../src/gallery/gallery-index.js';
+import type { Gallery } from '../../src/gallery/gallery.js';
+import { openGallery } from '../../src/gallery/open-gallery.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 // Footage → detections → tracks → crops → index with no weights: a demo scene, the demo detector (same
@@ -44,9 +45,9 @@ describe('demo footage', () => {
     const detector = await openDemoDetector(join(sceneDir, 'background.png'));
     const result = await indexFootage({ indexDir: index, modelDir: model, detector, camera: scene.camera, frames: join(sceneDir, 'frames'), start: scene.start, fps: scene.fps });
     expect(result.ingest.skipped).toEqual([]);
-    const g = await GalleryIndex.open(index);
+    const g = await openGallery(index);
     try {
-      const recs = [...g.store.getMany(Array.from({ length: result.size + 10 }, (_, i) => i)).values()];
+      const recs = [...(await g.getMany(Array.from({ length: result.size + 10 }, (_, i) => i))).values()];
       expect(recs.length).toBe(result.size);
       const perTrack = new Map<string, number>();
       const identities = new Set<number>();
@@ -63,7 +64,7 @@ describe('demo footage', () => {
       const walkers = new Set(scene.frames.flatMap((fr) => fr.people.filter((p) => p.visible >= 0.9).map((p) => p.identity)));
       expect(identities).toEqual(walkers);
     } finally {
-      g.closeWithoutSaving();
+      g.close({ save: false });
     }
   });
 });

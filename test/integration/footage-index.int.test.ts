@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexFootage } from '../../src/footage/footage-index.js';
 import { readProgress } from '../../src/footage/footage-progress.js';
-import { GalleryIndex } from '../../src/gallery/gallery-index.js';
+import type { Gallery } from '../../src/gallery/gallery.js';
+import { openGallery } from '../../src/gallery/open-gallery.js';
 import type { ImageRecord } from '../../src/gallery/gallery-store.js';
 import { BLACK, WHITE, writePainted } from '../fixtures/images.js';
 import { tinyAnchorsDetector } from '../fixtures/tiny-detector.js';
@@ -44,12 +45,12 @@ beforeAll(async () => {
 afterAll(() => tmp.cleanup());
 
 async function records(index: string): Promise<ImageRecord[]> {
-  const g = await GalleryIndex.open(index);
+  const g = await openGallery(index);
   try {
-    const all = [...g.store.getMany(Array.from({ length: 100 }, (_, i) => i)).values()];
+    const all = [...(await g.getMany(Array.from({ length: 100 }, (_, i) => i))).values()];
     return all.sort((a, b) => a.path.localeCompare(b.path));
   } finally {
-    g.closeWithoutSaving();
+    await g.close({ save: false });
   }
 }
 

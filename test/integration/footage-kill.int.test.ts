@@ -3,7 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProgress } from '../../src/footage/footage-progress.js';
-import { GalleryIndex } from '../../src/gallery/gallery-index.js';
+import type { Gallery } from '../../src/gallery/gallery.js';
+import { openGallery } from '../../src/gallery/open-gallery.js';
 import { BLACK, WHITE, writePainted } from '../fixtures/images.js';
 import { tinyAnchorsDetector } from '../fixtures/tiny-detector.js';
 import { writeTinyClipModel, type TinyClipInfo } from '../fixtures/tiny-clip.js';
@@ -46,13 +47,13 @@ function build(index: string, pauseMs: number) {
 }
 
 async function contents(index: string) {
-  const g = await GalleryIndex.open(index);
+  const g = await openGallery(index);
   try {
-    return [...g.store.getMany(Array.from({ length: 200 }, (_, i) => i)).values()]
+    return [...(await g.getMany(Array.from({ length: 200 }, (_, i) => i))).values()]
       .map((r) => ({ path: r.path, sha: r.sha256, footage: r.footage, capturedAt: r.capturedAt }))
       .sort((a, b) => a.path.localeCompare(b.path));
   } finally {
-    g.closeWithoutSaving();
+    await g.close({ save: false });
   }
 }
 

@@ -1,7 +1,8 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GalleryIndex } from '../../src/gallery/gallery-index.js';
+import type { Gallery } from '../../src/gallery/gallery.js';
+import { openGallery } from '../../src/gallery/open-gallery.js';
 import { OnnxClipImageEncoder } from '../../src/models/clip-image-encoder.js';
 import { OnnxClipTextEncoder } from '../../src/models/clip-text-encoder.js';
 import { writeJpeg, writePainted, type Rgb } from '../fixtures/images.js';
@@ -103,15 +104,15 @@ describe('index build / search / add / remove', () => {
   });
 
   it('HNSW and the exact path agree on a small gallery', async () => {
-    const gallery = await GalleryIndex.open(index);
+    const gallery = await openGallery(index);
     const text = await OnnxClipTextEncoder.open(model.dir);
     try {
       const [q] = await text.embedTexts([QUERY]);
-      const viaHnsw = gallery.search(q, { top: 12, exact: false }).map((h) => [h.path, h.cosine]);
-      const viaExact = gallery.search(q, { top: 12, exact: true }).map((h) => [h.path, h.cosine]);
+      const viaHnsw = (await gallery.search(q, { top: 12, exact: false })).map((h) => [h.path, h.cosine]);
+      const viaExact = (await gallery.search(q, { top: 12, exact: true })).map((h) => [h.path, h.cosine]);
       expect(viaHnsw).toEqual(viaExact);
     } finally {
-      gallery.closeWithoutSaving();
+      await gallery.close({ save: false });
       await text.close();
     }
   });

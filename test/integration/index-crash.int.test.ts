@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GalleryIndex } from '../../src/gallery/gallery-index.js';
+import type { Gallery } from '../../src/gallery/gallery.js';
+import { openGallery } from '../../src/gallery/open-gallery.js';
 import { OnnxClipTextEncoder } from '../../src/models/clip-text-encoder.js';
 import { writePainted } from '../fixtures/images.js';
 import { writeTinyClipModel, type TinyClipInfo } from '../fixtures/tiny-clip.js';
@@ -43,9 +44,9 @@ async function buildAndKill(index: string, atLeast: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 25));
     let count = 0;
     try {
-      const g = await GalleryIndex.open(index);
-      count = g.size;
-      g.closeWithoutSaving();
+      const g = await openGallery(index);
+      count = await g.count();
+      await g.close({ save: false });
     } catch {
       // Not created yet.
     }
@@ -56,13 +57,13 @@ async function buildAndKill(index: string, atLeast: number): Promise<void> {
 }
 
 async function topPaths(index: string): Promise<string[]> {
-  const gallery = await GalleryIndex.open(index);
+  const gallery = await openGallery(index);
   const text = await OnnxClipTextEncoder.open(model.dir);
   try {
     const [q] = await text.embedTexts(['a person in a green coat']);
-    return [...gallery.search(q, { top: 10, exact: false }).map((h) => `${h.path} ${h.cosine.toFixed(6)}`)];
+    return [...(await gallery.search(q, { top: 10, exact: false })).map((h) => `${h.path} ${h.cosine.toFixed(6)}`)];
   } finally {
-    gallery.closeWithoutSaving();
+    await gallery.close({ save: false });
     await text.close();
   }
 }
@@ -73,11 +74,12 @@ describe('kill -9 during index build', () => {
     let last = 0;
     for (const atLeast of [1, 60, 150]) {
       await buildAndKill(index, atLeast);
-      const g = await GalleryIndex.open(index);
-      expect(g.size).toBeGreaterThanOrEqual(last);
-      expect(g.size).toBeLessThanOrEqual(IMAGES);
-      last = g.size;
-      g.closeWithoutSaving();
+      const g = await openGallery(index);
+      const size = await g.count();
+      expect(size).toBeGreaterThanOrEqual(last);
+      expect(size).toBeLessThanOrEqual(IMAGES);
+      last = size;
+      await g.close({ save: false });
     }
     expect(last).toBeLessThan(IMAGES);
 

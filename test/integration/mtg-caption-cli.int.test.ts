@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDataset, writeDataset } from '../../src/datasets/dataset-io.js';
 import { buildDemo, type DemoBuild } from '../../src/demo/demo-build.js';
 import { DEMO_MLLM_MODEL, startDemoMllmServer, type DemoMllmServer } from '../../src/demo/demo-mllm-server.js';
-import { GalleryIndex } from '../../src/gallery/gallery-index.js';
+import type { Gallery } from '../../src/gallery/gallery.js';
+import { openGallery } from '../../src/gallery/open-gallery.js';
 import { PROMPT_MARKERS } from '../../src/mllm/prompts.js';
 import { findClipBpeGz } from '../fixtures/clip-bpe-vocab.js';
 import { runCli, spawnCtgi } from '../helpers/cli.js';
@@ -109,14 +110,15 @@ describe('ctgi caption against the demo MLLM over HTTP', () => {
     if (vocab) expect(summary.tokenizer).toContain('CLIP BPE');
     else expect(summary.tokenizer).toContain('words + 2');
 
-    const index = await GalleryIndex.open(build.indexDir);
+    const index = await openGallery(build.indexDir);
     try {
-      const { ids } = index.store.loadEmbeddings(index.manifest.model.dim);
-      const answers = index.attributeAnswers(ids);
-      const captions = index.captionsOf(ids);
+      const { ids } = await index.loadEmbeddings();
+      const answers = await index.attributeAnswers(ids);
+      const captions = await index.captionsOf(ids);
+      const records = await index.getMany(ids);
       expect(answers.size).toBe(ids.length);
       for (const id of ids) {
-        const record = index.store.get(id)!;
+        const record = records.get(id)!;
         const written = output.entries.find((e) => e.imagePath === record.path)!.captions[0];
         expect(captions.get(id)!.filter((c) => c.source === 'mtg').map((c) => c.text)).toEqual([written]);
         // The demo world's true attributes of this person, independently of the MLLM.
@@ -125,7 +127,7 @@ describe('ctgi caption against the demo MLLM over HTTP', () => {
         expect(gender?.answer.toLowerCase()).toContain(truth.gender === 'man' ? 'man' : 'woman');
       }
     } finally {
-      index.closeWithoutSaving();
+      index.close({ save: false });
     }
 
     // A second run has nothing left to do and writes the same file.

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GalleryIndex } from '../../src/gallery/gallery-index.js';
+import type { Gallery } from '../../src/gallery/gallery.js';
+import { openOrCreateGallery } from '../../src/gallery/open-gallery.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const DIM = 4;
@@ -12,41 +13,40 @@ function image(path: string) {
 
 describe('the gallery caption and attribute-answer cache (SQLite)', () => {
   let temp: Awaited<ReturnType<typeof makeTempDir>>;
-  let index: GalleryIndex;
+  let index: Gallery;
   let ids: number[];
 
   beforeAll(async () => {
     temp = await makeTempDir('mtg-gallery');
-    index = await GalleryIndex.openOrCreate(join(temp.dir, 'index'), { model: MODEL, hnsw: { M: 8, efConstruction: 50, ef: 20 }, imagesRoot: null });
-    ids = index.add([image('a.png'), image('b.png')]);
+    index = await openOrCreateGallery(join(temp.dir, 'index'), { model: MODEL, hnsw: { M: 8, efConstruction: 50, ef: 20 }, imagesRoot: null });
+    ids = await index.add([image('a.png'), image('b.png')]);
   });
 
   afterAll(async () => {
-    index?.closeWithoutSaving();
+    await index?.close({ save: false });
     await temp?.cleanup();
   });
 
-  it('keeps one caption per image and source, beside the dataset captions', () => {
-    index.putCaption(ids[0], 'mtg', 'first');
-    index.putCaption(ids[0], 'mtg', 'second');
-    const captions = index.captionsOf([ids[0], ids[1], 999]);
+  it('keeps one caption per image and source, beside the dataset captions', async () => {
+    await index.putCaption(ids[0], 'mtg', 'first');
+    await index.putCaption(ids[0], 'mtg', 'second');
+    const captions = await index.captionsOf([ids[0], ids[1], 999]);
     expect(captions.get(ids[0])).toEqual([
       { source: 'dataset', text: 'dataset caption' },
       { source: 'mtg', text: 'second' },
     ]);
     expect(captions.get(ids[1])).toEqual([{ source: 'dataset', text: 'dataset caption' }]);
     expect(captions.has(999)).toBe(false);
-    expect(index.store.captionsOf(ids[0])).toEqual(['dataset caption', 'second']);
   });
 
-  it('upserts attribute answers per image, attribute and source, and reads them back per image', () => {
-    index.putAttributeAnswers([
+  it('upserts attribute answers per image, attribute and source, and reads them back per image', async () => {
+    await index.putAttributeAnswers([
       { imageId: ids[0], attribute: 'bag', question: 'Bag?', answer: 'A red backpack.', source: 'mtg', confidence: 0.9 },
       { imageId: ids[0], attribute: 'bag', question: 'Describe.', answer: 'A man with a bag.', source: 'mtg-caption' },
       { imageId: ids[1], attribute: 'hat', question: 'Hat?', answer: 'No.', source: 'mtg', confidence: 1 },
     ]);
-    index.putAttributeAnswers([{ imageId: ids[0], attribute: 'bag', question: 'Bag? (again)', answer: 'A black backpack.', source: 'mtg', confidence: 0.8 }]);
-    const answers = index.attributeAnswers([ids[0], ids[1], 12345]);
+    await index.putAttributeAnswers([{ imageId: ids[0], attribute: 'bag', question: 'Bag? (again)', answer: 'A black backpack.', source: 'mtg', confidence: 0.8 }]);
+    const answers = await index.attributeAnswers([ids[0], ids[1], 12345]);
     expect(answers.get(ids[0])).toEqual([
       { attribute: 'bag', question: 'Bag? (again)', answer: 'A black backpack.', source: 'mtg', confidence: 0.8 },
       { attribute: 'bag', question: 'Describe.', answer: 'A man with a bag.', source: 'mtg-caption', confidence: null },
@@ -55,20 +55,20 @@ describe('the gallery caption and attribute-answer cache (SQLite)', () => {
     expect(answers.has(12345)).toBe(false);
   });
 
-  it('refuses rows for images that are not in the gallery, writing none of the batch', () => {
-    expect(() =>
+  it('refuses rows for images that are not in the gallery, writing none of the batch', async () => {
+    await expect(
       index.putAttributeAnswers([
         { imageId: ids[1], attribute: 'glasses', question: 'Glasses?', answer: 'No.', source: 'mtg' },
         { imageId: 777, attribute: 'hat', question: 'Hat?', answer: 'No.', source: 'mtg' },
       ]),
-    ).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
-    expect(index.attributeAnswers([ids[1]]).get(ids[1])!.map((a) => a.attribute)).toEqual(['hat']);
-    expect(() => index.putCaption(777, 'mtg', 'x')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    ).rejects.toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect((await index.attributeAnswers([ids[1]])).get(ids[1])!.map((a) => a.attribute)).toEqual(['hat']);
+    await expect(index.putCaption(777, 'mtg', 'x')).rejects.toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
   });
 
-  it('drops an image’s captions and answers with the image', () => {
-    index.remove(['a.png']);
-    expect(index.captionsOf([ids[0]]).size).toBe(0);
-    expect(index.attributeAnswers([ids[0]]).size).toBe(0);
+  it('drops an image’s captions and answers with the image', async () => {
+    await index.remove(['a.png']);
+    expect((await index.captionsOf([ids[0]])).size).toBe(0);
+    expect((await index.attributeAnswers([ids[0]])).size).toBe(0);
   });
 });

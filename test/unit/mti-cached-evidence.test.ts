@@ -12,7 +12,7 @@ describe('galleryEvidence: MTG answers cached in the gallery as candidate eviden
     [2, [row('mood', 'happy'), row('hat', 'not visible')]],
     [3, [row('lowerType', 'A woman in a skirt.', 'mtg-caption')]],
   ]);
-  const read = galleryEvidence({ attributeAnswers: (ids: readonly number[]) => new Map(ids.flatMap((id) => (rows.has(id) ? [[id, rows.get(id)!] as const] : []))) });
+  const read = galleryEvidence({ attributeAnswers: async (ids: readonly number[]) => new Map(ids.flatMap((id) => (rows.has(id) ? [[id, rows.get(id)!] as const] : []))) });
 
   it('turns answers and caption statements into certain slot values', async () => {
     const e = await read([1, 2, 3, 4]);

@@ -4,7 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { DEFAULT_MLLM_MAX_RETRIES, DEFAULT_MLLM_TIMEOUT_MS, DEFAULT_TEMPERATURE, type Config, type LlmEndpointConfig } from '../../../src/config/config.js';
 import { datasetToJson } from '../../../src/datasets/dataset-io.js';
 import { CtgiError } from '../../../src/errors/ctgi-error.js';
-import { GalleryIndex } from '../../../src/gallery/gallery-index.js';
+import type { Gallery } from '../../../src/gallery/gallery.js';
+import { openGallery } from '../../../src/gallery/open-gallery.js';
 import type { MllmCallSink } from '../../../src/mllm/call-log.js';
 import type { Mllm } from '../../../src/mllm/mllm.js';
 import { openLlmClients } from '../../../src/mllm/open-clients.js';
@@ -97,11 +98,11 @@ async function runCaption(ctx: CliContext, flags: CaptionFlags): Promise<void> {
   await mkdir(dirname(paths.jobs), { recursive: true });
   await mkdir(dirname(paths.dataset), { recursive: true });
   const store = CaptionJobStore.open(paths.jobs, JSON.stringify({ rounds: flags.rounds, prompts: prompts.signature }));
-  let gallery: GalleryIndex | undefined;
+  let gallery: Gallery | undefined;
   let interrupt: ReturnType<typeof abortOnInterrupt> | undefined;
   let report: CaptionJobReport;
   try {
-    gallery = flags.index ? await GalleryIndex.open(flags.index) : undefined;
+    gallery = flags.index ? await openGallery(flags.index) : undefined;
     const writer = gallery ? new GalleryCaptionWriter(gallery) : undefined;
     const log = await TurnLog.open(paths.log, store.records());
     const already = store.doneKeys();
@@ -122,11 +123,11 @@ async function runCaption(ctx: CliContext, flags: CaptionFlags): Promise<void> {
     });
     bar.finish();
     if (writer && writer.missing.length > 0) {
-      ctx.stderr.write(`${writer.missing.length} captioned image(s) are not in the index ${gallery!.dir}, so their captions are only in the output file (first: ${writer.missing[0]}).\n`);
+      ctx.stderr.write(`${writer.missing.length} captioned image(s) are not in the index ${gallery!.location}, so their captions are only in the output file (first: ${writer.missing[0]}).\n`);
     }
   } finally {
     interrupt?.dispose();
-    gallery?.closeWithoutSaving();
+    await gallery?.close({ save: false });
   }
 
   try {

@@ -2,7 +2,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { readDataset, selectSplit } from '../../../src/datasets/dataset-io.js';
 import { CtgiError } from '../../../src/errors/ctgi-error.js';
-import { DEFAULT_HNSW, GalleryIndex } from '../../../src/gallery/gallery-index.js';
+import type { Gallery } from '../../../src/gallery/gallery.js';
+import { DEFAULT_HNSW } from '../../../src/gallery/folder.gallery.js';
+import { openGallery } from '../../../src/gallery/open-gallery.js';
 import { readManifest } from '../../../src/gallery/gallery-manifest.js';
 import { scanImageDir, storedPathFor } from '../../../src/gallery/image-scan.js';
 import type { IngestItem, IngestReport } from '../../../src/gallery/ingest.js';
@@ -95,12 +97,12 @@ export function registerIndex(program: Command, ctx: CliContext): void {
     .requiredOption('--index <dir>', 'index directory')
     .argument('<paths...>', 'paths as indexed (see `ctgi search`), or files under the images root')
     .action(async (paths: string[], flags: { index: string }) => {
-      const gallery = await GalleryIndex.open(flags.index);
+      const gallery = await openGallery(flags.index);
       try {
         const root = gallery.manifest.imagesRoot;
         const stored = paths.map((p) => (isAbsolute(p) ? storedPathFor(p, root) : p));
-        const { removed, missing } = gallery.remove(stored);
-        ctx.stdout.write(`Removed ${removed} image${removed === 1 ? '' : 's'}; the index holds ${gallery.size}.\n`);
+        const { removed, missing } = await gallery.remove(stored);
+        ctx.stdout.write(`Removed ${removed} image${removed === 1 ? '' : 's'}; the index holds ${await gallery.count()}.\n`);
         if (missing.length > 0) ctx.stdout.write(`Not in the index (${missing.length}):\n${missing.map((p) => `  ${p}`).join('\n')}\n`);
       } finally {
         await gallery.close();
@@ -113,17 +115,17 @@ export function registerIndex(program: Command, ctx: CliContext): void {
     .requiredOption('--index <dir>', 'index directory')
     .option('--json', 'print JSON')
     .action(async (flags: { index: string; json?: boolean }) => {
-      const gallery = await GalleryIndex.open(flags.index);
+      const gallery = await openGallery(flags.index);
       try {
         const m = gallery.manifest;
         const info = {
-          index: gallery.dir,
+          index: gallery.location,
           model: m.model,
-          images: gallery.size,
+          images: await gallery.count(),
           imagesRoot: m.imagesRoot,
           hnsw: m.hnsw,
-          cameras: gallery.store.cameras(),
-          skipped: gallery.store.listSkipped(),
+          cameras: await gallery.cameras(),
+          skipped: await gallery.listSkipped(),
           createdAt: m.createdAt,
           updatedAt: m.updatedAt,
         };
@@ -141,7 +143,7 @@ export function registerIndex(program: Command, ctx: CliContext): void {
         ];
         ctx.stdout.write(lines.join('\n') + '\n');
       } finally {
-        gallery.closeWithoutSaving();
+        await gallery.close({ save: false });
       }
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CtgiError } from '../../../src/errors/ctgi-error.js';
-import { GalleryIndex, type GalleryHit } from '../../../src/gallery/gallery-index.js';
+import type { Gallery, GalleryHit } from '../../../src/gallery/gallery.js';
+import { openGallery } from '../../../src/gallery/open-gallery.js';
 import { searchText } from '../../../src/gallery/text-search.js';
 import { assertSameModel } from '../../../src/gallery/gallery-manifest.js';
 import { openTextEncoder } from '../../../src/models/open-encoders.js';
@@ -44,12 +45,12 @@ export function registerSearch(program: Command, ctx: CliContext): void {
       const text = words.join(' ').trim();
       if (!text) throw new CtgiError('BAD_INPUT', 'The description is empty; say what the person looks like.');
       const filter = { camera: flags.camera?.length ? flags.camera : undefined, from: isoTime('--from', flags.from), to: isoTime('--to', flags.to) };
-      const gallery = await GalleryIndex.open(flags.index);
+      const gallery = await openGallery(flags.index);
       try {
         const encoder = await openTextEncoder(flags.model ?? gallery.manifest.model.dir);
         let hits: GalleryHit[];
         try {
-          assertSameModel(gallery.manifest, { id: encoder.modelId, dim: encoder.dim }, gallery.dir);
+          assertSameModel(gallery.manifest, { id: encoder.modelId, dim: encoder.dim }, gallery.location);
           const tokens = encoder.countTokens(text);
           if (tokens > encoder.contextLength) {
             ctx.stderr.write(
@@ -88,7 +89,7 @@ export function registerSearch(program: Command, ctx: CliContext): void {
         );
         ctx.stdout.write([header, ...rows].join('\n') + '\n');
       } finally {
-        gallery.closeWithoutSaving();
+        await gallery.close({ save: false });
       }
     });
 }

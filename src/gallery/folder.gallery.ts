@@ -5,8 +5,9 @@ import { CALIBRATION_POOL, calibratedScores, CLIP_LOGIT_SCALE } from '../retriev
 import { ExactVectorIndex } from '../retrieval/exact.vector-index.js';
 import { HnswVectorIndex, type HnswOptions } from '../retrieval/hnsw.vector-index.js';
 import type { VectorHit } from '../retrieval/vector-index.js';
+import type { Gallery, GalleryHit, SearchOptions } from './gallery.js';
 import { assertSameModel, readManifest, writeManifest, type GalleryManifest } from './gallery-manifest.js';
-import type { GalleryStore, ImageFilter, ImageRecord, NewAttributeAnswer, NewImage, StoredAttributeAnswer, StoredCaption } from './gallery-store.js';
+import type { GalleryStore, ImageFilter, ImageRecord, NewAttributeAnswer, NewImage, SkippedFile, StoredAttributeAnswer, StoredCaption } from './gallery-store.js';
 import { SqliteGalleryStore } from './sqlite.gallery-store.js';
 import { processAlive } from '../util/process.js';
 
@@ -16,35 +17,16 @@ export const HNSW_FILE = 'vectors.hnsw';
 export const EXACT_SEARCH_LIMIT = 20_000;
 export const DEFAULT_HNSW = { M: 16, efConstruction: 200, ef: 64 } as const;
 
-/** One search result, best first. */
-export interface GalleryHit {
-  rank: number;
-  id: number;
-  path: string;
-  /** Raw cosine similarity between the query and the image embeddings. */
-  cosine: number;
-  /** Calibrated score in [0, 1] (see retrieval/calibration.ts). */
-  score: number;
-  record: ImageRecord;
-}
-
-export interface SearchOptions {
-  top?: number;
-  filter?: ImageFilter;
-  /** true: the exact brute-force path; false: HNSW; unset: exact up to EXACT_SEARCH_LIMIT images, else HNSW. */
-  exact?: boolean;
-}
-
 /**
- * A gallery index directory: `manifest.json` (what made the vectors), `gallery.sqlite` (metadata and
- * embeddings, the source of truth) and `vectors.hnsw` (the HNSW graph, rebuilt or caught up from SQLite
- * whenever it lags behind, e.g. after a crash).
+ * The folder adapter of the Gallery port: `manifest.json` (what made the vectors), `gallery.sqlite` (metadata
+ * and embeddings, the source of truth) and `vectors.hnsw` (the HNSW graph, rebuilt or caught up from SQLite
+ * whenever it lags behind, e.g. after a crash). One writer at a time; the embedded default.
  */
-export class GalleryIndex {
+export class FolderGallery implements Gallery {
   private constructor(
     readonly dir: string,
     public manifest: GalleryManifest,
-    readonly store: GalleryStore,
+    private readonly store: GalleryStore,
     private readonly exactIndex: ExactVectorIndex,
     private readonly hnsw: HnswVectorIndex,
     /** Labels added or removed since the HNSW file was last saved. */
@@ -53,19 +35,28 @@ export class GalleryIndex {
     hnsw.setRescoreSource((label) => exactIndex.get(label));
   }
 
+  get location(): string {
+    return this.dir;
+  }
+
+  /** Number of images (synchronous: the in-memory exact index holds every vector). */
   get size(): number {
     return this.exactIndex.size;
   }
 
+  async count(): Promise<number> {
+    return this.size;
+  }
+
   /** Creates a new index, or opens an existing one made with the same model. */
-  static async openOrCreate(dirArg: string, init: Omit<GalleryManifest, 'format' | 'version' | 'vectorCount' | 'createdAt' | 'updatedAt'>): Promise<GalleryIndex> {
+  static async openOrCreate(dirArg: string, init: Omit<GalleryManifest, 'format' | 'version' | 'vectorCount' | 'createdAt' | 'updatedAt'>): Promise<FolderGallery> {
     const dir = resolve(dirArg);
     const exists = await stat(join(dir, 'manifest.json')).then(
       () => true,
       () => false,
     );
     if (exists) {
-      const index = await GalleryIndex.open(dir);
+      const index = await FolderGallery.open(dir);
       assertSameModel(index.manifest, { id: init.model.id, dim: init.model.dim }, dir);
       return index;
     }
@@ -75,7 +66,7 @@ export class GalleryIndex {
     const store = SqliteGalleryStore.open(join(dir, DB_FILE), { create: true });
     await writeManifest(dir, manifest);
     const hnsw = new HnswVectorIndex(manifest.model.dim, hnswOptions(manifest));
-    return new GalleryIndex(dir, manifest, store, new ExactVectorIndex(manifest.model.dim), hnsw, true);
+    return new FolderGallery(dir, manifest, store, new ExactVectorIndex(manifest.model.dim), hnsw, true);
   }
 
   /**
@@ -83,7 +74,7 @@ export class GalleryIndex {
    * save are added, removed ones dropped; an unreadable graph file is rebuilt.
    * @throws CtgiError NOT_FOUND / INDEX_MISMATCH naming the directory.
    */
-  static async open(dirArg: string, options: { log?: (message: string) => void } = {}): Promise<GalleryIndex> {
+  static async open(dirArg: string, options: { log?: (message: string) => void } = {}): Promise<FolderGallery> {
     const dir = resolve(dirArg);
     const manifest = await readManifest(dir);
     await removeStaleTempFiles(dir);
@@ -116,7 +107,7 @@ export class GalleryIndex {
           dirty = true;
         }
       });
-      return new GalleryIndex(dir, manifest, store, exact, hnsw, dirty);
+      return new FolderGallery(dir, manifest, store, exact, hnsw, dirty);
     } catch (err) {
       store.close();
       throw err;
@@ -124,7 +115,7 @@ export class GalleryIndex {
   }
 
   /** Stores images (one SQLite transaction) and adds them to both vector indexes. */
-  add(images: NewImage[]): number[] {
+  async add(images: NewImage[]): Promise<number[]> {
     for (const img of images) {
       if (img.embedding.length !== this.manifest.model.dim) {
         throw new CtgiError('INDEX_MISMATCH', `An embedding of ${img.embedding.length} values cannot join the ${this.manifest.model.dim}-d index ${this.dir}.`);
@@ -139,8 +130,7 @@ export class GalleryIndex {
     return ids;
   }
 
-  /** Removes images by their indexed path; returns the paths that were not in the index. */
-  remove(paths: string[]): { removed: number; missing: string[] } {
+  async remove(paths: string[]): Promise<{ removed: number; missing: string[] }> {
     const missing = paths.filter((p) => !this.store.findByPath(p));
     const ids = this.store.removeByPaths(paths);
     for (const id of ids) {
@@ -151,11 +141,8 @@ export class GalleryIndex {
     return { removed: ids.length, missing };
   }
 
-  /**
-   * Top hits for an L2-normalised query vector: HNSW candidates (or the exact pass for small galleries
-   * and on request), re-scored exactly against the stored vectors, with calibrated scores.
-   */
-  search(query: Float32Array, options: SearchOptions = {}): GalleryHit[] {
+  /** HNSW candidates (or the exact pass up to EXACT_SEARCH_LIMIT images and on request), re-scored exactly. */
+  async search(query: Float32Array, options: SearchOptions = {}): Promise<GalleryHit[]> {
     const top = options.top ?? 10;
     if (query.length !== this.manifest.model.dim) {
       throw new CtgiError('INDEX_MISMATCH', `A ${query.length}-d query cannot search the ${this.manifest.model.dim}-d index ${this.dir}.`);
@@ -178,24 +165,57 @@ export class GalleryIndex {
     });
   }
 
-  /** Sets an image's caption from `source` (e.g. `mtg`), replacing that source's earlier ones. @throws CtgiError NOT_FOUND for an unknown image. */
-  putCaption(imageId: number, source: string, text: string): void {
+  async getMany(ids: readonly number[]): Promise<Map<number, ImageRecord>> {
+    return this.store.getMany([...ids]);
+  }
+
+  async findByPath(path: string): Promise<ImageRecord | undefined> {
+    return this.store.findByPath(path);
+  }
+
+  async findBySha(sha256: string): Promise<ImageRecord | undefined> {
+    return this.store.findBySha(sha256);
+  }
+
+  async embeddingsOf(ids: readonly number[]): Promise<Map<number, Float32Array>> {
+    const out = new Map<number, Float32Array>();
+    for (const id of ids) {
+      const v = this.exactIndex.get(id);
+      if (v) out.set(id, Float32Array.from(v));
+    }
+    return out;
+  }
+
+  async loadEmbeddings(): Promise<{ ids: number[]; matrix: Float32Array }> {
+    return this.store.loadEmbeddings(this.manifest.model.dim);
+  }
+
+  async recordSkipped(files: Array<{ path: string; reason: string }>): Promise<void> {
+    this.store.recordSkipped(files);
+  }
+
+  async listSkipped(): Promise<SkippedFile[]> {
+    return this.store.listSkipped();
+  }
+
+  async putCaption(imageId: number, source: string, text: string): Promise<void> {
     this.store.putCaption(imageId, source, text);
   }
 
-  /** Captions of the given images with their sources; images without any are absent. */
-  captionsOf(imageIds: readonly number[]): Map<number, StoredCaption[]> {
+  async captionsOf(imageIds: readonly number[]): Promise<Map<number, StoredCaption[]>> {
     return this.store.captionsFor(imageIds);
   }
 
-  /** Stores per-image attribute answers (one per image, attribute and source; re-putting replaces). @throws CtgiError NOT_FOUND for an unknown image. */
-  putAttributeAnswers(rows: Array<{ imageId: number; attribute: string; question: string; answer: string; source: string; confidence?: number }>): void {
-    this.store.putAttributeAnswers(rows satisfies NewAttributeAnswer[]);
+  async putAttributeAnswers(rows: readonly NewAttributeAnswer[]): Promise<void> {
+    this.store.putAttributeAnswers(rows);
   }
 
-  /** Attribute answers of the given images (MTI's answer cache); images without any are absent. */
-  attributeAnswers(imageIds: readonly number[]): Map<number, Array<{ attribute: string; question: string; answer: string; source: string; confidence: number | null }>> {
-    return this.store.attributeAnswers(imageIds) satisfies Map<number, StoredAttributeAnswer[]>;
+  async attributeAnswers(imageIds: readonly number[]): Promise<Map<number, StoredAttributeAnswer[]>> {
+    return this.store.attributeAnswers(imageIds);
+  }
+
+  async cameras(): Promise<Array<{ camera: string; count: number }>> {
+    return this.store.cameras();
   }
 
   /** Saves the HNSW graph (atomically) and the manifest's counts when anything changed. */
@@ -210,17 +230,12 @@ export class GalleryIndex {
     }
   }
 
-  async close(): Promise<void> {
+  async close(options: { save?: boolean } = {}): Promise<void> {
     try {
-      await this.save();
+      if (options.save ?? true) await this.save();
     } finally {
       this.store.close();
     }
-  }
-
-  /** Closes without saving (read-only use). */
-  closeWithoutSaving(): void {
-    this.store.close();
   }
 }
 
