@@ -44,6 +44,10 @@ const envSchema = z.object({
   CTGI_RECONSTRUCTOR_MODEL: z.string().trim().min(1).optional(),
   CTGI_RECONSTRUCTOR_API_KEY: z.string().min(1).optional(),
   CTGI_RECONSTRUCTOR_TEMPERATURE: z.coerce.number().min(0).max(2).optional(),
+  // A team deployment's shared store (PostgreSQL with pgvector): galleries, checkpoints, audit, job queues.
+  CTGI_DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  CTGI_DATABASE_TLS: z.enum(['disable', 'require', 'verify-full']).optional(),
+  CTGI_DATABASE_CA_FILE: z.string().min(1).optional(),
   // The conversation: gallery, checkpoints, audit, witness timeout.
   CTGI_INDEX: z.string().min(1).optional(),
   CTGI_WITNESS_TIMEOUT_S: z.coerce.number().int().min(5).max(86_400).optional(),
@@ -98,6 +102,12 @@ export interface Config {
   reconstructor: LlmEndpointConfig | undefined;
   /** MLLM calls in flight at once, per client. */
   mllmConcurrency: number;
+  /**
+   * The shared PostgreSQL store (`CTGI_DATABASE_URL`, TLS from `CTGI_DATABASE_TLS` / `CTGI_DATABASE_CA_FILE`);
+   * undefined → the embedded default (gallery folders and SQLite files under `home`). The URL holds credentials:
+   * never log it (storage/postgres.ts redacts it in messages).
+   */
+  database: DatabaseConfig | undefined;
   /** JSONL file that gets one line per MLLM call (latency, tokens, status; never keys or images). */
   mllmLogFile: string | undefined;
   conversation: ConversationConfig;
@@ -114,6 +124,12 @@ export interface LlmEndpointConfig {
   temperature: number;
   timeoutMs: number;
   maxRetries: number;
+}
+
+export interface DatabaseConfig {
+  url: string;
+  tls?: 'disable' | 'require' | 'verify-full';
+  caFile?: string;
 }
 
 export interface ConversationConfig {
@@ -209,6 +225,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxImageBytes: e.CTGI_MAX_IMAGE_BYTES ?? DEFAULT_MAX_IMAGE_BYTES,
     ...llmConfig(e),
     mllmConcurrency: e.CTGI_MLLM_CONCURRENCY ?? DEFAULT_MLLM_CONCURRENCY,
+    database: e.CTGI_DATABASE_URL ? { url: e.CTGI_DATABASE_URL, ...(e.CTGI_DATABASE_TLS ? { tls: e.CTGI_DATABASE_TLS } : {}), ...(e.CTGI_DATABASE_CA_FILE ? { caFile: resolve(e.CTGI_DATABASE_CA_FILE) } : {}) } : undefined,
     mllmLogFile: e.CTGI_MLLM_LOG ? resolve(e.CTGI_MLLM_LOG) : undefined,
     conversation: {
       indexDir: e.CTGI_INDEX ? resolve(e.CTGI_INDEX) : undefined,
