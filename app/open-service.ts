@@ -83,6 +83,7 @@ export async function openConversationService(options: OpenServiceOptions): Prom
         witnessTimeoutSeconds: config.conversation.witnessTimeoutSeconds,
       },
       checkpointFile,
+      caseDir: join(config.home, 'cases'),
       retentionDays: config.conversation.retentionDays,
       ...(options.audit ? { audit: options.audit } : {}),
       onClose: async () => {

@@ -9,6 +9,7 @@ import type { ToolContext } from '../tools/mti-tools.js';
 import { createMtiTools } from '../tools/mti-tools.js';
 import { parseReply } from './reply-parser.js';
 import { type DialogueMemory, type PreparedRound } from '../round/round-state.js';
+import { readResume, type TranscriptEntry } from './transcript.js';
 
 // The MTI dialogue (DESIGN.md flow 3) as a LangGraph state graph, one thread per conversation:
 //
@@ -60,6 +61,8 @@ export const DialogueState = Annotation.Root({
   status: Annotation<'active' | 'done'>(),
   /** The gallery now shown timed out once and its reminder was sent; further timeouts are silent. */
   reminded: Annotation<boolean>(),
+  /** What was shown, asked and answered, and by whom (transcript.ts): the case export's record. */
+  transcript: Annotation<TranscriptEntry[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
 });
 
 export type DialogueValues = typeof DialogueState.State;
@@ -102,12 +105,14 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
     }
     const outbox: BotEvent[] = [];
     let shown = s.shown;
+    const transcript: TranscriptEntry[] = [];
     if (s.round === 0) {
       shown = await items(prepared.topK.slice(0, GALLERY_SIZE).map((c) => ({ id: c.id, score: c.score, cosine: c.cosine, leading: false })), s.memory.picked);
       outbox.push(text(`Best matches for your description among ${await deps.gallery.count()} images. I'll ask a few questions to narrow it down; pick a tile ("#n is them") at any time.`));
       outbox.push(gallery(0, shown, s.memory.current));
+      transcript.push({ kind: 'description', round: 0, text: s.memory.current }, { kind: 'gallery', round: 0, query: s.memory.current, items: shown });
     }
-    return new Command({ update: { prepared, checks: null, pending: [], anchors: [], earlyStop: false, ...(s.round === 0 ? { ranking: prepared.topK.map((c) => c.id) } : {}), shown, outbox }, goto: 'check' });
+    return new Command({ update: { prepared, checks: null, pending: [], anchors: [], earlyStop: false, ...(s.round === 0 ? { ranking: prepared.topK.map((c) => c.id) } : {}), shown, outbox, transcript }, goto: 'check' });
   };
 
   const check = async (s: DialogueValues, config: LangGraphRunnableConfig): Promise<Command> => {
@@ -135,26 +140,30 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
   const ask = async (s: DialogueValues, config: LangGraphRunnableConfig): Promise<Command> => {
     const [q, ...rest] = s.pending;
     const id = `${s.round + 1}.${s.memory.asked.length + 1}`;
-    const { reply } = await tools.askWitness.invoke({ id, text: q.text, options: q.options, ...(q.slot ? { slot: q.slot } : {}), timeoutSeconds: deps.witnessTimeoutSeconds }, config);
+    const { reply, by } = await tools.askWitness.invoke({ id, text: q.text, options: q.options, ...(q.slot ? { slot: q.slot } : {}), timeoutSeconds: deps.witnessTimeoutSeconds }, config);
     const parsed = parseReply(reply);
     const memory = s.memory;
+    const transcript: TranscriptEntry[] = [
+      { kind: 'question', round: s.round + 1, id, text: q.text, options: q.options },
+      { kind: 'answer', round: s.round + 1, to: id, question: q.text, text: reply ?? '', by },
+    ];
     switch (parsed.kind) {
       case 'pick': {
         const item = s.shown.find((i) => i.rank === parsed.rank);
-        if (!item) return new Command({ update: { outbox: [text(`There is no #${parsed.rank} in the gallery; pick a number from 1 to ${s.shown.length}.`, 'error')] }, goto: 'ask' });
-        return new Command({ update: { memory: pin(memory, item.imageId), pending: [], outbox: [text(`Pinned #${parsed.rank} as the person.`)] }, goto: 'refine' });
+        if (!item) return new Command({ update: { outbox: [text(`There is no #${parsed.rank} in the gallery; pick a number from 1 to ${s.shown.length}.`, 'error')], transcript }, goto: 'ask' });
+        return new Command({ update: { memory: pin(memory, item.imageId), pending: [], outbox: [text(`Pinned #${parsed.rank} as the person.`)], transcript }, goto: 'refine' });
       }
       case 'none':
-        return new Command({ update: { memory: reject(memory, s.shown), outbox: [text(`Noted: none of those ${s.shown.length}. They are left out from now on.`)] }, goto: 'ask' });
+        return new Command({ update: { memory: reject(memory, s.shown), outbox: [text(`Noted: none of those ${s.shown.length}. They are left out from now on.`)], transcript }, goto: 'ask' });
       case 'refine':
-        return new Command({ update: { pending: [] }, goto: 'refine' });
+        return new Command({ update: { pending: [], transcript }, goto: 'refine' });
       case 'stop':
-        return new Command({ update: { pending: [] }, goto: 'finish' });
+        return new Command({ update: { pending: [], transcript }, goto: 'finish' });
       default: {
         const answer = recordAnswer({ ...(q.slot ? { slot: q.slot } : {}), question: q.text, source: 'witness', reply: parsed.kind === 'timeout' ? null : parsed.text });
         const outbox = parsed.kind === 'timeout' ? [text('No answer in time; I skipped that question.', 'notice')] : [];
         const next: DialogueMemory = { ...memory, answers: [...memory.answers, answer], asked: [...memory.asked, q.text], followUps: memory.followUps.filter((f) => f !== q.text) };
-        return new Command({ update: { memory: next, pending: rest, outbox }, goto: rest.length > 0 ? 'ask' : 'refine' });
+        return new Command({ update: { memory: next, pending: rest, outbox, transcript }, goto: rest.length > 0 ? 'ask' : 'refine' });
       }
     }
   };
@@ -168,34 +177,40 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
     const shown = await items(finished.ranking.slice(0, GALLERY_SIZE), memory.picked);
     const outbox: BotEvent[] = finished.notices.map((n) => text(n, 'notice'));
     if (finished.refinedQuery !== s.memory.current) outbox.push(text(`Refined description: ${finished.refinedQuery}`));
+    const transcript: TranscriptEntry[] = [
+      ...settled.mllmAnswers.map((a): TranscriptEntry => ({ kind: 'answer', round, to: 'mllm', question: a.question, text: a.text, by: 'mllm' })),
+      { kind: 'description', round, text: finished.refinedQuery },
+      { kind: 'gallery', round, query: finished.refinedQuery, items: shown },
+    ];
     // The checks are used up: a later refine (after a pick) must not record their answers again.
-    return new Command({ update: { memory: { ...memory, current: finished.refinedQuery }, round, shown, anchors: settled.anchors, ranking: finished.ranking.map((r) => r.id), checks: null, reminded: false, outbox }, goto: 'feedback' });
+    return new Command({ update: { memory: { ...memory, current: finished.refinedQuery }, round, shown, anchors: settled.anchors, ranking: finished.ranking.map((r) => r.id), checks: null, reminded: false, outbox, transcript }, goto: 'feedback' });
   };
 
   const feedback = async (s: DialogueValues): Promise<Command> => {
-    const reply = interrupt<BotEvent, unknown>(gallery(s.round, s.shown, s.memory.current));
-    const parsed = parseReply(typeof reply === 'string' ? reply : null);
+    const { text: reply, by } = readResume(interrupt<BotEvent, unknown>(gallery(s.round, s.shown, s.memory.current)));
+    const parsed = parseReply(reply);
+    const transcript: TranscriptEntry[] = [{ kind: 'answer', round: s.round, to: `gallery ${s.round}`, question: 'Gallery', text: reply ?? '', by }];
     switch (parsed.kind) {
       case 'pick': {
         const item = s.shown.find((i) => i.rank === parsed.rank);
-        if (!item) return new Command({ update: { outbox: [text(`There is no #${parsed.rank} in the gallery; pick a number from 1 to ${s.shown.length}.`, 'error')] }, goto: 'feedback' });
+        if (!item) return new Command({ update: { outbox: [text(`There is no #${parsed.rank} in the gallery; pick a number from 1 to ${s.shown.length}.`, 'error')], transcript }, goto: 'feedback' });
         // Picking the image that is already pinned first confirms it.
-        if (s.memory.picked[0] === item.imageId) return new Command({ goto: 'finish' });
-        return new Command({ update: { memory: pin(s.memory, item.imageId), outbox: [text(`Pinned #${parsed.rank} as the person; images most like the description follow it. Say "done" when finished.`)] }, goto: 'refine' });
+        if (s.memory.picked[0] === item.imageId) return new Command({ update: { transcript }, goto: 'finish' });
+        return new Command({ update: { memory: pin(s.memory, item.imageId), outbox: [text(`Pinned #${parsed.rank} as the person; images most like the description follow it. Say "done" when finished.`)], transcript }, goto: 'refine' });
       }
       case 'none':
-        return new Command({ update: { memory: reject(s.memory, s.shown), outbox: [text(`Noted: none of those ${s.shown.length}. Looking again without them.`)] }, goto: 'retrieve' });
+        return new Command({ update: { memory: reject(s.memory, s.shown), outbox: [text(`Noted: none of those ${s.shown.length}. Looking again without them.`)], transcript }, goto: 'retrieve' });
       case 'timeout':
         // Nobody is there: a new round would spend MLLM calls for no one. Wait for a human, reminding once.
-        return new Command({ update: s.reminded ? {} : { reminded: true, outbox: [text(GALLERY_REMINDER, 'notice')] }, goto: 'feedback' });
+        return new Command({ update: s.reminded ? { transcript } : { reminded: true, outbox: [text(GALLERY_REMINDER, 'notice')], transcript }, goto: 'feedback' });
       case 'refine':
-        return new Command({ goto: 'retrieve' });
+        return new Command({ update: { transcript }, goto: 'retrieve' });
       case 'stop':
-        return new Command({ goto: 'finish' });
+        return new Command({ update: { transcript }, goto: 'finish' });
       default: {
         // Free text under a gallery adds to the description.
         const answer = recordAnswer({ question: FREE_TEXT_QUESTION, source: 'witness', reply: parsed.text });
-        return new Command({ update: { memory: { ...s.memory, answers: [...s.memory.answers, answer] } }, goto: 'retrieve' });
+        return new Command({ update: { memory: { ...s.memory, answers: [...s.memory.answers, answer] }, transcript }, goto: 'retrieve' });
       }
     }
   };

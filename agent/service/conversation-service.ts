@@ -1,11 +1,25 @@
+import { join } from 'node:path';
 import { Command } from '@langchain/langgraph';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import { DEFAULT_CONVERSATION_RETENTION_DAYS } from '../../src/config/config.js';
 import { isCtgiError } from '../../src/errors/ctgi-error.js';
 import { openSqlite, type SqliteDatabase } from '../../src/storage/sqlite.js';
 import { compileDialogue, initialDialogue, TIMED_OUT, type DialogueDeps, type DialogueGraph, type DialogueValues } from '../graph/dialogue-graph.js';
+import type { AttributedReply } from '../graph/transcript.js';
+import { writeCaseZip } from '../case/case-export.js';
 import { describeDescription } from './description-check.js';
-import { replyTargetOf, type AuditRecord, type AuditSink, type BotEvent, type BotEvents, type BotUser, type ConversationService, type EventListener, type ThreadKey } from '../../src/conversation/conversation-types.js';
+import {
+  replyTargetOf,
+  type AuditRecord,
+  type AuditSink,
+  type BotEvent,
+  type BotEvents,
+  type BotUser,
+  type CaseExport,
+  type ConversationService,
+  type EventListener,
+  type ThreadKey,
+} from '../../src/conversation/conversation-types.js';
 import { ThreadActivity } from './thread-activity.js';
 import { ThreadOwners } from './thread-owners.js';
 
@@ -28,6 +42,8 @@ export interface ConversationServiceOptions {
   pruneIntervalMs?: number;
   /** The clock pruning and activity use (milliseconds since the epoch); default Date.now. */
   now?: () => number;
+  /** Folder case exports go to when no file is named (`<CTGI_HOME>/cases` in the product). */
+  caseDir?: string;
 }
 
 /** The conversation service, plus pruning on demand (it also runs at start and periodically). */
@@ -241,7 +257,9 @@ export function createConversationService(options: ConversationServiceOptions): 
         }
         if (!clean) return [{ kind: 'text', tone: 'error', text: 'That reply is empty; pick an option or type an answer.' }, now.pendingEvent];
         activity.touch(thread, clock());
-        return run(thread, user, new Command({ resume: clean }));
+        // Who sent it goes into the transcript: the witness through their link, or someone in the thread.
+        const attributed: AttributedReply = { text: clean, by: user.via === 'witness-link' ? 'witness-link' : 'operator' };
+        return run(thread, user, new Command({ resume: attributed }));
       });
     },
 
@@ -260,6 +278,40 @@ export function createConversationService(options: ConversationServiceOptions): 
 
     async owner(thread) {
       return owners.get(thread);
+    },
+
+    async exportCase(thread, user, exportOptions = {}): Promise<CaseExport> {
+      const refuse = (why: string, text: string): CaseExport => {
+        audit(thread, user, 'refusal', { text: `case export refused: ${why}` });
+        return { ok: false, text };
+      };
+      if (badThread(thread)) return refuse('not a conversation id', 'This conversation id is not valid (expected platform:channel:thread).');
+      const { now, owner } = await locked(thread, async () => ({ now: await snapshot(thread), owner: owners.get(thread) }));
+      if (!now.values.memory) return refuse('unknown conversation', `There is no conversation ${thread} to export.`);
+      if (!exportOptions.anyOwner && owner !== user.id) return refuse('not the owner', 'Only the person who started this search can export it.');
+      const exportedAt = new Date(clock()).toISOString();
+      const out = exportOptions.out ?? (options.caseDir ? join(options.caseDir, caseFileName(thread, exportedAt)) : undefined);
+      if (!out) return { ok: false, text: 'Case export has no folder to write to here; name a file (ctgi case export THREAD --out case.zip).' };
+      try {
+        const written = await writeCaseZip(
+          {
+            thread,
+            ...(owner !== undefined ? { owner } : {}),
+            exportedAt,
+            exportedBy: user.name ? `${user.name} (${user.id})` : user.id,
+            demo: options.deps.demo,
+            values: now.values,
+            ...(now.pendingEvent ? { pendingEvent: now.pendingEvent } : {}),
+            audit: options.audit?.threadRecords?.(thread) ?? [],
+            readImage: options.deps.readImage,
+          },
+          out,
+        );
+        return { ok: true, ...written };
+      } catch (err) {
+        logError(`ctgi: case export of ${thread} failed: ${(err as Error)?.stack ?? String(err)}`);
+        return { ok: false, text: `The case could not be written to ${out}: ${(err as NodeJS.ErrnoException).code ?? 'unexpected error'}.` };
+      }
     },
 
     readImage(imageId) {
@@ -282,4 +334,9 @@ export function createConversationService(options: ConversationServiceOptions): 
       await options.onClose?.();
     },
   };
+}
+
+/** The file name of a case export: the thread and the instant, safe on every file system. */
+function caseFileName(thread: ThreadKey, at: string): string {
+  return `case-${thread.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 120)}-${at.replace(/[:.]/g, '-')}.zip`;
 }

@@ -9,6 +9,7 @@ import { mergeAnswers, recordAnswer } from '../core/answers.js';
 import type { BotEvent } from '../../src/conversation/conversation-types.js';
 import { parseQuestionList } from '../round/candidate-checks.js';
 import { reconstruct } from '../round/reconstruct.js';
+import { readResume } from '../graph/transcript.js';
 import { fusedRanking } from '../round/fused-ranking.js';
 import { type RoundContext } from '../round/round-state.js';
 
@@ -74,9 +75,9 @@ export function createMtiTools(ctx: ToolContext) {
     // A LangGraph interrupt: the dialogue pauses (checkpointed) until the witness replies; null = no reply in time.
     async ({ id, text, options, slot, timeoutSeconds }) => {
       const event: BotEvent = { kind: 'question', id, text, options: options.map((o) => ({ label: o, value: o })), freeText: true, timeoutSeconds };
-      const reply = interrupt<BotEvent, unknown>(event);
-      // Anything but text (the service's timeout marker) is no reply.
-      return { reply: typeof reply === 'string' ? reply : null, ...(slot ? { slot } : {}) };
+      // Anything but text (the service's timeout marker) is no reply; `by` says who sent it (transcript.ts).
+      const { text: reply, by } = readResume(interrupt<BotEvent, unknown>(event));
+      return { reply, by, ...(slot ? { slot } : {}) };
     },
     {
       name: 'ask_witness',

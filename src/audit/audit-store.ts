@@ -109,13 +109,13 @@ export class AuditStore implements AuditSink {
     const rows = this.#db
       .prepare('SELECT at, thread, user_id, user_name, kind, text, image_ids FROM audit WHERE at >= ? AND at < ? ORDER BY at, id')
       .iterate(since, until) as IterableIterator<AuditRow>;
-    for (const row of rows) {
-      const record: AuditRecord = { at: row.at, thread: row.thread, userId: row.user_id, kind: row.kind };
-      if (row.user_name !== null) record.userName = row.user_name;
-      if (row.text !== null) record.text = row.text;
-      if (row.image_ids !== null) record.imageIds = JSON.parse(row.image_ids) as number[];
-      yield record;
-    }
+    for (const row of rows) yield toRecord(row);
+  }
+
+  /** The records of one thread, oldest first. */
+  threadRecords(thread: string): AuditRecord[] {
+    const rows = this.#db.prepare('SELECT at, thread, user_id, user_name, kind, text, image_ids FROM audit WHERE thread = ? ORDER BY at, id').all(thread) as AuditRow[];
+    return rows.map(toRecord);
   }
 
   /** The export as lines (JSONL, or CSV with a header line first). */
@@ -141,4 +141,12 @@ function requireInstant(value: string, name: string): string {
   const parsed = parseIsoInstant(value);
   if (!parsed.ok) throw new CtgiError('BAD_INPUT', isoInstantRefusal(`--${name}`, value, parsed.reason));
   return parsed.instant;
+}
+
+function toRecord(row: AuditRow): AuditRecord {
+  const record: AuditRecord = { at: row.at, thread: row.thread, userId: row.user_id, kind: row.kind };
+  if (row.user_name !== null) record.userName = row.user_name;
+  if (row.text !== null) record.text = row.text;
+  if (row.image_ids !== null) record.imageIds = JSON.parse(row.image_ids) as number[];
+  return record;
 }

@@ -11,6 +11,8 @@ export interface BotUser {
   id: string;
   /** Display name, for the audit trail only. */
   name?: string;
+  /** How the reply came: through the witness's one-time link; absent for someone in the thread (the operator). */
+  via?: 'witness-link';
 }
 
 /** A one-click answer: `label` is shown, `value` is sent back as the reply text. */
@@ -131,6 +133,12 @@ export interface ConversationService {
   pending(thread: ThreadKey): Promise<BotEvents>;
   /** Registers a listener for asynchronous events (timeouts); returns an unsubscribe function. */
   onEvents(listener: EventListener): () => void;
+  /**
+   * Writes the case of `thread` (transcript, galleries, images, audit rows, report, SHA-256 manifest) as a
+   * zip: to `out`, or under the service's case folder. Front ends export only their user's own threads; the
+   * CLI (`anyOwner`) any thread. An unknown or foreign thread is refused with one sentence, and audited.
+   */
+  exportCase?(thread: ThreadKey, user: BotUser, options?: { out?: string; anyOwner?: boolean }): Promise<CaseExport>;
   /** Whether the gallery is the synthetic demo world. */
   readonly demo: boolean;
   /** Stops timers and closes the checkpoint database. */
@@ -153,4 +161,9 @@ export interface AuditRecord {
 /** Where the service writes audit records (SQLite in the product). */
 export interface AuditSink {
   record(entry: AuditRecord): void;
+  /** The records of one thread, oldest first (for the case export); absent on write-only sinks. */
+  threadRecords?(thread: ThreadKey): AuditRecord[];
 }
+
+/** A case export: the zip written, or one sentence why not. */
+export type CaseExport = { ok: true; path: string; files: number; bytes: number } | { ok: false; text: string };

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
 import { registerAudit } from './audit.command.js';
 import { registerCaption } from './caption.command.js';
+import { registerCase } from './case.command.js';
 import { registerChat } from './chat.command.js';
 import { registerDemo } from './demo.command.js';
 import { registerDiscord } from './discord.command.js';
@@ -31,6 +32,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerServe(program, ctx);
   registerChat(program, ctx);
   registerAudit(program, ctx);
+  registerCase(program, ctx);
   registerSlack(program, ctx);
   registerDiscord(program, ctx);
 }
