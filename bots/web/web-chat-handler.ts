@@ -1,6 +1,8 @@
 // The web chat's request handling: JSON POSTs for start/answer, server-sent events for events that arrive
 // later (timeouts), one conversation thread per browser session, images only for the session that saw them.
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { basename } from 'node:path';
 import {
   pickReply,
   type AuditSink,
@@ -185,6 +187,10 @@ export class WebChatHandler {
       if (!session) return sendJson(res, 200, { demo: this.#o.service.demo, conversation: '', events: [] });
       return sendJson(res, 200, await this.#state(session));
     }
+    if (path === '/api/case') {
+      allow(method, 'GET');
+      return this.#sendCase(res, need(session));
+    }
     if (path === '/api/start' || path === '/api/answer' || path === '/api/new') {
       allow(method, 'POST');
       if (!sameOrigin(req.headers.origin, req.headers.host)) throw new HttpError(403, 'Cross-site requests are not allowed.');
@@ -252,6 +258,18 @@ export class WebChatHandler {
     const events = await runInSession(session, () => this.#o.service.pending(threadOf(session)));
     this.#sessions.rememberShownImages(session, events);
     return { demo: this.#o.service.demo, conversation: session.conversationId, events: publicEvents(events) };
+  }
+
+  /** The session's conversation as a case zip, for its owner only (the service refuses anyone else, audited). */
+  async #sendCase(res: ServerResponse, session: WebSession): Promise<void> {
+    const service = this.#o.service;
+    if (!service.exportCase) throw new HttpError(404, 'Case export is not available here.');
+    const result = await runInSession(session, () => this.#running(() => service.exportCase!(threadOf(session), { id: session.id })));
+    if (!result.ok) throw new HttpError(404, result.text);
+    const bytes = await readFile(result.path);
+    const name = basename(result.path).replace(/[^A-Za-z0-9_.-]/g, '_');
+    res.writeHead(200, { 'Content-Type': 'application/zip', 'Content-Disposition': `attachment; filename="${name}"`, 'Content-Length': String(bytes.length), 'Cache-Control': 'no-store' });
+    res.end(bytes);
   }
 
   #sendStatic(res: ServerResponse, method: string, file: string): void {
