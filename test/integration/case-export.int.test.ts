@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { caseExporter } from '../../agent/case/case-action.js';
+import { startWebServer } from '../../bots/web/web-server.js';
 import type { CaseRecord } from '../../agent/case/case-record.js';
 import { verifyCaseZip } from '../../agent/case/case-verify.js';
 import { DEFAULT_ROUND_OPTIONS } from '../../agent/round/round-options.js';
@@ -253,4 +254,29 @@ describe('case export of a real conversation', () => {
     expect(audit.threadRecords('terminal:me:gone')).toMatchObject([{ kind: 'refusal', text: 'case export refused: unknown conversation' }]);
     expect(errors).toEqual([]);
   });
+
+  it("the web chat downloads the session's own conversation as a verified zip, behind the token", async () => {
+    const token = 'case-test-token-0123456789';
+    const web = await startWebServer({ service, port: 0, audit, token });
+    try {
+      const page = await fetch(new URL(`/?token=${token}`, web.url), { redirect: 'manual' });
+      const cookie = page.headers.get('set-cookie')!.split(';')[0];
+      const headers = { Cookie: cookie, Origin: web.url.replace(/\/$/, ''), 'Content-Type': 'application/json' };
+      const none = await fetch(new URL('/api/case', web.url), { headers });
+      expect(none.status).toBe(404);
+      expect(((await none.json()) as { error: string }).error).toMatch(/^There is no conversation web:[^ ]+ to export\.$/);
+      const started = await fetch(new URL('/api/start', web.url), { method: 'POST', headers, body: JSON.stringify({ text: world.build.world.identities[5].vagueQueries[0] }) });
+      expect(started.status).toBe(200);
+      const res = await fetch(new URL('/api/case', web.url), { headers });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/zip');
+      expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="case-web_[\w.-]+\.zip"$/);
+      await writeFile(join(temp.dir, 'web.zip'), Buffer.from(await res.arrayBuffer()));
+      expect(await verifyCaseZip(join(temp.dir, 'web.zip'))).toMatchObject({ ok: true, problems: [] });
+      // Without the session cookie and without the token: refused before anything is exported.
+      expect((await fetch(new URL('/api/case', web.url))).status).toBe(401);
+    } finally {
+      await web.close();
+    }
+  }, 120_000);
 });
