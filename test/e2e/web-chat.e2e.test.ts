@@ -7,6 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationService } from '../../src/conversation/conversation-types.js';
 import { startWebServer, type WebServer } from '../../bots/web/web-server.js';
+import { verifyCaseZip } from '../../agent/case/case-verify.js';
 import { isCtgiError } from '../../src/errors/ctgi-error.js';
 import { openConversationService } from '../../app/open-service.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -103,6 +104,27 @@ describe.skipIf(!hasChromium)('web chat in Chromium', () => {
       expect(await page.evaluate<unknown>('window.__xss')).toBeUndefined();
     } finally {
       await page.close();
+    }
+  });
+
+  it('downloads the search as a case zip that verifies (Export case button)', async () => {
+    const context = await browser.newContext({ acceptDownloads: true });
+    try {
+      const page = await context.newPage();
+      await page.goto(web.url);
+      await page.locator('body[data-ready="true"]').waitFor();
+      await page.getByTestId('query').fill('a man in a blue jacket');
+      await page.getByTestId('send').click();
+      await answerUntilGallery(page);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-case').click()]);
+      expect(download.suggestedFilename()).toMatch(/^case-web_.+\.zip$/);
+      const saved = resolve(home!.dir, 'downloaded-case.zip');
+      await download.saveAs(saved);
+      const check = await verifyCaseZip(saved);
+      expect(check).toMatchObject({ ok: true, problems: [] });
+      expect(check.verified).toBeGreaterThan(3);
+    } finally {
+      await context.close();
     }
   });
 
