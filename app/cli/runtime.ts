@@ -1,6 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AuditStore } from '../../src/audit/audit-store.js';
+import type { AuditTrail } from '../../src/audit/audit-trail.js';
+import { PostgresAuditStore } from '../../src/audit/postgres-audit-store.js';
+import { openDatabase } from '../../src/storage/open-database.js';
+import { redactDatabaseUrl } from '../../src/storage/postgres.js';
 import type { Config } from '../../src/config/config.js';
 import type { AuditSink, ConversationService } from '../../src/conversation/conversation-types.js';
 import { estimateRate, formatEta, formatPercent, type RateSample } from './progress.js';
@@ -23,10 +27,17 @@ export const openService: ServiceOpener = async (options) => {
   return openConversationService(options);
 };
 
-/** Opens the audit trail under CTGI_HOME, creating the directory. */
-export function openAudit(config: Config): AuditStore {
+/** Opens the audit trail: in the configured database, else under CTGI_HOME (creating the directory). */
+export async function openAudit(config: Config): Promise<AuditTrail> {
+  if (config.database) return new PostgresAuditStore(await openDatabase(config.database, { max: 4, applicationName: 'ctgi-audit' }), redactDatabaseUrl(config.database.url));
   mkdirSync(dirname(config.conversation.auditFile), { recursive: true });
   return AuditStore.open(config.conversation.auditFile);
+}
+
+/** Opens the audit trail for an export: the configured database's, else the existing file under CTGI_HOME. */
+export async function openAuditForExport(config: Config): Promise<AuditTrail> {
+  if (config.database) return openAudit(config);
+  return AuditStore.openReadOnly(config.conversation.auditFile);
 }
 
 /**

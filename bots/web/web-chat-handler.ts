@@ -303,18 +303,21 @@ export class WebChatHandler {
     const now = Date.now();
     if (now - this.#refusalWindow.startMs > 60_000) this.#refusalWindow = { startMs: now, count: 0 };
     if (++this.#refusalWindow.count > REFUSALS_PER_MINUTE) return;
-    try {
-      this.#o.audit?.record({
-        at: new Date(now).toISOString(),
-        thread: sessionId ? `web:${sessionId}` : 'web:unauthenticated',
-        userId: sessionId ?? `ip:${who}`,
-        kind: 'refusal',
-        text: `${status} ${req.method ?? '?'} ${url.pathname.slice(0, 200)}`,
+    // The refusal is answered at once; its record is written meanwhile (the trail waits for it on close).
+    void Promise.resolve()
+      .then(() =>
+        this.#o.audit?.record({
+          at: new Date(now).toISOString(),
+          thread: sessionId ? `web:${sessionId}` : 'web:unauthenticated',
+          userId: sessionId ?? `ip:${who}`,
+          kind: 'refusal',
+          text: `${status} ${req.method ?? '?'} ${url.pathname.slice(0, 200)}`,
+        }),
+      )
+      .catch((err: unknown) => {
+        // The refusal itself stands; a broken audit trail is the operator's to see.
+        this.#o.log?.(`could not write the audit trail: ${(err as Error).message}`);
       });
-    } catch (err) {
-      // The refusal itself stands; a broken audit trail is the operator's to see.
-      this.#o.log?.(`could not write the audit trail: ${(err as Error).message}`);
-    }
   }
 
   #fail(res: ServerResponse, err: unknown): void {

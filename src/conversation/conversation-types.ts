@@ -150,7 +150,8 @@ export interface AuditRecord {
   imageIds?: number[];
 }
 
-/** Where the service writes audit records (SQLite in the product). */
+/** Where the service writes audit records (SQLite, or PostgreSQL when a database is configured). */
 export interface AuditSink {
-  record(entry: AuditRecord): void;
+  /** Appends one record; resolves once it is stored (callers await it, so no record is lost on exit). */
+  record(entry: AuditRecord): Promise<void>;
 }

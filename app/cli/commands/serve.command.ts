@@ -36,7 +36,7 @@ export async function runServe(ctx: CliContext, flags: ServeFlags, deps: ServeDe
   if (!isLoopbackHost(host) && !token) {
     throw new CtgiError('CONFIG_INVALID', `Refusing to serve the web chat on ${host} without an access token: set CTGI_WEB_TOKEN (16+ characters), or bind to 127.0.0.1.`);
   }
-  const audit = openAudit(config);
+  const audit = await openAudit(config);
   let service: ConversationService | undefined;
   let web: WebServer | undefined;
   try {
@@ -57,7 +57,7 @@ export async function runServe(ctx: CliContext, flags: ServeFlags, deps: ServeDe
   } finally {
     await web?.close();
     await service?.close();
-    audit.close();
+    await audit.close();
   }
 }
 

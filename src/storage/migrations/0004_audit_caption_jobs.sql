@@ -10,7 +10,7 @@ CREATE TABLE ctgi_audit (
   text TEXT,
   image_ids JSONB
 );
-CREATE INDEX ctgi_audit_at ON ctgi_audit (at, id);
+CREATE INDEX ctgi_audit_at ON ctgi_audit ((at COLLATE "C"), id);
 
 -- One caption job per name (what `--jobs` names for a folder run), with the settings it was started with.
 CREATE TABLE ctgi_caption_job (
