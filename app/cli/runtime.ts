@@ -7,6 +7,8 @@ import { openDatabase } from '../../src/storage/open-database.js';
 import { redactDatabaseUrl } from '../../src/storage/postgres.js';
 import type { Config } from '../../src/config/config.js';
 import type { AuditSink, ConversationService } from '../../src/conversation/conversation-types.js';
+import { PostgresSessionPersistence } from '../../bots/web/postgres-session-persistence.js';
+import type { SessionPersistence } from '../../bots/web/web-session-persistence.js';
 import { estimateRate, formatEta, formatPercent, type RateSample } from './progress.js';
 
 // What the long-running commands (serve, chat, slack, discord) share: opening the service and the audit
@@ -32,6 +34,12 @@ export async function openAudit(config: Config): Promise<AuditTrail> {
   if (config.database) return new PostgresAuditStore(await openDatabase(config.database, { max: 4, applicationName: 'ctgi-audit' }), redactDatabaseUrl(config.database.url));
   mkdirSync(dirname(config.conversation.auditFile), { recursive: true });
   return AuditStore.open(config.conversation.auditFile);
+}
+
+/** The web chat's shared session store when a database is configured; undefined → the SQLite file under CTGI_HOME. */
+export async function openSessionPersistence(config: Config): Promise<SessionPersistence | undefined> {
+  if (!config.database) return undefined;
+  return new PostgresSessionPersistence(await openDatabase(config.database, { max: 4, applicationName: 'ctgi-web' }));
 }
 
 /** Opens the audit trail for an export: the configured database's, else the existing file under CTGI_HOME. */
