@@ -97,6 +97,8 @@ export class PostgresConversationStore implements ConversationStore {
   async withThreadLock<T>(thread: ThreadKey, fn: () => Promise<T>): Promise<T> {
     const client: PgClient = await this.#locks.connect();
     let broken: Error | undefined;
+    const lost = (err: Error) => (broken ??= err);
+    client.once('error', lost);
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_NAMESPACE, thread]);
@@ -108,6 +110,7 @@ export class PostgresConversationStore implements ConversationStore {
     } finally {
       // COMMIT releases the lock; a connection lost meanwhile released it already (the server ends the session).
       await client.query('COMMIT').catch((err: unknown) => (broken ??= err as Error));
+      client.off('error', lost);
       client.release(broken);
     }
   }
