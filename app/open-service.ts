@@ -15,9 +15,7 @@ import type { AuditSink, ConversationService } from '../src/conversation/convers
 import { DEFAULT_ROUND_OPTIONS } from '../agent/round/round-options.js';
 import { imageByIdReader } from '../agent/round/image-readers.js';
 import type { ConversationStore } from '../agent/service/conversation-store.js';
-import { PostgresConversationStore } from '../agent/service/postgres-conversation-store.js';
 import { SqliteConversationStore } from '../agent/service/sqlite-conversation-store.js';
-import { openDatabase } from '../src/storage/open-database.js';
 
 export interface OpenServiceOptions {
   config: Config;
@@ -104,6 +102,7 @@ export async function openConversationService(options: OpenServiceOptions): Prom
  */
 export async function openConversationStore(config: Config, checkpointFile?: string): Promise<ConversationStore> {
   if (config.database) {
+    const [{ openDatabase }, { PostgresConversationStore }] = await Promise.all([import('../src/storage/open-database.js'), import('../agent/service/postgres-conversation-store.js')]);
     // Turns hold a lock client each for their whole run: a pool of their own, so they never starve the queries.
     const pool = await openDatabase(config.database, { max: 8, applicationName: 'ctgi-conversations' });
     const locks = await openDatabase(config.database, { migrate: false, max: 32, applicationName: 'ctgi-conversation-locks' }).catch(async (err: unknown) => {

@@ -2,12 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AuditStore } from '../../src/audit/audit-store.js';
 import type { AuditTrail } from '../../src/audit/audit-trail.js';
-import { PostgresAuditStore } from '../../src/audit/postgres-audit-store.js';
-import { openDatabase } from '../../src/storage/open-database.js';
-import { redactDatabaseUrl } from '../../src/storage/postgres.js';
 import type { Config } from '../../src/config/config.js';
 import type { AuditSink, ConversationService } from '../../src/conversation/conversation-types.js';
-import { PostgresSessionPersistence } from '../../bots/web/postgres-session-persistence.js';
 import type { SessionPersistence } from '../../bots/web/web-session-persistence.js';
 import { estimateRate, formatEta, formatPercent, type RateSample } from './progress.js';
 
@@ -31,7 +27,10 @@ export const openService: ServiceOpener = async (options) => {
 
 /** Opens the audit trail: in the configured database, else under CTGI_HOME (creating the directory). */
 export async function openAudit(config: Config): Promise<AuditTrail> {
-  if (config.database) return new PostgresAuditStore(await openDatabase(config.database, { max: 4, applicationName: 'ctgi-audit' }), redactDatabaseUrl(config.database.url));
+  if (config.database) {
+    const { openPostgresAudit } = await import('./open-postgres-stores.js');
+    return openPostgresAudit(config.database);
+  }
   mkdirSync(dirname(config.conversation.auditFile), { recursive: true });
   return AuditStore.open(config.conversation.auditFile);
 }
@@ -39,7 +38,8 @@ export async function openAudit(config: Config): Promise<AuditTrail> {
 /** The web chat's shared session store when a database is configured; undefined → the SQLite file under CTGI_HOME. */
 export async function openSessionPersistence(config: Config): Promise<SessionPersistence | undefined> {
   if (!config.database) return undefined;
-  return new PostgresSessionPersistence(await openDatabase(config.database, { max: 4, applicationName: 'ctgi-web' }));
+  const { openPostgresSessions } = await import('./open-postgres-stores.js');
+  return openPostgresSessions(config.database);
 }
 
 /** Opens the audit trail for an export: the configured database's, else the existing file under CTGI_HOME. */

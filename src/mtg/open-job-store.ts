@@ -1,10 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { DatabaseConfig } from '../config/config.js';
-import { openDatabase } from '../storage/open-database.js';
-import { redactDatabaseUrl } from '../storage/postgres.js';
 import type { CaptionJobStore } from './job-store.js';
-import { PostgresCaptionJobStore } from './postgres-job-store.js';
 import { SqliteCaptionJobStore } from './sqlite-job-store.js';
 
 /**
@@ -14,6 +11,12 @@ import { SqliteCaptionJobStore } from './sqlite-job-store.js';
  */
 export async function openCaptionJobStore(options: { database: DatabaseConfig | undefined; out: string; jobs: string | undefined; jobsFile: string; settings: string }): Promise<CaptionJobStore> {
   if (options.database) {
+    // Loaded on demand: a run without a database never loads the driver.
+    const [{ openDatabase }, { redactDatabaseUrl }, { PostgresCaptionJobStore }] = await Promise.all([
+      import('../storage/open-database.js'),
+      import('../storage/postgres.js'),
+      import('./postgres-job-store.js'),
+    ]);
     const pool = await openDatabase(options.database, { max: 2, applicationName: 'ctgi-caption' });
     try {
       return await PostgresCaptionJobStore.open(pool, options.jobs ?? basename(options.out), options.settings, redactDatabaseUrl(options.database.url));
