@@ -52,10 +52,11 @@ export class SqliteSessionPersistence implements SessionPersistence {
 
   async save(s: StoredSession): Promise<void> {
     if (!this.#db.open) return;
-    // One process writes this file: the session in memory already holds every image it was shown.
+    const before = this.#db.prepare('SELECT shown_images FROM web_sessions WHERE secret_sha256 = ?').get(s.secretHash) as { shown_images: string } | undefined;
+    const shown = [...new Set([...(before ? parseIds(before.shown_images) : []), ...s.shownImages])];
     this.#db
       .prepare('INSERT OR REPLACE INTO web_sessions (secret_sha256, id, thread, address, shown_images, last_seen_ms) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(s.secretHash, s.id, s.thread, s.address, JSON.stringify(s.shownImages), Math.round(s.lastSeenMs));
+      .run(s.secretHash, s.id, s.thread, s.address, JSON.stringify(shown), Math.round(s.lastSeenMs));
   }
 
   async remove(secretHash: string): Promise<void> {
