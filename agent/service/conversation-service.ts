@@ -46,6 +46,7 @@ const TIMEOUT_USER: BotUser = { id: 'ctgi', name: 'timeout' };
 export const MAX_REPLY_CHARS = 1000;
 const THREAD_KEY = /^[a-z][a-z0-9-]{0,19}:[^\s:]{1,100}:[^\s]{1,100}$/;
 
+const OUR_SIDE = 'Something went wrong on our side; your conversation is kept, so please try that again.';
 const STALE_REPLY = 'That button belongs to an earlier question; answer the current one.';
 const CLOSED_REPLY = 'This search is closed, so its buttons answer nothing. Describe the person you are looking for to start a new search.';
 const NOT_OWNER = 'This search belongs to the person who started it; start your own search outside this thread.';
@@ -97,6 +98,12 @@ export function createConversationService(options: ConversationServiceOptions): 
   };
   /** Serialises calls per thread in this process, and (with a shared store) with every other process. */
   const exclusive = <T>(thread: ThreadKey, fn: () => Promise<T>): Promise<T> => locked(thread, () => store.withThreadLock(thread, fn));
+  /** A user's call: when the store fails (a database out of reach), one sentence instead of a rejection. */
+  const turn = (thread: ThreadKey, fn: () => Promise<BotEvents>): Promise<BotEvents> =>
+    exclusive(thread, fn).catch((err: unknown): BotEvents => {
+      logError(`ctgi: conversation ${thread} failed: ${(err as Error)?.stack ?? String(err)}`);
+      return [{ kind: 'text', text: OUR_SIDE, tone: 'error' }];
+    });
 
   const snapshot = async (thread: ThreadKey) => {
     const s = await graph.getState(config(thread));
@@ -116,7 +123,7 @@ export function createConversationService(options: ConversationServiceOptions): 
       await graph.invoke(input, config(thread));
     } catch (err) {
       logError(`ctgi: conversation ${thread} failed: ${(err as Error)?.stack ?? String(err)}`);
-      const sentence = isCtgiError(err) ? err.message : 'Something went wrong on our side; your conversation is kept, so please try that again.';
+      const sentence = isCtgiError(err) ? err.message : OUR_SIDE;
       return [{ kind: 'text', text: sentence, tone: 'error' }];
     }
     const after = await snapshot(thread);
@@ -139,7 +146,9 @@ export function createConversationService(options: ConversationServiceOptions): 
    * armed in the store (`fresh`: a turn just ran, so it replaces any other) and acted on by whichever process
    * claims it first, so it fires once however many processes armed it.
    */
-  const schedule = async (thread: ThreadKey, state: Pick<Snapshot, 'pendingEvent' | 'values'>, fresh: boolean): Promise<void> => {
+  const schedule = (thread: ThreadKey, state: Pick<Snapshot, 'pendingEvent' | 'values'>, fresh: boolean): Promise<void> =>
+    arm(thread, state, fresh).catch((err: unknown) => logError(`ctgi: arming the timeout of conversation ${thread} failed: ${(err as Error)?.message ?? String(err)}`));
+  const arm = async (thread: ThreadKey, state: Pick<Snapshot, 'pendingEvent' | 'values'>, fresh: boolean): Promise<void> => {
     clearTimeout(timers.get(thread));
     timers.delete(thread);
     const pending = state.pendingEvent;
@@ -208,7 +217,7 @@ export function createConversationService(options: ConversationServiceOptions): 
     demo: options.deps.demo,
 
     start(thread, user, text) {
-      return exclusive(thread, async () => {
+      return turn(thread, async () => {
         const bad = badThread(thread);
         if (bad) return bad;
         // A thread belongs to its starter: someone else's description must not restart it as theirs.
@@ -231,7 +240,7 @@ export function createConversationService(options: ConversationServiceOptions): 
     },
 
     answer(thread, user, reply, inReplyTo) {
-      return exclusive(thread, async () => {
+      return turn(thread, async () => {
         const bad = badThread(thread);
         if (bad) return bad;
         const clean = reply.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, MAX_REPLY_CHARS);
