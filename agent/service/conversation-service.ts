@@ -75,6 +75,19 @@ export function createConversationService(options: ConversationServiceOptions): 
   const timers = new Map<ThreadKey, NodeJS.Timeout>();
   const logError = options.logError ?? ((m: string) => process.stderr.write(`${m}\n`));
   let closed = false;
+  const deliver = (thread: ThreadKey, events: BotEvents, claim?: () => Promise<boolean>): void => {
+    let claimed = false;
+    // One claim per batch in this process too: only one front end handles a thread's platform.
+    const delivery = {
+      claim: async (): Promise<boolean> => {
+        if (claimed) return false;
+        claimed = true;
+        return claim ? claim() : true;
+      },
+    };
+    for (const l of listeners) l(thread, events, delivery);
+  };
+  store.onBroadcast(deliver);
 
   const config = (thread: ThreadKey) => ({ configurable: { thread_id: thread } });
   const audit = async (thread: ThreadKey, user: BotUser, kind: AuditRecord['kind'], extra: Partial<AuditRecord> = {}): Promise<void> => {
@@ -174,7 +187,11 @@ export function createConversationService(options: ConversationServiceOptions): 
       const current = await snapshot(thread);
       if (closed || !current.pendingEvent || replyTargetOf(current.pendingEvent) !== target) return;
       const events = await run(thread, TIMEOUT_USER, new Command({ resume: TIMED_OUT }), current.pendingEvent.kind === 'question');
-      if (events.length > 0) for (const l of listeners) l(thread, events);
+      // Through the store: the user's live page may be served by another process.
+      if (events.length > 0) await store.broadcast(thread, events).catch((err: unknown) => {
+        logError(`ctgi: sharing the events of conversation ${thread} failed: ${(err as Error)?.message ?? String(err)}`);
+        deliver(thread, events);
+      });
     }).catch((err: unknown) => logError(`ctgi: timeout of conversation ${thread} failed: ${String(err)}`));
   };
 

@@ -1,5 +1,5 @@
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
-import type { ThreadKey } from '../../src/conversation/conversation-types.js';
+import type { BotEvents, ThreadKey } from '../../src/conversation/conversation-types.js';
 
 // The port through which the conversation service keeps everything about a conversation that must outlive
 // the process or be shared between processes: the dialogue checkpoints, the thread's owner and last human
@@ -16,6 +16,9 @@ export interface ArmedTimer {
   /** When it is due (milliseconds since the epoch). */
   dueMs: number;
 }
+
+/** Receives a broadcast; `claim()` resolves true for exactly one caller over all processes. */
+export type BroadcastReceiver = (thread: ThreadKey, events: BotEvents, claim: () => Promise<boolean>) => void;
 
 /** Conversation state shared by every process of a deployment. */
 export interface ConversationStore {
@@ -44,5 +47,9 @@ export interface ConversationStore {
   claimTimer(thread: ThreadKey, armId: string): Promise<boolean>;
   /** Unfired timers due at or before `nowMs` (armed by any process). */
   dueTimers(nowMs: number): Promise<ArmedTimer[]>;
+  /** Delivers events no user call returned (a timeout's) to the `onBroadcast` receiver of every process sharing the store. */
+  broadcast(thread: ThreadKey, events: BotEvents): Promise<void>;
+  /** Sets this process's receiver of broadcasts (its own included); `claim` is true for one caller over all processes. */
+  onBroadcast(receiver: BroadcastReceiver): void;
   close(): Promise<void>;
 }

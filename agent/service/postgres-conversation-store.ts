@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import type { PgClient, PgPool } from '../../src/storage/postgres.js';
-import type { ThreadKey } from '../../src/conversation/conversation-types.js';
-import type { ArmedTimer, ConversationStore } from './conversation-store.js';
+import type { BotEvents, ThreadKey } from '../../src/conversation/conversation-types.js';
+import type { ArmedTimer, BroadcastReceiver, ConversationStore } from './conversation-store.js';
 
 // The shared adapter of ConversationStore: LangGraph's PostgresSaver for the checkpoints and the tables of
 // migration 0003 for owners, activity and timers, so that several processes on different hosts serve one
@@ -13,6 +13,10 @@ import type { ArmedTimer, ConversationStore } from './conversation-store.js';
 const LOCK_NAMESPACE = 0x63746769;
 /** Key in that namespace serialising PostgresSaver.setup() between processes starting at once. */
 const SETUP_LOCK = 0;
+/** The NOTIFY channel announcing a broadcast's row id. */
+const EVENTS_CHANNEL = 'ctgi_conversation_events';
+/** How soon a lost LISTEN connection is re-opened. */
+const RELISTEN_MS = 1000;
 
 interface TimerRow {
   thread: string;
@@ -26,6 +30,11 @@ export class PostgresConversationStore implements ConversationStore {
   readonly checkpointer: PostgresSaver;
   readonly #pool: PgPool;
   readonly #locks: PgPool;
+  #receiver: BroadcastReceiver | undefined;
+  #listener: PgClient | undefined;
+  /** Resolves once this process listens (a broadcast it sends itself is then heard). */
+  #listening: Promise<void> = Promise.resolve();
+  #closed = false;
 
   private constructor(pool: PgPool, locks: PgPool) {
     this.#pool = pool;
@@ -141,7 +150,60 @@ export class PostgresConversationStore implements ConversationStore {
     return r.rows.map(timerOf);
   }
 
+  async broadcast(thread: ThreadKey, events: BotEvents): Promise<void> {
+    await this.#listening;
+    await this.#pool.query(
+      `WITH e AS (INSERT INTO ctgi_conversation_events (thread, events) VALUES ($1, $2) RETURNING id)
+       SELECT pg_notify('${EVENTS_CHANNEL}', id::text) FROM e`,
+      [thread, JSON.stringify(events)],
+    );
+    await this.#pool.query("DELETE FROM ctgi_conversation_events WHERE created_at < now() - interval '1 hour'");
+  }
+
+  onBroadcast(receiver: BroadcastReceiver): void {
+    const first = !this.#receiver;
+    this.#receiver = receiver;
+    if (first) this.#listening = this.#listen();
+  }
+
+  /** Holds one connection listening for broadcasts, re-opened after a loss (events announced meanwhile are missed). */
+  async #listen(): Promise<void> {
+    if (this.#closed) return;
+    let client: PgClient;
+    try {
+      client = await this.#locks.connect();
+    } catch {
+      setTimeout(() => void this.#listen(), RELISTEN_MS).unref();
+      return;
+    }
+    if (this.#closed) return client.release();
+    this.#listener = client;
+    client.on('notification', (msg) => void this.#deliver(msg.payload));
+    client.once('error', (err) => {
+      this.#listener = undefined;
+      client.release(err);
+      if (!this.#closed) setTimeout(() => void this.#listen(), RELISTEN_MS).unref();
+    });
+    await client.query(`LISTEN ${EVENTS_CHANNEL}`).catch(() => undefined);
+  }
+
+  async #deliver(id: string | undefined): Promise<void> {
+    if (!id || !/^\d+$/.test(id)) return;
+    const r = await this.#pool.query<{ thread: string; events: string }>('SELECT thread, events FROM ctgi_conversation_events WHERE id = $1', [id]).catch(() => undefined);
+    const row = r?.rows[0];
+    const claim = async () => ((await this.#pool.query('UPDATE ctgi_conversation_events SET claimed = TRUE WHERE id = $1 AND NOT claimed RETURNING id', [id])).rowCount ?? 0) > 0;
+    if (row && !this.#closed) this.#receiver?.(row.thread, JSON.parse(row.events) as BotEvents, claim);
+  }
+
   async close(): Promise<void> {
+    this.#closed = true;
+    const listener = this.#listener;
+    this.#listener = undefined;
+    if (listener) {
+      listener.removeAllListeners('notification');
+      await listener.query(`UNLISTEN ${EVENTS_CHANNEL}`).catch(() => undefined);
+      listener.release();
+    }
     await Promise.allSettled([this.#pool.end(), this.#locks.end()]);
   }
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import { openSqlite, type SqliteDatabase } from '../../src/storage/sqlite.js';
-import type { ThreadKey } from '../../src/conversation/conversation-types.js';
-import type { ArmedTimer, ConversationStore } from './conversation-store.js';
+import type { BotEvents, ThreadKey } from '../../src/conversation/conversation-types.js';
+import type { ArmedTimer, BroadcastReceiver, ConversationStore } from './conversation-store.js';
 import { ThreadActivity } from './thread-activity.js';
 import { ThreadOwners } from './thread-owners.js';
 
@@ -25,6 +25,7 @@ export class SqliteConversationStore implements ConversationStore {
   readonly #owners: ThreadOwners;
   readonly #activity: ThreadActivity;
   readonly #timers = new Map<ThreadKey, ArmedTimer & { fired: boolean }>();
+  #receiver: BroadcastReceiver | undefined;
 
   private constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -91,6 +92,16 @@ export class SqliteConversationStore implements ConversationStore {
 
   async dueTimers(nowMs: number): Promise<ArmedTimer[]> {
     return [...this.#timers.values()].filter((t) => !t.fired && t.dueMs <= nowMs).map(strip);
+  }
+
+  /** One process: its own receiver is every receiver. */
+  async broadcast(thread: ThreadKey, events: BotEvents): Promise<void> {
+    let claimed = false;
+    this.#receiver?.(thread, events, async () => !claimed && (claimed = true));
+  }
+
+  onBroadcast(receiver: BroadcastReceiver): void {
+    this.#receiver = receiver;
   }
 
   async close(): Promise<void> {

@@ -207,9 +207,13 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     log(`Slack: ${err.message}`);
   });
 
-  const unsubscribe = service.onEvents((thread, events) => {
+  const unsubscribe = service.onEvents((thread, events, delivery) => {
     if (!parseSlackThreadKey(thread)) return;
-    void queue.run(thread, () => renderer.render(thread, events));
+    // Every process sharing the conversations hears a timeout's events: one of them posts.
+    void queue.run(thread, async () => {
+      if (delivery && !(await delivery.claim().catch(() => false))) return;
+      await renderer.render(thread, events);
+    });
   });
 
   let server: Server | undefined;

@@ -85,7 +85,7 @@ export class WebChatHandler {
     });
     this.#streams = new EventStreams(options.streamLimits);
     this.#trusted = new Set((options.trustedProxies ?? []).map(normaliseAddress));
-    this.#unsubscribe = options.service.onEvents((thread, events) => this.#onServiceEvents(thread, events));
+    this.#unsubscribe = options.service.onEvents((thread, events) => void this.#onServiceEvents(thread, events));
     this.#heartbeat = setInterval(() => this.#tick(), (options.heartbeatSeconds ?? 20) * 1000);
     this.#heartbeat.unref();
   }
@@ -285,12 +285,15 @@ export class WebChatHandler {
     res.end(method === 'HEAD' ? undefined : bytes);
   }
 
-  #onServiceEvents(thread: ThreadKey, events: BotEvents): void {
+  async #onServiceEvents(thread: ThreadKey, events: BotEvents): Promise<void> {
     const parsed = parseWebThread(thread);
     if (!parsed) return;
     const session = this.#sessions.byId(parsed.sessionId);
+    if (!session) return;
+    // The conversation may have been started through another server since this one last saw the session.
+    if (session.conversationId !== parsed.conversationId && session.streams.size > 0) await this.#sessions.refresh(session);
     // Events of an abandoned conversation are dropped; a reload would not show them either.
-    if (!session || session.conversationId !== parsed.conversationId) return;
+    if (session.conversationId !== parsed.conversationId) return;
     this.#sessions.rememberShownImages(session, events);
     const frame = `event: events\ndata: ${JSON.stringify({ conversation: parsed.conversationId, events: publicEvents(events) })}\n\n`;
     this.#streams.send(session, frame);

@@ -104,6 +104,14 @@ export class SessionStore {
     return this.get(secret);
   }
 
+  /** Re-reads a live session from the persistence (another server may have moved it to a new conversation). */
+  async refresh(session: WebSession): Promise<void> {
+    if (!this.#db) return;
+    await this.#writes.get(session.secretHash);
+    const stored = await this.#db.find(session.secretHash).catch((err: unknown) => void this.#onPersistError(err));
+    if (stored) merge(session, stored);
+  }
+
   /** Resolves once the session's writes so far are stored (a new session before its cookie is handed out). */
   async settled(session: WebSession): Promise<void> {
     await this.#writes.get(session.secretHash);

@@ -93,12 +93,44 @@ describe.skipIf(!hasPostgres)('conversations shared by several processes over Po
     expect(errors).toEqual([]);
   }, 120_000);
 
+  it('pushes a timeout to the page whose event stream is open on the other server', async () => {
+    const [a, b] = await Promise.all([openProcess(1), openProcess(1)]);
+    const [webA, webB] = await Promise.all([serve(a), serve(b)]);
+    const browserA = new WebClient(webA.url);
+    await browserA.get('/');
+    const browserB = new WebClient(webB.url);
+    browserB.cookie = browserA.cookie;
+    const stream = await browserB.stream();
+    try {
+      expect(stream.status).toBe(200);
+      const started = await browserA.events<BotEvents>('/api/start', { text: 'a man in a black coat' });
+      expect(last(started).kind).toBe('question');
+      const heard = await stream.read('No answer in time');
+      expect(heard.ended).toBe(false);
+    } finally {
+      stream.close();
+    }
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('fires a question’s timeout once although two processes armed it', async () => {
     const [a, b] = await Promise.all([openProcess(1), openProcess(1)]);
-    const pushed: Array<{ by: string; events: BotEvents }> = [];
-    a.onEvents((_t, events) => pushed.push({ by: 'a', events }));
-    b.onEvents((_t, events) => pushed.push({ by: 'b', events }));
     const thread = 'web:timer:c1';
+    // Every process hears each push (a page may be open on either); one of them claims it (a Slack post).
+    const heard: Record<'a' | 'b', BotEvents[]> = { a: [], b: [] };
+    const pushed: Array<{ by: string; events: BotEvents }> = [];
+    a.onEvents((t, events, delivery) => {
+      // Other tests' conversations share the database (and so the broadcasts): only this thread counts.
+      if (t !== thread) return;
+      heard.a.push(events);
+      void delivery?.claim().then((mine) => mine && pushed.push({ by: 'a', events }));
+    });
+    b.onEvents((t, events, delivery) => {
+      // Other tests' conversations share the database (and so the broadcasts): only this thread counts.
+      if (t !== thread) return;
+      heard.b.push(events);
+      void delivery?.claim().then((mine) => mine && pushed.push({ by: 'b', events }));
+    });
     const started = await a.start(thread, { id: 'U1' }, 'a man in a black coat');
     expect(last(started).kind).toBe('question');
     // B looks at the thread (a page reload through B): it arms the same timeout.
@@ -115,6 +147,8 @@ describe.skipIf(!hasPostgres)('conversations shared by several processes over Po
     const ticks = await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM ctgi_conversation_timers WHERE thread = $1 AND fired_at IS NOT NULL", [thread]);
     expect(ticks.rows[0]!.n).toBe(1);
     expect(pushed.length).toBe(targets.length + 1);
+    expect(heard.a).toHaveLength(pushed.length);
+    expect(heard.b).toHaveLength(pushed.length);
     expect(errors).toEqual([]);
   }, 60_000);
 

@@ -77,6 +77,18 @@ function conversationStoreContract(name: string, open: () => Promise<Conversatio
       expect(await store.claimTimer('web:t:1', third.armId)).toBe(true);
     });
 
+    it('delivers a broadcast to its receiver', async () => {
+      const got: Array<[string, unknown]> = [];
+      const claims: boolean[] = [];
+      store.onBroadcast((thread, events, claim) => {
+        got.push([thread, events]);
+        void Promise.all([claim(), claim()]).then((c) => claims.push(...c));
+      });
+      await store.broadcast('web:b:1', [{ kind: 'text', tone: 'info', text: 'No answer in time; "quoted" \u0000' }]);
+      await expect.poll(() => got).toEqual([['web:b:1', [{ kind: 'text', tone: 'info', text: 'No answer in time; "quoted" \u0000' }]]]);
+      await expect.poll(() => claims.sort()).toEqual([false, true]);
+    });
+
     it('runs a locked turn and passes its result and errors through', async () => {
       expect(await store.withThreadLock('web:l:1', async () => 42)).toBe(42);
       await expect(store.withThreadLock('web:l:1', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
@@ -148,6 +160,32 @@ describe.skipIf(!hasPostgres)('PostgreSQL', () => {
       await a.touch('web:y:1', 77);
       expect(await b.ownerOf('web:y:1')).toBe('U9');
       expect(await b.lastActive('web:y:1')).toBe(77);
+    });
+
+    it('deliver one process’s broadcast to every process', async () => {
+      const got: string[] = [];
+      const claimed: string[] = [];
+      a.onBroadcast((thread, _e, claim) => {
+        got.push(`a ${thread}`);
+        void claim().then((mine) => mine && claimed.push(thread));
+      });
+      b.onBroadcast((thread, _e, claim) => {
+        got.push(`b ${thread}`);
+        void claim().then((mine) => mine && claimed.push(thread));
+      });
+      // The LISTEN connections open asynchronously: broadcast until both have heard one.
+      await expect
+        .poll(async () => {
+          await a.broadcast('web:z:1', []);
+          return new Set(got);
+        })
+        .toEqual(new Set(['a web:z:1', 'b web:z:1']));
+      // Each broadcast was claimed by one of the two processes only.
+      got.length = 0;
+      claimed.length = 0;
+      await a.broadcast('web:z:2', []);
+      await expect.poll(() => got.filter((g) => g.endsWith('z:2')).sort()).toEqual(['a web:z:2', 'b web:z:2']);
+      await expect.poll(() => claimed.filter((t) => t === 'web:z:2')).toEqual(['web:z:2']);
     });
   });
 });

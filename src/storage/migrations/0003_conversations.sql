@@ -23,6 +23,17 @@ CREATE TABLE ctgi_conversation_timers (
 );
 CREATE INDEX ctgi_conversation_timers_due ON ctgi_conversation_timers (due_ms) WHERE fired_at IS NULL;
 
+-- Events a timeout produced, for every process's listeners (the browser's event stream may be open on another
+-- server): one row per broadcast, announced with NOTIFY ctgi_conversation_events and kept an hour.
+CREATE TABLE ctgi_conversation_events (
+  id BIGSERIAL PRIMARY KEY,
+  thread TEXT NOT NULL,
+  events TEXT NOT NULL,
+  claimed BOOLEAN NOT NULL DEFAULT FALSE,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX ctgi_conversation_events_created ON ctgi_conversation_events (created_at);
+
 -- Only the SHA-256 of a cookie secret is stored (as in the SQLite file).
 CREATE TABLE ctgi_web_sessions (
   secret_sha256 TEXT PRIMARY KEY,
@@ -36,6 +47,7 @@ CREATE INDEX ctgi_web_sessions_seen ON ctgi_web_sessions (last_seen_ms);
 
 -- Down Migration
 DROP TABLE ctgi_web_sessions;
+DROP TABLE ctgi_conversation_events;
 DROP TABLE ctgi_conversation_timers;
 DROP TABLE ctgi_thread_activity;
 DROP TABLE ctgi_thread_owner;
