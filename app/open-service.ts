@@ -14,6 +14,8 @@ import { createConversationService } from '../agent/service/conversation-service
 import type { AuditSink, ConversationService } from '../src/conversation/conversation-types.js';
 import { DEFAULT_ROUND_OPTIONS } from '../agent/round/round-options.js';
 import { imageByIdReader } from '../agent/round/image-readers.js';
+import type { ConversationStore } from '../agent/service/conversation-store.js';
+import { SqliteConversationStore } from '../agent/service/sqlite-conversation-store.js';
 
 export interface OpenServiceOptions {
   config: Config;
@@ -67,8 +69,7 @@ export async function openConversationService(options: OpenServiceOptions): Prom
     const clients = openLlmClients(config);
     const mllm = clients.mllm ?? demoMllm;
     const reconstructor = clients.reconstructor ?? demoMllm;
-    const checkpointFile = options.checkpointFile ?? config.conversation.checkpointFile;
-    await mkdir(dirname(checkpointFile), { recursive: true });
+    const store = await openConversationStore(config, options.checkpointFile);
     const demo = !indexDir;
     return createConversationService({
       deps: {
@@ -82,7 +83,7 @@ export async function openConversationService(options: OpenServiceOptions): Prom
         demo,
         witnessTimeoutSeconds: config.conversation.witnessTimeoutSeconds,
       },
-      checkpointFile,
+      store,
       caseDir: join(config.home, 'cases'),
       retentionDays: config.conversation.retentionDays,
       ...(options.audit ? { audit: options.audit } : {}),
@@ -94,4 +95,27 @@ export async function openConversationService(options: OpenServiceOptions): Prom
     for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Where conversations are kept: the configured database (shared by every process of the deployment), else
+ * the SQLite checkpoint file under CTGI_HOME.
+ */
+export async function openConversationStore(config: Config, checkpointFile?: string): Promise<ConversationStore> {
+  if (config.database) {
+    const [{ openDatabase }, { PostgresConversationStore }] = await Promise.all([import('../src/storage/open-database.js'), import('../agent/service/postgres-conversation-store.js')]);
+    // Turns hold a lock client each for their whole run: a pool of their own, so they never starve the queries.
+    const pool = await openDatabase(config.database, { max: 8, applicationName: 'ctgi-conversations' });
+    const locks = await openDatabase(config.database, { migrate: false, max: 32, applicationName: 'ctgi-conversation-locks' }).catch(async (err: unknown) => {
+      await pool.end();
+      throw err;
+    });
+    return PostgresConversationStore.open(pool, locks).catch(async (err: unknown) => {
+      await Promise.allSettled([pool.end(), locks.end()]);
+      throw err;
+    });
+  }
+  const file = checkpointFile ?? config.conversation.checkpointFile;
+  await mkdir(dirname(file), { recursive: true });
+  return SqliteConversationStore.open(file);
 }

@@ -15,7 +15,7 @@ import { DATASET_FILE } from '../src/demo/world-files.js';
 import { OpenAiMllm } from '../src/mllm/openai-chat.js';
 import { inputFromDataset } from '../src/mtg/caption-inputs.js';
 import { runCaptionJob } from '../src/mtg/caption-job.js';
-import { CaptionJobStore } from '../src/mtg/job-store.js';
+import { SqliteCaptionJobStore } from '../src/mtg/sqlite-job-store.js';
 import { DEFAULT_MTG_PROMPTS } from '../src/mtg/mtg-prompts.js';
 import { buildQuestionPool } from '../src/mtg/question-pool.js';
 
@@ -45,7 +45,7 @@ try {
     const client = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 0, maxConcurrency: Math.max(...LEVELS) });
     const jobs = join(root, `jobs-c${c}.sqlite`);
     await rm(jobs, { force: true });
-    const store = CaptionJobStore.open(jobs, `bench-c${c}`);
+    const store = SqliteCaptionJobStore.open(jobs, `bench-c${c}`);
     const items = input.items.slice(0, c * WAVES);
     const started = performance.now();
     let report;
@@ -57,7 +57,7 @@ try {
         concurrency: c,
       });
     } finally {
-      store.close();
+      await store.close();
     }
     const seconds = (performance.now() - started) / 1000;
     if (report.failed.length > 0) throw new Error(`${report.failed.length} images failed at concurrency ${c}: ${report.failed[0].reason}`);

@@ -1,9 +1,7 @@
 import { join } from 'node:path';
 import { Command } from '@langchain/langgraph';
-import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import { DEFAULT_CONVERSATION_RETENTION_DAYS } from '../../src/config/config.js';
 import { isCtgiError } from '../../src/errors/ctgi-error.js';
-import { openSqlite, type SqliteDatabase } from '../../src/storage/sqlite.js';
 import { compileDialogue, initialDialogue, TIMED_OUT, type DialogueDeps, type DialogueGraph, type DialogueValues } from '../graph/dialogue-graph.js';
 import type { AttributedReply } from '../graph/transcript.js';
 import { writeCaseZip } from '../case/case-export.js';
@@ -20,17 +18,20 @@ import {
   type EventListener,
   type ThreadKey,
 } from '../../src/conversation/conversation-types.js';
-import { ThreadActivity } from './thread-activity.js';
-import { ThreadOwners } from './thread-owners.js';
+import type { ArmedTimer, ConversationStore } from './conversation-store.js';
+import { SqliteConversationStore } from './sqlite-conversation-store.js';
 
 // The front-end-neutral MTI conversation service: start/answer → bot events, over the LangGraph dialogue
-// with its SQLite checkpoints. Calls on one thread are serialised; different threads run concurrently.
+// with its checkpoints in a ConversationStore. Calls on one thread are serialised, across processes too when
+// the store is shared; different threads run concurrently.
 // Failures never reach the user as a stack trace: they get one sentence and the conversation is kept.
 
 export interface ConversationServiceOptions {
   deps: DialogueDeps;
-  /** SQLite file for the dialogue checkpoints (one LangGraph thread per conversation). */
-  checkpointFile: string;
+  /** Where conversations are kept (checkpoints, owners, activity, timers); closed with the service. */
+  store?: ConversationStore;
+  /** Without `store`: the SQLite file for them (one LangGraph thread per conversation). */
+  checkpointFile?: string;
   audit?: AuditSink;
   /** Where unexpected errors are reported (never shown to users); default stderr. */
   logError?: (message: string) => void;
@@ -44,6 +45,8 @@ export interface ConversationServiceOptions {
   now?: () => number;
   /** Folder case exports go to when no file is named (`<CTGI_HOME>/cases` in the product). */
   caseDir?: string;
+  /** How often timeouts armed by any process (one that stopped, with a shared store) are looked for; default 10 s. */
+  timerSweepMs?: number;
 }
 
 /** The conversation service, plus pruning on demand (it also runs at start and periodically). */
@@ -59,6 +62,7 @@ const TIMEOUT_USER: BotUser = { id: 'ctgi', name: 'timeout' };
 export const MAX_REPLY_CHARS = 1000;
 const THREAD_KEY = /^[a-z][a-z0-9-]{0,19}:[^\s:]{1,100}:[^\s]{1,100}$/;
 
+const OUR_SIDE = 'Something went wrong on our side; your conversation is kept, so please try that again.';
 const STALE_REPLY = 'That button belongs to an earlier question; answer the current one.';
 const CLOSED_REPLY = 'This search is closed, so its buttons answer nothing. Describe the person you are looking for to start a new search.';
 const NOT_OWNER = 'This search belongs to the person who started it; start your own search outside this thread.';
@@ -74,22 +78,12 @@ function answerable(now: { values: Partial<DialogueValues>; pendingEvent: BotEve
   return targets;
 }
 
-/** A SqliteSaver over the product's SQLite opener, with its tables created up front. */
-class CheckpointStore extends SqliteSaver {
-  constructor(db: SqliteDatabase) {
-    super(db);
-    this.setup();
-  }
-}
-
-/** Creates the service. The checkpoint file is created when missing; existing conversations resume. */
+/** Creates the service. A checkpoint file is created when missing; existing conversations resume. */
 export function createConversationService(options: ConversationServiceOptions): PrunableConversationService {
-  // Conversations hold witness descriptions: owner-only, like the audit trail.
-  const db = openSqlite(options.checkpointFile, { ownerOnly: true });
-  const saver = new CheckpointStore(db);
+  if (!options.store && !options.checkpointFile) throw new Error('createConversationService needs a store or a checkpoint file');
+  const store = options.store ?? SqliteConversationStore.open(options.checkpointFile!);
+  const saver = store.checkpointer;
   const graph: DialogueGraph = compileDialogue(options.deps, saver);
-  const owners = new ThreadOwners(db);
-  const activity = new ThreadActivity(db);
   const clock = options.now ?? Date.now;
   const retentionMs = (options.retentionDays ?? DEFAULT_CONVERSATION_RETENTION_DAYS) * DAY_MS;
   const listeners = new Set<EventListener>();
@@ -97,11 +91,24 @@ export function createConversationService(options: ConversationServiceOptions): 
   const timers = new Map<ThreadKey, NodeJS.Timeout>();
   const logError = options.logError ?? ((m: string) => process.stderr.write(`${m}\n`));
   let closed = false;
+  const deliver = (thread: ThreadKey, events: BotEvents, claim?: () => Promise<boolean>): void => {
+    let claimed = false;
+    // One claim per batch in this process too: only one front end handles a thread's platform.
+    const delivery = {
+      claim: async (): Promise<boolean> => {
+        if (claimed) return false;
+        claimed = true;
+        return claim ? claim() : true;
+      },
+    };
+    for (const l of listeners) l(thread, events, delivery);
+  };
+  store.onBroadcast(deliver);
 
   const config = (thread: ThreadKey) => ({ configurable: { thread_id: thread } });
-  const audit = (thread: ThreadKey, user: BotUser, kind: AuditRecord['kind'], extra: Partial<AuditRecord> = {}) => {
+  const audit = async (thread: ThreadKey, user: BotUser, kind: AuditRecord['kind'], extra: Partial<AuditRecord> = {}): Promise<void> => {
     try {
-      options.audit?.record({ at: new Date().toISOString(), thread, userId: user.id, ...(user.name ? { userName: user.name } : {}), kind, ...extra });
+      await options.audit?.record({ at: new Date().toISOString(), thread, userId: user.id, ...(user.name ? { userName: user.name } : {}), kind, ...extra });
     } catch (err) {
       logError(`ctgi: could not write the audit trail: ${(err as Error).message}`);
     }
@@ -118,6 +125,14 @@ export function createConversationService(options: ConversationServiceOptions): 
     });
     return run;
   };
+  /** Serialises calls per thread in this process, and (with a shared store) with every other process. */
+  const exclusive = <T>(thread: ThreadKey, fn: () => Promise<T>): Promise<T> => locked(thread, () => store.withThreadLock(thread, fn));
+  /** A user's call: when the store fails (a database out of reach), one sentence instead of a rejection. */
+  const turn = (thread: ThreadKey, fn: () => Promise<BotEvents>): Promise<BotEvents> =>
+    exclusive(thread, fn).catch((err: unknown): BotEvents => {
+      logError(`ctgi: conversation ${thread} failed: ${(err as Error)?.stack ?? String(err)}`);
+      return [{ kind: 'text', text: OUR_SIDE, tone: 'error' }];
+    });
 
   const snapshot = async (thread: ThreadKey) => {
     const s = await graph.getState(config(thread));
@@ -137,64 +152,87 @@ export function createConversationService(options: ConversationServiceOptions): 
       await graph.invoke(input, config(thread));
     } catch (err) {
       logError(`ctgi: conversation ${thread} failed: ${(err as Error)?.stack ?? String(err)}`);
-      const sentence = isCtgiError(err) ? err.message : 'Something went wrong on our side; your conversation is kept, so please try that again.';
+      const sentence = isCtgiError(err) ? err.message : OUR_SIDE;
       return [{ kind: 'text', text: sentence, tone: 'error' }];
     }
     const after = await snapshot(thread);
     const events = [...(after.values.outbox ?? []).slice(before)];
     if (after.pendingEvent && resendPending) events.push(after.pendingEvent);
-    for (const e of events) auditEvent(thread, user, e);
-    schedule(thread, after);
+    for (const e of events) await auditEvent(thread, user, e);
+    await schedule(thread, after, true);
     return events;
   };
 
-  const auditEvent = (thread: ThreadKey, user: BotUser, e: BotEvent) => {
-    if (e.kind === 'question') audit(thread, user, 'question', { text: e.text });
-    else if (e.kind === 'gallery') audit(thread, user, 'gallery', { text: e.query, imageIds: e.items.map((i) => i.imageId) });
-    else if (e.kind === 'done') audit(thread, user, 'done', { text: e.text, ...(e.imageId !== undefined ? { imageIds: [e.imageId] } : {}) });
+  const auditEvent = async (thread: ThreadKey, user: BotUser, e: BotEvent): Promise<void> => {
+    if (e.kind === 'question') await audit(thread, user, 'question', { text: e.text });
+    else if (e.kind === 'gallery') await audit(thread, user, 'gallery', { text: e.query, imageIds: e.items.map((i) => i.imageId) });
+    else if (e.kind === 'done') await audit(thread, user, 'done', { text: e.text, ...(e.imageId !== undefined ? { imageIds: [e.imageId] } : {}) });
   };
 
   /**
    * A pending question times out into "no answer" (skipped; the round goes on to its gallery). A pending
-   * gallery times out once into a reminder and then waits for a human: no round runs without one.
+   * gallery times out once into a reminder and then waits for a human: no round runs without one. The timer is
+   * armed in the store (`fresh`: a turn just ran, so it replaces any other) and acted on by whichever process
+   * claims it first, so it fires once however many processes armed it.
    */
-  const schedule = (thread: ThreadKey, state: Pick<Snapshot, 'pendingEvent' | 'values'>) => {
+  const schedule = (thread: ThreadKey, state: Pick<Snapshot, 'pendingEvent' | 'values'>, fresh: boolean): Promise<void> =>
+    arm(thread, state, fresh).catch((err: unknown) => logError(`ctgi: arming the timeout of conversation ${thread} failed: ${(err as Error)?.message ?? String(err)}`));
+  const arm = async (thread: ThreadKey, state: Pick<Snapshot, 'pendingEvent' | 'values'>, fresh: boolean): Promise<void> => {
     clearTimeout(timers.get(thread));
     timers.delete(thread);
     const pending = state.pendingEvent;
     if (closed || !pending || (pending.kind !== 'question' && pending.kind !== 'gallery')) return;
     if (pending.kind === 'gallery' && state.values.reminded) return;
-    const target = replyTargetOf(pending);
     const seconds = pending.kind === 'question' ? pending.timeoutSeconds : options.deps.witnessTimeoutSeconds;
+    const armed = await store.armTimer(thread, replyTargetOf(pending)!, clock() + seconds * 1000, fresh);
+    if (closed) return;
+    clearTimeout(timers.get(thread));
     const timer = setTimeout(() => {
       timers.delete(thread);
-      void locked(thread, async () => {
-        const current = await snapshot(thread);
-        if (closed || !current.pendingEvent || replyTargetOf(current.pendingEvent) !== target) return;
-        const events = await run(thread, TIMEOUT_USER, new Command({ resume: TIMED_OUT }), pending.kind === 'question');
-        if (events.length > 0) for (const l of listeners) l(thread, events);
-      }).catch((err: unknown) => logError(`ctgi: timeout of conversation ${thread} failed: ${String(err)}`));
-    }, seconds * 1000);
+      fire(armed);
+    }, Math.max(0, armed.dueMs - clock()));
     timer.unref();
     timers.set(thread, timer);
   };
+
+  /** Acts on a due timer if this process wins its claim and the thread still waits on its target. */
+  const fire = (armed: ArmedTimer): void => {
+    const { thread, target } = armed;
+    void exclusive(thread, async () => {
+      if (closed || !(await store.claimTimer(thread, armed.armId))) return;
+      const current = await snapshot(thread);
+      if (closed || !current.pendingEvent || replyTargetOf(current.pendingEvent) !== target) return;
+      const events = await run(thread, TIMEOUT_USER, new Command({ resume: TIMED_OUT }), current.pendingEvent.kind === 'question');
+      // Through the store: the user's live page may be served by another process.
+      if (events.length > 0) await store.broadcast(thread, events).catch((err: unknown) => {
+        logError(`ctgi: sharing the events of conversation ${thread} failed: ${(err as Error)?.message ?? String(err)}`);
+        deliver(thread, events);
+      });
+    }).catch((err: unknown) => logError(`ctgi: timeout of conversation ${thread} failed: ${String(err)}`));
+  };
+
+  /** Fires the timers due that no timer of this process covers (armed by a process that stopped, or another host). */
+  const sweep = async (): Promise<void> => {
+    if (closed) return;
+    for (const armed of await store.dueTimers(clock())) if (!timers.has(armed.thread) && !locks.has(armed.thread)) fire(armed);
+  };
+  const sweeper = setInterval(() => void sweep().catch((err: unknown) => logError(`ctgi: looking for due timeouts failed: ${(err as Error)?.message ?? String(err)}`)), options.timerSweepMs ?? 10_000);
+  sweeper.unref();
 
   /** Deletes the checkpoints, owner and activity of threads no human touched within the retention. */
   const prune = async (): Promise<number> => {
     if (closed) return 0;
     const cutoff = clock() - retentionMs;
-    activity.adoptUnrecorded(clock());
+    await store.adoptUnrecorded(clock());
     let pruned = 0;
-    for (const thread of activity.idleBefore(cutoff)) {
+    for (const thread of await store.idleBefore(cutoff)) {
       // A thread in use is not abandoned; its activity is re-read in case a reply came in meanwhile.
       if (closed || locks.has(thread)) continue;
-      await locked(thread, async () => {
-        if (closed || (activity.lastActive(thread) ?? 0) >= cutoff) return;
+      await exclusive(thread, async () => {
+        if (closed || ((await store.lastActive(thread)) ?? 0) >= cutoff) return;
         clearTimeout(timers.get(thread));
         timers.delete(thread);
-        await saver.deleteThread(thread);
-        owners.delete(thread);
-        activity.delete(thread);
+        await store.forget(thread);
         pruned++;
       });
     }
@@ -212,20 +250,20 @@ export function createConversationService(options: ConversationServiceOptions): 
     demo: options.deps.demo,
 
     start(thread, user, text) {
-      return locked(thread, async () => {
+      return turn(thread, async () => {
         const bad = badThread(thread);
         if (bad) return bad;
         // A thread belongs to its starter: someone else's description must not restart it as theirs.
-        const owner = owners.get(thread);
+        const owner = await store.ownerOf(thread);
         if (owner !== undefined && owner !== user.id) {
-          audit(thread, user, 'refusal', { text: `not the owner of this search — ${text.slice(0, 500)}` });
+          await audit(thread, user, 'refusal', { text: `not the owner of this search — ${text.slice(0, 500)}` });
           return [{ kind: 'text', tone: 'notice', code: 'not-owner', text: NOT_OWNER }];
         }
         const checked = describeDescription(text, options.deps.textEncoder);
-        audit(thread, user, 'description', { text: text.slice(0, 5000) });
+        await audit(thread, user, 'description', { text: text.slice(0, 5000) });
         if (!checked.ok) return [{ kind: 'text', tone: 'error', text: checked.reason }];
-        owners.set(thread, user.id);
-        activity.touch(thread, clock());
+        await store.setOwner(thread, user.id);
+        await store.touch(thread, clock());
         clearTimeout(timers.get(thread));
         // A new description in the same thread starts over.
         await saver.deleteThread(thread);
@@ -235,28 +273,28 @@ export function createConversationService(options: ConversationServiceOptions): 
     },
 
     answer(thread, user, reply, inReplyTo) {
-      return locked(thread, async () => {
+      return turn(thread, async () => {
         const bad = badThread(thread);
         if (bad) return bad;
         const clean = reply.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, MAX_REPLY_CHARS);
         const now = await snapshot(thread);
         if (inReplyTo !== undefined && !answerable(now).includes(inReplyTo)) {
-          audit(thread, user, 'refusal', { text: `stale reply to ${inReplyTo.slice(0, 100)}: ${clean}` });
+          await audit(thread, user, 'refusal', { text: `stale reply to ${inReplyTo.slice(0, 100)}: ${clean}` });
           const closed = !now.pendingEvent && now.values.status === 'done';
           return [{ kind: 'text', tone: 'notice', code: 'stale-reply', text: closed ? CLOSED_REPLY : STALE_REPLY }];
         }
-        audit(thread, user, 'answer', { text: clean });
+        await audit(thread, user, 'answer', { text: clean });
         if (!now.pendingEvent) {
           // A process stopped in the middle of a step: carry on from the last checkpoint.
           if (now.next.length > 0 && now.values.status === 'active') {
-            activity.touch(thread, clock());
+            await store.touch(thread, clock());
             return run(thread, user, null);
           }
           const hint = now.values.status === 'done' ? 'This search is closed.' : 'Nothing here is waiting for an answer.';
           return [{ kind: 'text', tone: 'info', text: `${hint} Describe the person you are looking for to start a search.` }];
         }
         if (!clean) return [{ kind: 'text', tone: 'error', text: 'That reply is empty; pick an option or type an answer.' }, now.pendingEvent];
-        activity.touch(thread, clock());
+        await store.touch(thread, clock());
         // Who sent it goes into the transcript: the witness through their link, or someone in the thread.
         const attributed: AttributedReply = { text: clean, by: user.via === 'witness-link' ? 'witness-link' : 'operator' };
         return run(thread, user, new Command({ resume: attributed }));
@@ -267,8 +305,9 @@ export function createConversationService(options: ConversationServiceOptions): 
       if (badThread(thread)) return [];
       const now = await snapshot(thread);
       if (!now.pendingEvent) return [];
-      // After a restart nothing times the pending question out yet: the first look at the thread re-arms it.
-      if (!timers.has(thread)) schedule(thread, now);
+      // After a restart (or in another process) nothing here times the pending question out yet: the first look
+      // at the thread arms it here too, keeping the due time of a timer already armed.
+      if (!timers.has(thread)) await schedule(thread, now, false);
       if (now.pendingEvent.kind === 'gallery') return [now.pendingEvent];
       const lastGallery = [...(now.values.outbox ?? [])].reverse().find((e) => e.kind === 'gallery');
       return lastGallery ? [lastGallery, now.pendingEvent] : [now.pendingEvent];
@@ -277,16 +316,16 @@ export function createConversationService(options: ConversationServiceOptions): 
     prune,
 
     async owner(thread) {
-      return owners.get(thread);
+      return store.ownerOf(thread);
     },
 
     async exportCase(thread, user, exportOptions = {}): Promise<CaseExport> {
-      const refuse = (why: string, text: string): CaseExport => {
-        audit(thread, user, 'refusal', { text: `case export refused: ${why}` });
+      const refuse = async (why: string, text: string): Promise<CaseExport> => {
+        await audit(thread, user, 'refusal', { text: `case export refused: ${why}` });
         return { ok: false, text };
       };
       if (badThread(thread)) return refuse('not a conversation id', 'This conversation id is not valid (expected platform:channel:thread).');
-      const { now, owner } = await locked(thread, async () => ({ now: await snapshot(thread), owner: owners.get(thread) }));
+      const { now, owner } = await locked(thread, async () => ({ now: await snapshot(thread), owner: await store.ownerOf(thread) }));
       if (!now.values.memory) return refuse('unknown conversation', `There is no conversation ${thread} to export.`);
       if (!exportOptions.anyOwner && owner !== user.id) return refuse('not the owner', 'Only the person who started this search can export it.');
       const exportedAt = new Date(clock()).toISOString();
@@ -302,7 +341,7 @@ export function createConversationService(options: ConversationServiceOptions): 
             demo: options.deps.demo,
             values: now.values,
             ...(now.pendingEvent ? { pendingEvent: now.pendingEvent } : {}),
-            audit: options.audit?.threadRecords?.(thread) ?? [],
+            audit: (await options.audit?.threadRecords?.(thread)) ?? [],
             readImage: options.deps.readImage,
           },
           out,
@@ -327,10 +366,11 @@ export function createConversationService(options: ConversationServiceOptions): 
       if (closed) return;
       closed = true;
       clearInterval(pruner);
+      clearInterval(sweeper);
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
       await Promise.allSettled([...locks.values()]);
-      db.close();
+      await store.close();
       await options.onClose?.();
     },
   };

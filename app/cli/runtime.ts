@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AuditStore } from '../../src/audit/audit-store.js';
+import type { AuditTrail } from '../../src/audit/audit-trail.js';
 import type { Config } from '../../src/config/config.js';
 import type { AuditSink, ConversationService } from '../../src/conversation/conversation-types.js';
+import type { SessionPersistence } from '../../bots/web/web-session-persistence.js';
 import { estimateRate, formatEta, formatPercent, type RateSample } from './progress.js';
 
 // What the long-running commands (serve, chat, slack, discord) share: opening the service and the audit
@@ -23,10 +25,27 @@ export const openService: ServiceOpener = async (options) => {
   return openConversationService(options);
 };
 
-/** Opens the audit trail under CTGI_HOME, creating the directory. */
-export function openAudit(config: Config): AuditStore {
+/** Opens the audit trail: in the configured database, else under CTGI_HOME (creating the directory). */
+export async function openAudit(config: Config): Promise<AuditTrail> {
+  if (config.database) {
+    const { openPostgresAudit } = await import('./open-postgres-stores.js');
+    return openPostgresAudit(config.database);
+  }
   mkdirSync(dirname(config.conversation.auditFile), { recursive: true });
   return AuditStore.open(config.conversation.auditFile);
+}
+
+/** The web chat's shared session store when a database is configured; undefined → the SQLite file under CTGI_HOME. */
+export async function openSessionPersistence(config: Config): Promise<SessionPersistence | undefined> {
+  if (!config.database) return undefined;
+  const { openPostgresSessions } = await import('./open-postgres-stores.js');
+  return openPostgresSessions(config.database);
+}
+
+/** Opens the audit trail for an export: the configured database's, else the existing file under CTGI_HOME. */
+export async function openAuditForExport(config: Config): Promise<AuditTrail> {
+  if (config.database) return openAudit(config);
+  return AuditStore.openReadOnly(config.conversation.auditFile);
 }
 
 /**

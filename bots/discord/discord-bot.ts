@@ -75,9 +75,13 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   client.on(Events.MessageCreate, (m) => void handlers.onMessage(m).catch(failed('message handling')));
   client.on(Events.Error, (err) => log(`Discord: ${err.message}`));
 
-  const unsubscribe = service.onEvents((thread, events) => {
+  const unsubscribe = service.onEvents((thread, events, delivery) => {
     if (!parseDiscordThreadKey(thread)) return;
-    void queue.run(thread, () => renderer.render(thread, events));
+    // Every process sharing the conversations hears a timeout's events: one of them posts.
+    void queue.run(thread, async () => {
+      if (delivery && !(await delivery.claim().catch(() => false))) return;
+      await renderer.render(thread, events);
+    });
   });
   log(`Discord bot connected as ${client.user?.tag ?? 'unknown'}${messageContent ? '' : ' (buttons only)'}.`);
 

@@ -58,9 +58,14 @@ export class DiscordConversations {
   }
 
   /** Audits and logs a refusal (the caller tells the user). */
-  refused(thread: ThreadKey, place: Place, reason: string, text: string | undefined): void {
+  async refused(thread: ThreadKey, place: Place, reason: string, text: string | undefined): Promise<void> {
     this.log(`Discord: refused ${place.user.id} in ${place.channel}: ${reason}.`);
-    this.audit?.record({ at: new Date().toISOString(), thread, userId: place.user.id, userName: place.user.name, kind: 'refusal', text: `${reason}${text ? ` — ${text}` : ''}` });
+    try {
+      await this.audit?.record({ at: new Date().toISOString(), thread, userId: place.user.id, userName: place.user.name, kind: 'refusal', text: `${reason}${text ? ` — ${text}` : ''}` });
+    } catch (err) {
+      // The refusal itself stands; a broken audit trail is the operator's to see.
+      this.log(`Discord: could not write the audit trail: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   async #call(thread: ThreadKey, call: () => Promise<BotEvents>): Promise<BotEvents | undefined> {

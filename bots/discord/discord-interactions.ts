@@ -38,7 +38,7 @@ export class DiscordHandlers {
     const privately = (content: string) => i.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
     const decision = this.d.policy.check(subject(place));
     if (!decision.allowed) {
-      this.d.conversations.refused(discordThreadKey(parent, '-'), place, decision.reason, description);
+      await this.d.conversations.refused(discordThreadKey(parent, '-'), place, decision.reason, description);
       await privately(decision.refusal);
       return;
     }
@@ -55,7 +55,7 @@ export class DiscordHandlers {
       const thread = discordThreadKey(parent, i.channelId);
       const owner = await this.d.conversations.owner(thread);
       if (owner !== undefined && owner !== place.user.id) {
-        this.d.conversations.refused(thread, place, 'not the owner of this search thread', description);
+        await this.d.conversations.refused(thread, place, 'not the owner of this search thread', description);
         await privately(`This search belongs to <@${owner}>. Start your own with /search in the channel.`);
         return;
       }
@@ -113,7 +113,7 @@ export class DiscordHandlers {
     const place: Place = { guild: i.guildId, channel: parent, roles: roleIds(i.member), user: { id: i.user.id, name: i.user.username } };
     const decision = this.d.policy.check(subject(place));
     if (!decision.allowed) {
-      this.d.conversations.refused(thread, place, decision.reason, parsed.reply);
+      await this.d.conversations.refused(thread, place, decision.reason, parsed.reply);
       await privately(decision.refusal);
       return;
     }
@@ -164,7 +164,7 @@ export class DiscordHandlers {
       if (!(await this.d.conversations.hasPending(thread))) return; // not a search thread, or nothing to answer
       const decision = this.d.policy.check(subject(place));
       if (!decision.allowed) {
-        this.d.conversations.refused(thread, place, decision.reason, text);
+        await this.d.conversations.refused(thread, place, decision.reason, text);
         return this.d.renderer.say(thread, decision.refusal);
       }
       const slot = this.d.limiters.answers.tryAcquire(place.user.id);

@@ -77,7 +77,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     const decision = policy.check(subject(place));
     if (!decision.allowed) {
       await ack({ response_type: 'ephemeral', text: decision.refusal });
-      conversations.refused(slackThreadKey(cmd.channel_id, '-'), place, decision.reason, text);
+      await conversations.refused(slackThreadKey(cmd.channel_id, '-'), place, decision.reason, text);
       return;
     }
     if (!text) {
@@ -123,7 +123,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
       // A search thread belongs to the user who started it: nobody else restarts it as their own.
       const owner = e.thread_ts ? await conversations.owner(thread) : undefined;
       if (owner !== undefined && owner !== place.user.id) {
-        conversations.refused(thread, place, 'not the owner of this search thread', text);
+        await conversations.refused(thread, place, 'not the owner of this search thread', text);
         return renderer.tell(thread, place.user.id, `This search belongs to <@${owner}>. Start your own with ${command} in the channel, or mention me outside this thread.`);
       }
       const slot = limiters.starts.tryAcquire(place.user.id);
@@ -207,9 +207,13 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     log(`Slack: ${err.message}`);
   });
 
-  const unsubscribe = service.onEvents((thread, events) => {
+  const unsubscribe = service.onEvents((thread, events, delivery) => {
     if (!parseSlackThreadKey(thread)) return;
-    void queue.run(thread, () => renderer.render(thread, events));
+    // Every process sharing the conversations hears a timeout's events: one of them posts.
+    void queue.run(thread, async () => {
+      if (delivery && !(await delivery.claim().catch(() => false))) return;
+      await renderer.render(thread, events);
+    });
   });
 
   let server: Server | undefined;

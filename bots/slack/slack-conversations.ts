@@ -51,14 +51,19 @@ export class SlackConversations {
 
   /** Replies with the one-sentence refusal in the thread and audits it. */
   async refuse(thread: ThreadKey, place: Place, refusal: string, reason: string, text: string | undefined): Promise<void> {
-    this.refused(thread, place, reason, text);
+    await this.refused(thread, place, reason, text);
     await this.renderer.say(thread, refusal);
   }
 
   /** Audits and logs a refusal (the caller has told the user). */
-  refused(thread: ThreadKey, place: Place, reason: string, text: string | undefined): void {
+  async refused(thread: ThreadKey, place: Place, reason: string, text: string | undefined): Promise<void> {
     this.log(`Slack: refused ${place.user.id} in ${place.channel}: ${reason}.`);
-    this.audit?.record({ at: new Date().toISOString(), thread, userId: place.user.id, userName: place.user.name, kind: 'refusal', text: `${reason}${text ? ` — ${text}` : ''}` });
+    try {
+      await this.audit?.record({ at: new Date().toISOString(), thread, userId: place.user.id, userName: place.user.name, kind: 'refusal', text: `${reason}${text ? ` — ${text}` : ''}` });
+    } catch (err) {
+      // The refusal itself stands; a broken audit trail is the operator's to see.
+      this.log(`Slack: could not write the audit trail: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   async #converse(thread: ThreadKey, call: () => Promise<BotEvents>, beforeRender?: (events: BotEvents) => Promise<void>): Promise<BotEvents | undefined> {

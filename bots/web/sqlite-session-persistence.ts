@@ -38,32 +38,39 @@ export class SqliteSessionPersistence implements SessionPersistence {
     return new SqliteSessionPersistence(db);
   }
 
-  load(seenSinceMs: number): StoredSession[] {
+  async load(seenSinceMs: number): Promise<StoredSession[]> {
     this.#db.prepare('DELETE FROM web_sessions WHERE last_seen_ms < ?').run(seenSinceMs);
     const rows = this.#db.prepare('SELECT * FROM web_sessions ORDER BY last_seen_ms').all() as Row[];
-    return rows.map((r) => ({
-      secretHash: r.secret_sha256,
-      id: r.id,
-      thread: r.thread,
-      address: r.address,
-      shownImages: parseIds(r.shown_images),
-      lastSeenMs: r.last_seen_ms,
-    }));
+    return rows.map(fromRow);
   }
 
-  save(s: StoredSession): void {
+  async find(secretHash: string): Promise<StoredSession | undefined> {
+    if (!this.#db.open) return undefined;
+    const row = this.#db.prepare('SELECT * FROM web_sessions WHERE secret_sha256 = ?').get(secretHash) as Row | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  async save(s: StoredSession): Promise<void> {
+    if (!this.#db.open) return;
+    const before = this.#db.prepare('SELECT shown_images FROM web_sessions WHERE secret_sha256 = ?').get(s.secretHash) as { shown_images: string } | undefined;
+    const shown = [...new Set([...(before ? parseIds(before.shown_images) : []), ...s.shownImages])];
     this.#db
       .prepare('INSERT OR REPLACE INTO web_sessions (secret_sha256, id, thread, address, shown_images, last_seen_ms) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(s.secretHash, s.id, s.thread, s.address, JSON.stringify(s.shownImages), Math.round(s.lastSeenMs));
+      .run(s.secretHash, s.id, s.thread, s.address, JSON.stringify(shown), Math.round(s.lastSeenMs));
   }
 
-  remove(secretHash: string): void {
+  async remove(secretHash: string): Promise<void> {
+    if (!this.#db.open) return;
     this.#db.prepare('DELETE FROM web_sessions WHERE secret_sha256 = ?').run(secretHash);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
+}
+
+function fromRow(r: Row): StoredSession {
+  return { secretHash: r.secret_sha256, id: r.id, thread: r.thread, address: r.address, shownImages: parseIds(r.shown_images), lastSeenMs: r.last_seen_ms };
 }
 
 function parseIds(text: string): number[] {

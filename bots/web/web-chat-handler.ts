@@ -80,10 +80,14 @@ export class WebChatHandler {
   constructor(options: WebChatOptions, staticFiles: Map<string, Buffer>) {
     this.#o = options;
     this.#static = staticFiles;
-    this.#sessions = new SessionStore({ ...options.sessionLimits, persistence: options.sessionPersistence });
+    this.#sessions = new SessionStore({
+      ...options.sessionLimits,
+      persistence: options.sessionPersistence,
+      onPersistError: (err) => options.log?.(`could not store a web session: ${(err as Error)?.message ?? String(err)}`),
+    });
     this.#streams = new EventStreams(options.streamLimits);
     this.#trusted = new Set((options.trustedProxies ?? []).map(normaliseAddress));
-    this.#unsubscribe = options.service.onEvents((thread, events) => this.#onServiceEvents(thread, events));
+    this.#unsubscribe = options.service.onEvents((thread, events) => void this.#onServiceEvents(thread, events));
     this.#heartbeat = setInterval(() => this.#tick(), (options.heartbeatSeconds ?? 20) * 1000);
     this.#heartbeat.unref();
   }
@@ -94,11 +98,11 @@ export class WebChatHandler {
   }
 
   /** Unsubscribes from the service, ends the live event streams and closes the session store. */
-  stop(): void {
+  async stop(): Promise<void> {
     this.#unsubscribe();
     clearInterval(this.#heartbeat);
     this.#streams.endAll();
-    this.#sessions.close();
+    await this.#sessions.close();
   }
 
   /** Sessions and open event streams right now. */
@@ -114,7 +118,7 @@ export class WebChatHandler {
       if (this.#allowedHosts && !this.#allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
         throw new HttpError(400, 'Unknown Host header: open the chat at the address ctgi serve printed.');
       }
-      const session = this.#authorise(req, res, url);
+      const session = await this.#authorise(req, res, url);
       if (session === false) return;
       await this.#route(req, res, url, session);
     } catch (err) {
@@ -127,15 +131,15 @@ export class WebChatHandler {
    * other requests without one (they never create sessions, so a flood of them cannot evict anybody); false
    * after answering 401 or a token redirect.
    */
-  #authorise(req: IncomingMessage, res: ServerResponse, url: URL): WebSession | undefined | false {
-    const existing = this.#sessions.get(readCookie(req, SESSION_COOKIE));
+  async #authorise(req: IncomingMessage, res: ServerResponse, url: URL): Promise<WebSession | undefined | false> {
+    const existing = await this.#sessions.resolve(readCookie(req, SESSION_COOKIE));
     if (existing) return existing;
     const token = this.#o.token;
     if (token !== undefined) {
       const queryToken = url.searchParams.get('token') ?? undefined;
       if (req.method === 'GET' && queryToken !== undefined && tokenMatches(queryToken, token)) {
         // The one-time link: set the session cookie and drop the token from the address bar (and history).
-        const { cookie } = this.#newSession(req);
+        const { cookie } = await this.#newSession(req);
         // Always to the chat itself: echoing the request path could make this an open redirect ("/.//evil.example").
         res.writeHead(303, { Location: '/', 'Set-Cookie': cookie });
         res.end();
@@ -148,14 +152,16 @@ export class WebChatHandler {
       }
     }
     if (req.method !== 'GET' || url.pathname !== '/') return undefined;
-    const { session, cookie } = this.#newSession(req);
+    const { session, cookie } = await this.#newSession(req);
     res.setHeader('Set-Cookie', cookie);
     return session;
   }
 
   /** Creates a session for the request's client; `cookie` is its Set-Cookie value. */
-  #newSession(req: IncomingMessage): { session: WebSession; cookie: string } {
+  async #newSession(req: IncomingMessage): Promise<{ session: WebSession; cookie: string }> {
     const { session, secret } = this.#sessions.create(this.#addressOf(req));
+    // Stored before the cookie is handed out: the browser's next request may reach another server.
+    await this.#sessions.settled(session);
     // Behind TLS (as a trusted proxy says) the cookie is never sent over plain HTTP.
     return { session, cookie: `${SESSION_COOKIE}=${secret}; Path=/; HttpOnly; SameSite=Strict${viaTls(req, this.#trusted) ? '; Secure' : ''}` };
   }
@@ -297,12 +303,15 @@ export class WebChatHandler {
     res.end(method === 'HEAD' ? undefined : bytes);
   }
 
-  #onServiceEvents(thread: ThreadKey, events: BotEvents): void {
+  async #onServiceEvents(thread: ThreadKey, events: BotEvents): Promise<void> {
     const parsed = parseWebThread(thread);
     if (!parsed) return;
     const session = this.#sessions.byId(parsed.sessionId);
+    if (!session) return;
+    // The conversation may have been started through another server since this one last saw the session.
+    if (session.conversationId !== parsed.conversationId && session.streams.size > 0) await this.#sessions.refresh(session);
     // Events of an abandoned conversation are dropped; a reload would not show them either.
-    if (!session || session.conversationId !== parsed.conversationId) return;
+    if (session.conversationId !== parsed.conversationId) return;
     this.#sessions.rememberShownImages(session, events);
     const frame = `event: events\ndata: ${JSON.stringify({ conversation: parsed.conversationId, events: publicEvents(events) })}\n\n`;
     this.#streams.send(session, frame);
@@ -321,18 +330,21 @@ export class WebChatHandler {
     const now = Date.now();
     if (now - this.#refusalWindow.startMs > 60_000) this.#refusalWindow = { startMs: now, count: 0 };
     if (++this.#refusalWindow.count > REFUSALS_PER_MINUTE) return;
-    try {
-      this.#o.audit?.record({
-        at: new Date(now).toISOString(),
-        thread: sessionId ? `web:${sessionId}` : 'web:unauthenticated',
-        userId: sessionId ?? `ip:${who}`,
-        kind: 'refusal',
-        text: `${status} ${req.method ?? '?'} ${url.pathname.slice(0, 200)}`,
+    // The refusal is answered at once; its record is written meanwhile (the trail waits for it on close).
+    void Promise.resolve()
+      .then(() =>
+        this.#o.audit?.record({
+          at: new Date(now).toISOString(),
+          thread: sessionId ? `web:${sessionId}` : 'web:unauthenticated',
+          userId: sessionId ?? `ip:${who}`,
+          kind: 'refusal',
+          text: `${status} ${req.method ?? '?'} ${url.pathname.slice(0, 200)}`,
+        }),
+      )
+      .catch((err: unknown) => {
+        // The refusal itself stands; a broken audit trail is the operator's to see.
+        this.#o.log?.(`could not write the audit trail: ${(err as Error).message}`);
       });
-    } catch (err) {
-      // The refusal itself stands; a broken audit trail is the operator's to see.
-      this.#o.log?.(`could not write the audit trail: ${(err as Error).message}`);
-    }
   }
 
   #fail(res: ServerResponse, err: unknown): void {

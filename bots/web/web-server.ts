@@ -44,7 +44,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     throw new CtgiError('CONFIG_INVALID', `Refusing to serve the web chat on ${host} without an access token: set CTGI_WEB_TOKEN (16+ characters), or bind to 127.0.0.1.`);
   }
   const staticFiles = await loadStatic();
-  const persistence = options.sessionsFile ? SqliteSessionPersistence.open(options.sessionsFile) : options.sessionPersistence;
+  const persistence = options.sessionPersistence ?? (options.sessionsFile ? SqliteSessionPersistence.open(options.sessionsFile) : undefined);
   const app = new WebChatHandler({ ...options, sessionPersistence: persistence }, staticFiles);
   const server = createServer((req, res) => void app.handle(req, res));
   // Slow clients cannot hold sockets forever while sending headers or a body, nor keep a silent socket open:
@@ -64,8 +64,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       fail(new CtgiError('CONFIG_INVALID', `Cannot listen on ${host}:${options.port ?? 3000} (${err.code ?? err.message}): pick another port with --port.`, { cause: err })),
     );
     server.listen(options.port ?? 3000, host, () => done());
-  }).catch((err: unknown) => {
-    app.stop();
+  }).catch(async (err: unknown) => {
+    await app.stop();
     throw err;
   });
   const port = (server.address() as AddressInfo).port;
@@ -79,11 +79,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     host,
     stats: () => ({ ...app.stats(), connections: sockets.size }),
     close: async () => {
-      app.stop();
+      const stopped = app.stop();
       await new Promise<void>((done) => {
         server.close(() => done());
         for (const s of sockets) s.destroy();
       });
+      await stopped;
     },
   };
 }

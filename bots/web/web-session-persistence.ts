@@ -1,4 +1,5 @@
-// The port through which web sessions outlive a restart of the server (SQLite in the product).
+// The port through which web sessions outlive a restart of the server and are shared by every server of a
+// deployment: SQLite under CTGI_HOME, or PostgreSQL when a database is configured.
 
 /** One session as stored: the SHA-256 of its cookie secret, never the secret. */
 export interface StoredSession {
@@ -15,13 +16,15 @@ export interface StoredSession {
   lastSeenMs: number;
 }
 
-/** Where web sessions are kept between starts. */
+/** Where web sessions are kept between starts (and, shared, between servers). */
 export interface SessionPersistence {
   /** Every session seen at or after `seenSinceMs`; older ones are deleted. */
-  load(seenSinceMs: number): StoredSession[];
-  /** Inserts or replaces one session. */
-  save(session: StoredSession): void;
+  load(seenSinceMs: number): Promise<StoredSession[]>;
+  /** The session stored under `secretHash` (saved by this or another server), or undefined. */
+  find(secretHash: string): Promise<StoredSession | undefined>;
+  /** Inserts or replaces one session; images shown are added to those already stored (another server may have shown some). */
+  save(session: StoredSession): Promise<void>;
   /** Deletes the session stored under `secretHash`. */
-  remove(secretHash: string): void;
-  close(): void;
+  remove(secretHash: string): Promise<void>;
+  close(): Promise<void>;
 }

@@ -39,8 +39,10 @@ export interface SessionStoreOptions {
   /** A session unseen for this long ends (default 12 h). */
   idleMs?: number;
   now?: () => number;
-  /** Where sessions outlive a restart; none keeps them in memory only. */
+  /** Where sessions outlive a restart (and are shared with other servers); none keeps them in memory only. */
   persistence?: SessionPersistence;
+  /** Where a failed write to the persistence is reported (the session lives on in memory). */
+  onPersistError?: (err: unknown) => void;
 }
 
 /** Sessions with idle expiry, a global and a per-address cap, and optional persistence. */
@@ -54,6 +56,10 @@ export class SessionStore {
   readonly #idleMs: number;
   readonly #now: () => number;
   readonly #db: SessionPersistence | undefined;
+  readonly #onPersistError: (err: unknown) => void;
+  /** The last write of each session still in flight: writes of one session are applied in order. */
+  readonly #writes = new Map<string, Promise<void>>();
+  readonly #loaded: Promise<void>;
 
   constructor(options: SessionStoreOptions = {}) {
     this.#maxSessions = options.maxSessions ?? 1000;
@@ -61,7 +67,54 @@ export class SessionStore {
     this.#idleMs = options.idleMs ?? 12 * 3600_000;
     this.#now = options.now ?? Date.now;
     this.#db = options.persistence;
-    for (const stored of this.#db?.load(this.#now() - this.#idleMs) ?? []) this.#add(restore(stored), false);
+    this.#onPersistError = options.onPersistError ?? (() => undefined);
+    this.#loaded = (this.#db?.load(this.#now() - this.#idleMs) ?? Promise.resolve([]))
+      .then((stored) => {
+        for (const s of stored) if (!this.#byHash.has(s.secretHash)) this.#add(restore(s), false);
+      })
+      .catch((err: unknown) => this.#onPersistError(err));
+  }
+
+  /**
+   * The session whose cookie value is `secret`, as `get` does, after reading it from the persistence: a
+   * session created or moved on by another server (a new conversation, images shown) is seen here too, and
+   * one ended elsewhere ends here.
+   */
+  async resolve(secret: string | undefined): Promise<WebSession | undefined> {
+    if (secret === undefined || !SECRET_PATTERN.test(secret)) return undefined;
+    await this.#loaded;
+    if (!this.#db) return this.get(secret);
+    const hash = hashSecret(secret);
+    await this.#writes.get(hash);
+    let stored: StoredSession | undefined;
+    try {
+      stored = await this.#db.find(hash);
+    } catch (err) {
+      // The database is unreachable for a moment: the session as this server knows it serves.
+      this.#onPersistError(err);
+      return this.get(secret);
+    }
+    const known = this.#byHash.get(hash);
+    if (!stored) {
+      if (known) this.#remove(known);
+      return undefined;
+    }
+    if (!known) this.#add(restore(stored), false);
+    else merge(known, stored);
+    return this.get(secret);
+  }
+
+  /** Re-reads a live session from the persistence (another server may have moved it to a new conversation). */
+  async refresh(session: WebSession): Promise<void> {
+    if (!this.#db) return;
+    await this.#writes.get(session.secretHash);
+    const stored = await this.#db.find(session.secretHash).catch((err: unknown) => void this.#onPersistError(err));
+    if (stored) merge(session, stored);
+  }
+
+  /** Resolves once the session's writes so far are stored (a new session before its cookie is handed out). */
+  async settled(session: WebSession): Promise<void> {
+    await this.#writes.get(session.secretHash);
   }
 
   /** The live session whose cookie value is `secret`, touched; undefined when unknown or expired. */
@@ -126,13 +179,28 @@ export class SessionStore {
   save(session: WebSession): void {
     if (!this.#db || !this.#byHash.has(session.secretHash)) return;
     this.#persistedSeen.set(session, session.lastSeenMs);
-    this.#db.save(toStored(session));
+    const stored = toStored(session);
+    this.#write(session.secretHash, (db) => db.save(stored));
   }
 
-  /** Ends every session unseen for longer than the idle time (their streams close with them). */
+  /** Queues a write after the session's earlier ones; failures are reported, never thrown at a request. */
+  #write(hash: string, op: (db: SessionPersistence) => Promise<void>): void {
+    const db = this.#db;
+    if (!db) return;
+    const next = (this.#writes.get(hash) ?? Promise.resolve()).then(() => op(db)).catch((err: unknown) => this.#onPersistError(err));
+    this.#writes.set(hash, next);
+    void next.then(() => {
+      if (this.#writes.get(hash) === next) this.#writes.delete(hash);
+    });
+  }
+
+  /**
+   * Ends every session unseen here for longer than the idle time (their streams close with them). Their stored
+   * copies stay: another server may have seen them since, and `resolve` ends a stored one that is idle.
+   */
   sweep(): void {
     const now = this.#now();
-    for (const s of [...this.#byHash.values()]) if (now - s.lastSeenMs > this.#idleMs) this.#remove(s);
+    for (const s of [...this.#byHash.values()]) if (now - s.lastSeenMs > this.#idleMs) this.#remove(s, false);
   }
 
   get size(): number {
@@ -144,9 +212,11 @@ export class SessionStore {
     return [...this.#byHash.values()];
   }
 
-  /** Closes the persistence (sessions stay there for the next start). */
-  close(): void {
-    this.#db?.close();
+  /** Waits for pending writes and closes the persistence (sessions stay there for the next start). */
+  async close(): Promise<void> {
+    await this.#loaded;
+    await Promise.allSettled([...this.#writes.values()]);
+    await this.#db?.close();
   }
 
   #add(session: WebSession, persist: boolean): void {
@@ -177,7 +247,7 @@ export class SessionStore {
     if (victim) this.#remove(victim);
   }
 
-  #remove(session: WebSession): void {
+  #remove(session: WebSession, stored = true): void {
     // A session's event streams end with it.
     for (const stream of session.streams) stream.end();
     session.streams.clear();
@@ -187,7 +257,7 @@ export class SessionStore {
     const own = this.#byAddress.get(session.address);
     own?.delete(session);
     if (own?.size === 0) this.#byAddress.delete(session.address);
-    this.#db?.remove(session.secretHash);
+    if (stored) this.#write(session.secretHash, (db) => db.remove(session.secretHash));
   }
 }
 
@@ -221,6 +291,14 @@ export function runInSession<T>(session: WebSession, task: () => Promise<T>): Pr
 
 function toStored(s: WebSession): StoredSession {
   return { secretHash: s.secretHash, id: s.id, thread: threadOf(s), address: s.address, shownImages: [...s.shownImages], lastSeenMs: s.lastSeenMs };
+}
+
+/** Takes in what another server stored: its current conversation and the images it showed. */
+function merge(session: WebSession, stored: StoredSession): void {
+  const parsed = parseWebThread(stored.thread);
+  if (parsed?.sessionId === session.id) session.conversationId = parsed.conversationId;
+  for (const id of stored.shownImages) session.shownImages.add(id);
+  session.lastSeenMs = Math.max(session.lastSeenMs, stored.lastSeenMs);
 }
 
 function restore(stored: StoredSession): WebSession {

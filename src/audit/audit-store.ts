@@ -1,12 +1,17 @@
 // The audit trail (DESIGN.md: every search is audited): one SQLite table of who asked what, where and when,
 // which questions were put, what was answered and which image ids were shown.
-import type { AuditRecord, AuditSink } from '../conversation/conversation-types.js';
+import type { AuditRecord } from '../conversation/conversation-types.js';
 import { CtgiError } from '../errors/ctgi-error.js';
 import { openSqlite, type SqliteDatabase } from '../storage/sqlite.js';
 import { isoInstantOrUndefined, isoInstantRefusal, parseIsoInstant } from '../util/iso-instant.js';
 import { auditCsvHeader, auditCsvLine, auditJsonLine, type AuditFormat } from './audit-format.js';
+import type { AuditRange, AuditTrail } from './audit-trail.js';
 
-const KINDS: readonly AuditRecord['kind'][] = ['description', 'answer', 'question', 'gallery', 'refusal', 'done'];
+export type { AuditRange } from './audit-trail.js';
+
+/** The kinds of audit record (the CHECK of both adapters' tables). */
+export const AUDIT_KINDS: readonly AuditRecord['kind'][] = ['description', 'answer', 'question', 'gallery', 'refusal', 'done'];
+const KINDS = AUDIT_KINDS;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS audit (
@@ -32,14 +37,8 @@ interface AuditRow {
   image_ids: string | null;
 }
 
-/** Which rows an export covers: `since` ≤ at < `until` (ISO 8601 instants; either may be absent). */
-export interface AuditRange {
-  since?: string;
-  until?: string;
-}
-
-/** The SQLite audit trail; implements AuditSink for the conversation service and the front ends. */
-export class AuditStore implements AuditSink {
+/** The SQLite audit trail (the embedded adapter of AuditTrail). */
+export class AuditStore implements AuditTrail {
   readonly path: string;
   readonly #db: SqliteDatabase;
   readonly #insert: { run(...params: unknown[]): unknown } | undefined;
@@ -87,8 +86,17 @@ export class AuditStore implements AuditSink {
     return new AuditStore(path, db, true);
   }
 
-  /** Appends one record; a malformed timestamp is replaced by the current time. */
-  record(entry: AuditRecord): void {
+  get location(): string {
+    return this.path;
+  }
+
+  /** Appends one record (committed when the promise settles); a malformed timestamp is replaced by the current time. */
+  async record(entry: AuditRecord): Promise<void> {
+    this.recordSync(entry);
+  }
+
+  /** `record`, synchronously (SQLite commits before returning). */
+  recordSync(entry: AuditRecord): void {
     if (!this.#insert || this.#closed) throw new CtgiError('INTERNAL', `The audit trail ${this.path} is not open for writing.`);
     if (!KINDS.includes(entry.kind)) throw new CtgiError('BAD_INPUT', `Unknown audit record kind "${String(entry.kind)}".`);
     this.#insert.run(
@@ -113,31 +121,40 @@ export class AuditStore implements AuditSink {
   }
 
   /** The records of one thread, oldest first. */
-  threadRecords(thread: string): AuditRecord[] {
+  async threadRecords(thread: string): Promise<AuditRecord[]> {
     const rows = this.#db.prepare('SELECT at, thread, user_id, user_name, kind, text, image_ids FROM audit WHERE thread = ? ORDER BY at, id').all(thread) as AuditRow[];
     return rows.map(toRecord);
   }
 
   /** The export as lines (JSONL, or CSV with a header line first). */
-  *exportLines(format: AuditFormat, range: AuditRange = {}): Generator<string> {
+  *lines(format: AuditFormat, range: AuditRange = {}): Generator<string> {
     if (format === 'csv') yield auditCsvHeader();
     for (const record of this.records(range)) yield format === 'csv' ? auditCsvLine(record) : auditJsonLine(record);
   }
 
+  async *exportLines(format: AuditFormat, range: AuditRange = {}): AsyncGenerator<string> {
+    yield* this.lines(format, range);
+  }
+
   /** The whole export as one string. */
   export(since: string | undefined, format: AuditFormat): string {
-    return [...this.exportLines(format, since === undefined ? {} : { since })].join('');
+    return [...this.lines(format, since === undefined ? {} : { since })].join('');
+  }
+
+  async close(): Promise<void> {
+    this.closeSync();
   }
 
   /** Closes the database; idempotent. */
-  close(): void {
+  closeSync(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#db.close();
   }
 }
 
-function requireInstant(value: string, name: string): string {
+/** The instant of a range bound, or a BAD_INPUT sentence naming the flag. */
+export function requireInstant(value: string, name: string): string {
   const parsed = parseIsoInstant(value);
   if (!parsed.ok) throw new CtgiError('BAD_INPUT', isoInstantRefusal(`--${name}`, value, parsed.reason));
   return parsed.instant;

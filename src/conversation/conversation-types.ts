@@ -105,7 +105,16 @@ export function pickReply(rank: number): string {
 }
 
 /** Receives events that arrive outside a start/answer call, e.g. when a question times out. */
-export type EventListener = (thread: ThreadKey, events: BotEvents) => void;
+export type EventListener = (thread: ThreadKey, events: BotEvents, delivery?: EventDelivery) => void;
+
+/**
+ * How a pushed batch reaches the front ends: with a shared store every process hears it (the page's event
+ * stream may be open on any server), so a front end that posts to a shared place (a Slack or Discord
+ * thread) posts only when `claim()` is true, which it is for exactly one caller over all processes.
+ */
+export interface EventDelivery {
+  claim(): Promise<boolean>;
+}
 
 /** The MTI conversation service every front end uses as is. */
 export interface ConversationService {
@@ -158,11 +167,12 @@ export interface AuditRecord {
   imageIds?: number[];
 }
 
-/** Where the service writes audit records (SQLite in the product). */
+/** Where the service writes audit records (SQLite, or PostgreSQL when a database is configured). */
 export interface AuditSink {
-  record(entry: AuditRecord): void;
+  /** Appends one record; resolves once it is stored (callers await it, so no record is lost on exit). */
+  record(entry: AuditRecord): Promise<void>;
   /** The records of one thread, oldest first (for the case export); absent on write-only sinks. */
-  threadRecords?(thread: ThreadKey): AuditRecord[];
+  threadRecords?(thread: ThreadKey): Promise<AuditRecord[]>;
 }
 
 /** A case export: the zip written, or one sentence why not. */

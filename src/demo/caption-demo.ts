@@ -7,7 +7,8 @@ import type { Mllm } from '../mllm/mllm.js';
 import { inputFromDataset } from '../mtg/caption-inputs.js';
 import { runCaptionJob, type CaptionJobReport } from '../mtg/caption-job.js';
 import { GalleryCaptionWriter } from '../mtg/caption-outputs.js';
-import { CaptionJobStore, type JobRecord } from '../mtg/job-store.js';
+import type { JobRecord } from '../mtg/job-store.js';
+import { SqliteCaptionJobStore } from '../mtg/sqlite-job-store.js';
 import { DEFAULT_MTG_PROMPTS, type MtgPrompts } from '../mtg/mtg-prompts.js';
 import { buildQuestionPool } from '../mtg/question-pool.js';
 
@@ -47,7 +48,7 @@ export async function captionDemoGallery(build: DemoBuild, options: CaptionDemoO
   const rounds = options.rounds ?? 6;
   const prompts = options.prompts ?? DEFAULT_MTG_PROMPTS;
   const input = await inputFromDataset(join(build.out, DATASET_FILE), build.out);
-  const store = CaptionJobStore.open(options.jobFile ?? demoJobFile(build, rounds), JSON.stringify({ rounds, prompts: prompts.signature }));
+  const store = SqliteCaptionJobStore.open(options.jobFile ?? demoJobFile(build, rounds), JSON.stringify({ rounds, prompts: prompts.signature }));
   const index = options.index === false ? undefined : await openGallery(build.indexDir);
   try {
     const writer = index ? new GalleryCaptionWriter(index, build.out) : undefined;
@@ -59,9 +60,9 @@ export async function captionDemoGallery(build: DemoBuild, options: CaptionDemoO
       beforeCommit: ({ item, result }) => writer?.write(item, result.caption, result.answers),
       onProgress: (done) => options.onProgress?.(done, input.items.length),
     });
-    return { report, records: store.records() };
+    return { report, records: await store.records() };
   } finally {
     await index?.close({ save: false });
-    store.close();
+    await store.close();
   }
 }

@@ -55,7 +55,7 @@ export interface CaptionJobReport {
  */
 export async function runCaptionJob(options: CaptionJobOptions): Promise<CaptionJobReport> {
   const start = performance.now();
-  const done = options.store.doneKeys();
+  const done = await options.store.doneKeys();
   const pending = options.items.filter((item) => !done.has(item.key));
   const alreadyDone = options.items.length - pending.length;
   const limits = options.limits ?? DEFAULT_IMAGE_LIMITS;
@@ -66,8 +66,8 @@ export async function runCaptionJob(options: CaptionJobOptions): Promise<Caption
   let fatal: CtgiError | undefined;
   let next = 0;
 
-  const fail = (item: CaptionItem, reason: string, result: ImageCaptionResult & { ok: false }) => {
-    options.store.markFailed(item.key, reason, result.turns);
+  const fail = async (item: CaptionItem, reason: string, result: ImageCaptionResult & { ok: false }): Promise<void> => {
+    await options.store.markFailed(item.key, reason, result.turns);
     report.failed.push({ key: item.key, reason });
     options.onSkip?.(item, reason);
     options.afterCommit?.({ item, result });
@@ -98,7 +98,7 @@ export async function runCaptionJob(options: CaptionJobOptions): Promise<Caption
     consecutiveUpstream = 0;
     if (!result.ok) return fail(item, result.reason, result);
     await options.beforeCommit?.({ item, result });
-    options.store.markDone(item.key, result.initialCaption, result.caption, result.turns);
+    await options.store.markDone(item.key, result.initialCaption, result.caption, result.turns);
     report.captioned++;
     options.afterCommit?.({ item, result });
   };

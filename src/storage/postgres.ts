@@ -65,6 +65,9 @@ export async function openPostgres(url: string, options: OpenPostgresOptions = {
   });
   // An idle client losing its server (a restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // Nor may a checked-out client between two queries (a turn holding its thread lock): the error reaches the
+  // holder through its next query, and the client is discarded when released with that error.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     await pool.query('SELECT 1');
   } catch (err) {

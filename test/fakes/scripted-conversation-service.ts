@@ -272,7 +272,7 @@ export class ScriptedConversationService implements ConversationService {
   }
 
   #audit(thread: ThreadKey, user: BotUser, kind: AuditRecord['kind'], text?: string, imageIds?: number[]): void {
-    this.#options.audit?.record({ at: new Date().toISOString(), thread, userId: user.id, userName: user.name, kind, text, imageIds });
+    void this.#options.audit?.record({ at: new Date().toISOString(), thread, userId: user.id, userName: user.name, kind, text, imageIds });
   }
 
   #live(): void {

@@ -39,7 +39,7 @@ describe('audit store', () => {
       expect([...store.records({ since: '2024-05-01T09:00:01Z', until: '2024-05-03' })].map((r) => r.kind)).toEqual(['gallery', 'answer']);
       expect(() => [...store.records({ since: 'yesterday' })]).toThrow(/ISO 8601/);
       expect(() => [...store.records({ until: '2024-02-31' })]).toThrow('--until "2024-02-31" is not an ISO 8601 date or time (February 2024 has no day 31)');
-      expect(() => store.record({ at: '2024-01-01', thread: 't', userId: 'u', kind: 'done' })).toThrow(/not open for writing/);
+      expect(() => store.recordSync({ at: '2024-01-01', thread: 't', userId: 'u', kind: 'done' })).toThrow(/not open for writing/);
     } finally {
       store.close();
     }

@@ -233,8 +233,8 @@ describe('case export of a real conversation', () => {
     expect(unknown).toEqual({ ok: false, text: 'There is no conversation web:case1:nope to export.' });
     const foreign = await service.exportCase!(thread, { id: 'U-other' });
     expect(foreign).toEqual({ ok: false, text: 'Only the person who started this search can export it.' });
-    expect(audit.threadRecords('web:case1:nope')).toMatchObject([{ kind: 'refusal', userId: OPERATOR.id, text: 'case export refused: unknown conversation' }]);
-    expect(audit.threadRecords(thread).filter((r) => r.kind === 'refusal')).toMatchObject([{ userId: 'U-other', text: 'case export refused: not the owner' }]);
+    expect(await audit.threadRecords('web:case1:nope')).toMatchObject([{ kind: 'refusal', userId: OPERATOR.id, text: 'case export refused: unknown conversation' }]);
+    expect((await audit.threadRecords(thread)).filter((r) => r.kind === 'refusal')).toMatchObject([{ userId: 'U-other', text: 'case export refused: not the owner' }]);
   });
 
   it('the front ends\' export action writes under the cases folder and names the zip; the CLI exports any thread and refuses an unknown one', async () => {

@@ -59,7 +59,7 @@ describe('the MTI conversation service on the demo world', () => {
         readImage: world.readImage,
       },
       checkpointFile: join(temp.dir, `checkpoints-${++n}.sqlite`),
-      audit: { record: (r) => options.audit?.push(r) },
+      audit: { record: async (r) => void options.audit?.push(r) },
       logError: (m) => errors.push(m),
     });
   }

@@ -49,10 +49,10 @@ describe('Discord bot (fake Discord)', () => {
 
   beforeAll(async () => {
     fake = await startFakeDiscord({ token: TOKEN });
-    service = await ScriptedConversationService.create({ audit: { record: (r) => audit.push(r) } });
+    service = await ScriptedConversationService.create({ audit: { record: async (r) => void audit.push(r) } });
     // Generous limits here: the rate limits have their own test below.
     const limits = { starts: { concurrent: 10, perWindow: 100 }, answers: { concurrent: 10, perWindow: 100 } };
-    bot = await startDiscordBot({ config, service, audit: { record: (r) => audit.push(r) }, log: (l) => logs.push(l), restApi: fake.apiBase, limits });
+    bot = await startDiscordBot({ config, service, audit: { record: async (r) => void audit.push(r) }, log: (l) => logs.push(l), restApi: fake.apiBase, limits });
   });
 
   afterAll(async () => {

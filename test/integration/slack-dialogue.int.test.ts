@@ -28,14 +28,14 @@ const logs: string[] = [];
 
 beforeAll(async () => {
   fake = await startFakeSlack({ notInChannels: [NOT_MEMBER] });
-  service = await ScriptedConversationService.create({ audit: { record: (r) => audit.push(r) } });
+  service = await ScriptedConversationService.create({ audit: { record: async (r) => void audit.push(r) } });
   const config: SlackConfig = {
     ...loadConfig({ CTGI_HOME: '/nonexistent' }).slack,
     botToken: 'xoxb-fake-bot-token',
     appToken: 'xapp-fake-app-token',
     allowedChannels: [ALLOWED, NOT_MEMBER],
   };
-  bot = await startSlackBot({ config, service, audit: { record: (r) => audit.push(r) }, log: (l) => logs.push(l), slackApiUrl: fake.apiUrl });
+  bot = await startSlackBot({ config, service, audit: { record: async (r) => void audit.push(r) }, log: (l) => logs.push(l), slackApiUrl: fake.apiUrl });
   await fake.connected();
 });
 

@@ -4,9 +4,10 @@ import { finished } from 'node:stream/promises';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { AUDIT_FORMATS, type AuditFormat } from '../../../src/audit/audit-format.js';
-import { AuditStore } from '../../../src/audit/audit-store.js';
+import type { AuditTrail } from '../../../src/audit/audit-trail.js';
 import { isoInstantRefusal, parseIsoInstant } from '../../../src/util/iso-instant.js';
 import type { CliContext } from '../cli-context.js';
+import { openAuditForExport } from '../runtime.js';
 
 interface ExportFlags {
   since: string;
@@ -29,12 +30,12 @@ function format(value: string): AuditFormat {
 }
 
 /** Writes the export to `out` (via a temporary sibling renamed into place) or to stdout; returns the row count. */
-async function writeExport(ctx: CliContext, store: AuditStore, flags: ExportFlags): Promise<number> {
+async function writeExport(ctx: CliContext, store: AuditTrail, flags: ExportFlags): Promise<number> {
   const lines = store.exportLines(flags.format, { since: flags.since, until: flags.until });
   const header = flags.format === 'csv' ? 1 : 0;
   let count = 0;
   if (!flags.out) {
-    for (const line of lines) {
+    for await (const line of lines) {
       count++;
       if (!ctx.stdout.write(line)) await new Promise<void>((done) => ctx.stdout.once('drain', () => done()));
     }
@@ -44,7 +45,7 @@ async function writeExport(ctx: CliContext, store: AuditStore, flags: ExportFlag
   const tmp = `${path}.tmp-${process.pid}`;
   const file = createWriteStream(tmp, { mode: 0o600 });
   try {
-    for (const line of lines) {
+    for await (const line of lines) {
       count++;
       if (!file.write(line)) await new Promise<void>((done) => file.once('drain', () => done()));
     }
@@ -70,12 +71,12 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--format <jsonl|csv>', 'output format', format, 'jsonl' as AuditFormat)
     .option('--out <file>', 'write to this file (created with owner-only permissions) instead of stdout')
     .action(async (flags: ExportFlags) => {
-      const store = AuditStore.openReadOnly(ctx.config().conversation.auditFile);
+      const store = await openAuditForExport(ctx.config());
       try {
         const rows = await writeExport(ctx, store, flags);
         if (flags.out) ctx.stderr.write(`Wrote ${rows} audit records to ${resolve(flags.out)}.\n`);
       } finally {
-        store.close();
+        await store.close();
       }
     });
 }

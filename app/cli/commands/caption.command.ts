@@ -14,7 +14,7 @@ import { captionedEntries, inputFromDataset, inputFromFolder, type CaptionInput 
 import { runCaptionJob, type CaptionJobReport } from '../../../src/mtg/caption-job.js';
 import { GalleryCaptionWriter, outputPaths, TurnLog } from '../../../src/mtg/caption-outputs.js';
 import { formatSummary, summariseCaptions, WORD_COUNTER, type TokenCounter } from '../../../src/mtg/caption-summary.js';
-import { CaptionJobStore } from '../../../src/mtg/job-store.js';
+import { openCaptionJobStore } from '../../../src/mtg/open-job-store.js';
 import { DEFAULT_MTG_PROMPTS, loadMtgPrompts } from '../../../src/mtg/mtg-prompts.js';
 import { buildQuestionPool } from '../../../src/mtg/question-pool.js';
 import { PacedMllm, RequestPacer } from '../../../src/mtg/request-pacer.js';
@@ -74,7 +74,7 @@ export function registerCaption(program: Command, ctx: CliContext): void {
     .option('--vocab <file>', 'CLIP vocabulary for the token counts of the summary (e.g. bpe_simple_vocab_16e6.txt.gz)')
     .option('--model <dir>', 'CLIP model directory whose tokenizer counts the summary’s tokens')
     .option('--log <file>', 'turn log path (default: OUT.turns.jsonl)')
-    .option('--jobs <file>', 'job table path (default: OUT.jobs.sqlite)')
+    .option('--jobs <file>', 'job table path (default: OUT.jobs.sqlite); with CTGI_DATABASE_URL the job\'s name in the database (default: OUT\'s file name)')
     .option('--json', 'print the summary as JSON')
     .action((flags: CaptionFlags) => runCaption(ctx, flags));
 }
@@ -95,17 +95,16 @@ async function runCaption(ctx: CliContext, flags: CaptionFlags): Promise<void> {
   const paths = outputPaths(flags.out, { log: flags.log, jobs: flags.jobs });
   for (const note of input.notes) ctx.stderr.write(`${note}\n`);
 
-  await mkdir(dirname(paths.jobs), { recursive: true });
   await mkdir(dirname(paths.dataset), { recursive: true });
-  const store = CaptionJobStore.open(paths.jobs, JSON.stringify({ rounds: flags.rounds, prompts: prompts.signature }));
+  const store = await openCaptionJobStore({ database: config.database, out: flags.out, jobs: flags.jobs, jobsFile: paths.jobs, settings: JSON.stringify({ rounds: flags.rounds, prompts: prompts.signature }) });
   let gallery: Gallery | undefined;
   let interrupt: ReturnType<typeof abortOnInterrupt> | undefined;
   let report: CaptionJobReport;
   try {
     gallery = flags.index ? await openGallery(flags.index) : undefined;
     const writer = gallery ? new GalleryCaptionWriter(gallery) : undefined;
-    const log = await TurnLog.open(paths.log, store.records());
-    const already = store.doneKeys();
+    const log = await TurnLog.open(paths.log, await store.records());
+    const already = await store.doneKeys();
     const initial = input.items.filter((i) => already.has(i.key)).length;
     const bar = new ProgressBar({ label: 'captioning', total: input.items.length, unit: itemUnit('images'), stream: ctx.stderr, initial });
     interrupt = abortOnInterrupt(ctx.stderr, 'Stopping: finishing the images in flight (press Ctrl-C again to quit at once; finished images are kept either way).');
@@ -131,10 +130,10 @@ async function runCaption(ctx: CliContext, flags: CaptionFlags): Promise<void> {
   }
 
   try {
-    const records = store.records();
+    const records = await store.records();
     if (report.interrupted) {
       const done = records.filter((r) => r.status === 'done').length;
-      ctx.stderr.write(`Interrupted: ${done} of ${input.items.length} images are captioned and kept in ${paths.jobs}; run the same command again to resume.\n`);
+      ctx.stderr.write(`Interrupted: ${done} of ${input.items.length} images are captioned and kept in ${store.location}; run the same command again to resume.\n`);
       ctx.exitCode = INTERRUPTED_EXIT_CODE;
       return;
     }
@@ -156,7 +155,7 @@ async function runCaption(ctx: CliContext, flags: CaptionFlags): Promise<void> {
     if (flags.json) writeJson(ctx.stdout, summary);
     else ctx.stdout.write(`Wrote ${entries.length} entries to ${paths.dataset} (${input.format}); turn log ${paths.log}.\n${formatSummary(summary)}`);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

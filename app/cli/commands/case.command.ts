@@ -13,7 +13,7 @@ import { openAudit, openService, type ServiceOpener } from '../runtime.js';
  */
 export async function runCaseExport(ctx: CliContext, thread: string, flags: { out?: string; index?: string }, open: ServiceOpener = openService): Promise<string> {
   const config = ctx.config();
-  const audit = openAudit(config);
+  const audit = await openAudit(config);
   let service: ConversationService | undefined;
   try {
     service = await open({ config, ...(flags.index ? { indexDir: resolve(flags.index) } : {}), audit });
@@ -25,7 +25,7 @@ export async function runCaseExport(ctx: CliContext, thread: string, flags: { ou
     return result.path;
   } finally {
     await service?.close();
-    audit.close();
+    await audit.close();
   }
 }
 

@@ -11,7 +11,7 @@ import { openAudit, openService, progressPrinter, type ServiceOpener } from '../
 /** Runs the terminal dialogue on the context's streams; closes the service and audit trail at the end. */
 export async function runChat(ctx: CliContext, flags: { index?: string }, open: ServiceOpener = openService): Promise<void> {
   const config = ctx.config();
-  const audit = openAudit(config);
+  const audit = await openAudit(config);
   let service: ConversationService | undefined;
   try {
     const progress = progressPrinter(ctx.stderr);
@@ -22,7 +22,7 @@ export async function runChat(ctx: CliContext, flags: { index?: string }, open: 
     await runTerminalChat({ service, input: ctx.stdin, output: ctx.stdout, user: { id: osUser(), name: osUser() }, describeImage });
   } finally {
     await service?.close();
-    audit.close();
+    await audit.close();
   }
 }
 

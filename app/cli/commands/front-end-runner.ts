@@ -28,7 +28,7 @@ export async function runFrontEnd<B extends RunningFrontEnd>(
 ): Promise<void> {
   const config = ctx.config();
   const log = (line: string): void => void ctx.stderr.write(`${line}\n`);
-  const audit = openAudit(config);
+  const audit = await openAudit(config);
   let service: ConversationService | undefined;
   let bot: B | undefined;
   try {
@@ -42,6 +42,6 @@ export async function runFrontEnd<B extends RunningFrontEnd>(
   } finally {
     await bot?.stop();
     await service?.close();
-    audit.close();
+    await audit.close();
   }
 }

@@ -6,7 +6,7 @@ import { isLoopbackHost } from '../../../bots/web/web-security.js';
 import type { Config } from '../../../src/config/config.js';
 import { CtgiError } from '../../../src/errors/ctgi-error.js';
 import type { CliContext } from '../cli-context.js';
-import { openAudit, openService, progressPrinter, untilSignal, type ServiceOpener } from '../runtime.js';
+import { openAudit, openService, openSessionPersistence, progressPrinter, untilSignal, type ServiceOpener } from '../runtime.js';
 
 export interface ServeFlags {
   host?: string;
@@ -36,7 +36,7 @@ export async function runServe(ctx: CliContext, flags: ServeFlags, deps: ServeDe
   if (!isLoopbackHost(host) && !token) {
     throw new CtgiError('CONFIG_INVALID', `Refusing to serve the web chat on ${host} without an access token: set CTGI_WEB_TOKEN (16+ characters), or bind to 127.0.0.1.`);
   }
-  const audit = openAudit(config);
+  const audit = await openAudit(config);
   let service: ConversationService | undefined;
   let web: WebServer | undefined;
   try {
@@ -46,7 +46,17 @@ export async function runServe(ctx: CliContext, flags: ServeFlags, deps: ServeDe
     service = await (deps.open ?? openService)({ config, indexDir: flags.index ? resolve(flags.index) : undefined, audit, onProgress: progress.report });
     progress.finish();
     if (stopping) return;
-    web = await startWebServer({ ...webServerOptions(config.web), service, host, port, token, audit, log: (line) => ctx.stderr.write(`${line}\n`) });
+    const sessionPersistence = await openSessionPersistence(config);
+    web = await startWebServer({
+      ...webServerOptions(config.web),
+      ...(sessionPersistence ? { sessionPersistence } : {}),
+      service,
+      host,
+      port,
+      token,
+      audit,
+      log: (line) => ctx.stderr.write(`${line}\n`),
+    });
     ctx.stdout.write(`ctgi web chat: ${web.url}${service.demo ? '  (demo data: the synthetic demo world; set CTGI_INDEX to search your own gallery)' : ''}\n`);
     if (!isLoopbackHost(host)) ctx.stdout.write(`Listening on ${host} port ${web.port}: other machines use this machine's address.\n`);
     if (token) ctx.stdout.write(`Access token required: open ${web.url}?token=<CTGI_WEB_TOKEN> once, or send Authorization: Bearer <CTGI_WEB_TOKEN>.\n`);
@@ -57,7 +67,7 @@ export async function runServe(ctx: CliContext, flags: ServeFlags, deps: ServeDe
   } finally {
     await web?.close();
     await service?.close();
-    audit.close();
+    await audit.close();
   }
 }
 
