@@ -7,7 +7,7 @@ import { EXACT_SEARCH_LIMIT } from './folder.gallery.js';
 import type { Gallery, GalleryHit, SearchOptions } from './gallery.js';
 import { assertSameModel, parseManifest, type GalleryManifest } from './gallery-manifest.js';
 import type { ImageRecord, NewAttributeAnswer, NewImage, SkippedFile, StoredAttributeAnswer, StoredCaption } from './gallery-store.js';
-import { assertGalleryName, captureMs, filterSql, hasFilter, lastByKey, maxIndexedDim, parseVector, RECORD_COLUMNS, toRecord, vectorLiteral, type ImageRow, type VectorKind } from './postgres-gallery-rows.js';
+import { assertGalleryName, captureMs, filterSql, groupBy, hasFilter, lastByKey, validIds, maxIndexedDim, parseVector, RECORD_COLUMNS, toRecord, vectorLiteral, type ImageRow, type VectorKind } from './postgres-gallery-rows.js';
 import { assertStorableAnswers, assertStorableImages, assertStorableText } from './storable-text.js';
 
 /** Where a PostgreSQL gallery lives: the server (URL with credentials, TLS) and the gallery's name in it. */
@@ -180,11 +180,11 @@ export class PostgresGallery implements Gallery {
     const approximate = indexed && !(options.exact ?? n <= EXACT_SEARCH_LIMIT);
     const filter = filterSql(options.filter, 2);
     const expr = this.vectorExpression();
-    // Filtered: iterative scans keep fetching until the filter has filled the pool, and the planner may still
+    // Filtered (or more rows than ef_search may return): iterative scans keep fetching until the pool is full; the planner may still
     // prefer a camera/time btree for a selective filter (then the pass is exact). Unfiltered: only the HNSW
     // index yields rows in distance order without a sort, so refusing sorts makes the planner take it.
     const settings = approximate
-      ? [`SET LOCAL hnsw.ef_search = ${Math.min(MAX_EF_SEARCH, Math.max(this.manifest.hnsw.ef, fetch))}`, hasFilter(options.filter) ? 'SET LOCAL hnsw.iterative_scan = relaxed_order' : 'SET LOCAL enable_sort = off']
+      ? [`SET LOCAL hnsw.ef_search = ${Math.min(MAX_EF_SEARCH, Math.max(this.manifest.hnsw.ef, fetch))}`, hasFilter(options.filter) || fetch > MAX_EF_SEARCH ? 'SET LOCAL hnsw.iterative_scan = relaxed_order' : 'SET LOCAL enable_sort = off']
       : ['SET LOCAL enable_indexscan = off'];
     const rows = await inTransaction(this.pool, async (client) => {
       // One round trip for the settings (integers only: a multi-statement text takes no parameters).
@@ -454,20 +454,4 @@ async function loadGallery(pool: PgPool, name: string): Promise<{ id: number; ma
   if (!row) return undefined;
   if (!Number.isInteger(row.id)) throw new CtgiError('INDEX_MISMATCH', `The gallery ${name} has an invalid id.`);
   return { id: row.id, manifest: parseManifest(row.manifest, `postgres gallery ${name}`), kind: row.vector_kind };
-}
-
-/** Ids a PostgreSQL integer column can hold (others cannot be images, so they are simply absent). */
-function validIds(ids: readonly number[]): number[] {
-  return [...new Set(ids)].filter((id) => Number.isInteger(id) && id >= 0 && id <= 2_147_483_647);
-}
-
-function groupBy<R, T>(rows: readonly R[], key: (row: R) => number, value: (row: R) => T): Map<number, T[]> {
-  const out = new Map<number, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const list = out.get(k);
-    if (list) list.push(value(row));
-    else out.set(k, [value(row)]);
-  }
-  return out;
 }
