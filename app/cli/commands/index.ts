@@ -4,6 +4,7 @@ import { registerAudit } from './audit.command.js';
 import { registerCaption } from './caption.command.js';
 import { registerCase } from './case.command.js';
 import { registerChat } from './chat.command.js';
+import { registerDb } from './db.command.js';
 import { registerDemo } from './demo.command.js';
 import { registerDiscord } from './discord.command.js';
 import { registerEmbed } from './embed.command.js';
@@ -33,6 +34,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerChat(program, ctx);
   registerAudit(program, ctx);
   registerCase(program, ctx);
+  registerDb(program, ctx);
   registerSlack(program, ctx);
   registerDiscord(program, ctx);
 }
