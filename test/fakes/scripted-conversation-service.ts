@@ -16,6 +16,7 @@ import {
   type BotEvents,
   type BotUser,
   type ConversationService,
+  type ConversationStatus,
   type EventListener,
   type GalleryItem,
   type ReplyTarget,
@@ -171,6 +172,11 @@ export class ScriptedConversationService implements ConversationService {
   async pending(thread: ThreadKey): Promise<BotEvents> {
     this.calls.push({ method: 'pending', thread });
     return [...(this.#threads.get(thread)?.pending ?? [])];
+  }
+
+  async status(thread: ThreadKey): Promise<ConversationStatus> {
+    const state = this.#threads.get(thread);
+    return !state ? 'none' : state.pending.length === 0 ? 'done' : 'active';
   }
 
   async readImage(imageId: number): Promise<Buffer> {
