@@ -114,6 +114,7 @@ export class WebChatHandler {
   stop(): void {
     this.#unsubscribe();
     void this.#relay?.stop();
+    this.#witnessPages?.stop();
     clearInterval(this.#heartbeat);
     this.#streams.endAll();
     this.#sessions.close();

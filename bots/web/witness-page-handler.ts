@@ -9,6 +9,7 @@ import { pickReply, type AuditSink, type ConversationService } from '../../src/c
 import { isCtgiError } from '../../src/errors/ctgi-error.js';
 import type { WitnessLink } from '../../src/witness/witness-link-store.js';
 import { WITNESS_REFUSALS, type WitnessLinks, type WitnessRefusal } from '../../src/witness/witness-links.js';
+import { renderedInThisProcess } from '../../src/witness/witness-relay.js';
 import { HttpError, imageContentType, readCookie, readJsonObject, sendJson } from './http-io.js';
 import { GuessLimiter, type GuessLimits } from './witness-guess-limiter.js';
 import { plainPage } from './witness-refusal-page.js';
@@ -37,11 +38,23 @@ export class WitnessPages {
   readonly #o: WitnessPageOptions;
   readonly #files: Map<string, Buffer>;
   readonly #guesses: GuessLimiter;
+  readonly #unsubscribe: () => void;
 
   private constructor(options: WitnessPageOptions, files: Map<string, Buffer>) {
     this.#o = options;
     this.#files = files;
     this.#guesses = new GuessLimiter(options.guessLimits);
+    // A witness's answer to a Slack or Discord thread arms that question's timeout in this process; what the
+    // timeout produces must reach the bot's process too, unless that bot runs here and hears it itself.
+    this.#unsubscribe = options.service.onEvents((thread, events) => {
+      if (renderedInThisProcess(thread)) return;
+      options.links.store.enqueueRelay(thread, events, Date.now()).catch((err: unknown) => options.log?.(`witness link: could not relay events of ${thread}: ${(err as Error).message}`));
+    });
+  }
+
+  /** Stops relaying this process's service events. */
+  stop(): void {
+    this.#unsubscribe();
   }
 
   /** Reads the page's files once. */

@@ -5,6 +5,15 @@ import type { WitnessLinkStore } from './witness-link-store.js';
 // by `ctgi serve`, while a Slack or Discord thread is rendered by `ctgi slack` / `ctgi discord`, often another
 // process: the answer is queued in the shared store and each front end takes the entries of its own platform.
 
+/** Platforms (thread-key prefixes) whose front end runs in this process and hears the service's events itself. */
+const renderedHere = new Map<string, number>();
+
+/** Whether a front end in this process renders `thread` (then its service events need no relaying). */
+export function renderedInThisProcess(thread: ThreadKey): boolean {
+  for (const prefix of renderedHere.keys()) if (thread.startsWith(prefix)) return true;
+  return false;
+}
+
 /** A running relay; `stop` waits for a delivery in progress. */
 export interface WitnessRelay {
   stop(): Promise<void>;
@@ -22,6 +31,7 @@ export function startWitnessRelay(
 ): WitnessRelay {
   let stopped = false;
   let busy = false;
+  renderedHere.set(prefix, (renderedHere.get(prefix) ?? 0) + 1);
   let running: Promise<void> = Promise.resolve();
   const tick = async () => {
     for (const entry of await store.takeRelay(prefix)) {
@@ -42,7 +52,11 @@ export function startWitnessRelay(
   timer.unref();
   return {
     async stop() {
+      if (stopped) return;
       stopped = true;
+      const left = (renderedHere.get(prefix) ?? 1) - 1;
+      if (left > 0) renderedHere.set(prefix, left);
+      else renderedHere.delete(prefix);
       clearInterval(timer);
       await running;
     },

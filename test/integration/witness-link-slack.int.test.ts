@@ -94,6 +94,12 @@ describe('witness link from Slack (fake Slack)', () => {
     await fake.waitFor(() => fake.posts().find((p) => p.thread_ts === threadTs && p.text === 'Was the person wearing a hat?'));
     expect((await witness.post(`${path}/api/answer`, { text: 'no', inReplyTo: `q:${view.question.id}` })).json()).toMatchObject({ status: 'already-answered' });
 
+    // A timeout in this process reaches the thread once: the bot hears it itself, so nothing is queued twice.
+    service.emit(`slack:${ALLOWED}:${threadTs}`, [{ kind: 'text', tone: 'notice', text: 'No answer in time (test).' }]);
+    await fake.waitFor(() => fake.posts().find((p) => p.thread_ts === threadTs && /No answer in time \(test\)/.test(String(p.text))));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.posts().filter((p) => p.thread_ts === threadTs && /No answer in time \(test\)/.test(String(p.text)))).toHaveLength(1);
+
     // `witness revoke` in the thread; the page then refuses.
     fake.sendEvent({ type: 'message', channel: ALLOWED, user: 'U0ALICE', text: 'witness revoke', ts: '1700000001.000004', thread_ts: threadTs, channel_type: 'channel', team: 'T0FAKE' });
     await fake.waitFor(() => fake.calls.find((c) => c.method === 'chat.postEphemeral' && /revoked/.test(String(c.args.text))));

@@ -200,6 +200,17 @@ describe('witness link (web, real HTTP)', () => {
     expect((await send(web.url, '/', { headers: { Host: 'evil.example' } })).status).toBe(400);
   });
 
+  it('relays what a timeout of a Slack or Discord thread produces here to that bot\'s process', async () => {
+    await serve();
+    const events = [{ kind: 'text' as const, tone: 'notice' as const, text: 'No answer in time; carrying on without it.' }];
+    // A witness's answer armed the thread's timeout in this process (ctgi serve); no Slack bot runs here.
+    service.emit('slack:C9:1700000000.000001', events);
+    service.emit('web:local:x', events); // web threads are this process's own: never queued
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await store.takeRelay('slack:')).toMatchObject([{ thread: 'slack:C9:1700000000.000001', events }]);
+    expect(await store.takeRelay('web:')).toEqual([]);
+  });
+
   it('audits creation, opening and each answer under the link', async () => {
     const created = audit.filter((r) => r.kind === 'witness' && /created/.test(r.text ?? ''));
     expect(created.length).toBeGreaterThan(0);
