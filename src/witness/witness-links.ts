@@ -151,7 +151,10 @@ export class WitnessLinks {
   async mayView(link: WitnessLink, imageId: number): Promise<boolean> {
     if (!link.showGallery) return false;
     const pending = await this.#o.service.pending(link.thread);
-    return pending.some((e) => e.kind === 'gallery' && e.items.some((i) => i.imageId === imageId));
+    const gallery = pending.find((e): e is Extract<BotEvent, { kind: 'gallery' }> => e.kind === 'gallery' && e.items.some((i) => i.imageId === imageId));
+    // Audited here too, so a client that fetches pictures without loading the page is recorded as well.
+    if (gallery) this.#auditSeen(link, gallery);
+    return gallery !== undefined;
   }
 
   /**
