@@ -315,6 +315,12 @@ export function createConversationService(options: ConversationServiceOptions): 
 
     prune,
 
+    async status(thread) {
+      if (badThread(thread)) return 'none';
+      const now = await snapshot(thread);
+      return now.values.status ?? 'none';
+    },
+
     async owner(thread) {
       return store.ownerOf(thread);
     },

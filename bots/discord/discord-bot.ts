@@ -6,7 +6,10 @@ import type { DiscordConfig } from '../../src/config/config.js';
 import { CtgiError } from '../../src/errors/ctgi-error.js';
 import { ThreadQueue } from '../common/thread-queue.js';
 import { chatLimiters, type RateLimits } from '../common/user-rate-limiter.js';
-import { SEARCH_COMMAND } from './discord-commands.js';
+import { SEARCH_COMMAND, WITNESS_COMMAND } from './discord-commands.js';
+import { onWitnessCommand } from './discord-witness.js';
+import { WitnessFrontEnd, type WitnessFrontEndOptions } from '../common/witness-front-end.js';
+import { startWitnessRelay } from '../../src/witness/witness-relay.js';
 import { DiscordConversations } from './discord-conversations.js';
 import { DiscordHandlers } from './discord-interactions.js';
 import { DiscordRenderer, parseDiscordThreadKey } from './discord-renderer.js';
@@ -22,6 +25,8 @@ export interface DiscordBotOptions {
   restApi?: string;
   /** Per-member limits on starting searches and answering (defaults in bots/common/user-rate-limiter.ts). */
   limits?: { starts?: RateLimits; answers?: RateLimits };
+  /** Witness links: `/witness` in a search thread (the link goes to the operator only, as an ephemeral reply). */
+  witness?: WitnessFrontEndOptions;
 }
 
 /** A running Discord bot. */
@@ -65,11 +70,13 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
   renderer.freeTextAccepted = messageContent;
   const queue = new ThreadQueue((err) => log(`Discord: unexpected failure: ${err instanceof Error ? err.stack : String(err)}`));
   const conversations = new DiscordConversations(service, renderer, options.audit, log);
+  const witness = options.witness ? new WitnessFrontEnd(options.witness, service) : undefined;
   const handlers = new DiscordHandlers({ client, service, policy, conversations, renderer, queue, limiters: chatLimiters(options.limits), log });
   const failed = (what: string) => (err: unknown) => log(`Discord: ${what} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 
   client.on(Events.InteractionCreate, (i: Interaction) => {
     if (i.isChatInputCommand() && i.commandName === SEARCH_COMMAND) void handlers.onSearch(i).catch(failed('interaction'));
+    else if (i.isChatInputCommand() && i.commandName === WITNESS_COMMAND && witness) void onWitnessCommand(i, { client, policy, witness, conversations }).catch(failed('interaction'));
     else if (i.isButton()) void handlers.onButton(i).catch(failed('interaction'));
   });
   client.on(Events.MessageCreate, (m) => void handlers.onMessage(m).catch(failed('message handling')));
@@ -83,6 +90,10 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
       await renderer.render(thread, events);
     });
   });
+  // A witness's answers (taken by ctgi serve, perhaps in another process) appear in the thread like any answer.
+  const relay = witness
+    ? startWitnessRelay(witness.options.links.store, 'discord:', (thread, events) => queue.run(thread, () => renderer.render(thread, events)), { intervalMs: witness.options.relayMs, log })
+    : undefined;
   log(`Discord bot connected as ${client.user?.tag ?? 'unknown'}${messageContent ? '' : ' (buttons only)'}.`);
 
   return {
@@ -90,6 +101,7 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Disco
     client,
     async stop() {
       unsubscribe();
+      await relay?.stop();
       await queue.idle();
       await client.destroy();
     },

@@ -18,6 +18,31 @@ export function searchCommand(): RESTPostAPIChatInputApplicationCommandsJSONBody
     .toJSON();
 }
 
+/** `/witness [action]`, used inside a search thread: hands its questions to a witness through a one-time link. */
+export const WITNESS_COMMAND = 'witness';
+export const WITNESS_ACTION_OPTION = 'action';
+
+/** `/witness action:<create|revoke|show-gallery|hide-gallery>`; the reply is ephemeral (the operator's only). */
+export function witnessCommand(): RESTPostAPIChatInputApplicationCommandsJSONBody {
+  return new SlashCommandBuilder()
+    .setName(WITNESS_COMMAND)
+    .setDescription('Hand this search thread\'s questions to a witness through a one-time link (only you see it)')
+    .setContexts(InteractionContextType.Guild)
+    .addStringOption((o) =>
+      o
+        .setName(WITNESS_ACTION_OPTION)
+        .setDescription('What to do with the link (default: create one)')
+        .setRequired(false)
+        .addChoices(
+          { name: 'create a link', value: 'create' },
+          { name: 'revoke the link', value: 'revoke' },
+          { name: 'show the gallery to the witness', value: 'show-gallery' },
+          { name: 'hide the gallery again', value: 'hide-gallery' },
+        ),
+    )
+    .toJSON();
+}
+
 /** What `ctgi discord register` did. */
 export interface RegisterResult {
   /** `global`, or the guild id. */
@@ -35,7 +60,7 @@ export async function registerDiscordCommands(config: Pick<DiscordConfig, 'token
   if (!config.applicationId) throw new CtgiError('CONFIG_INVALID', 'Set DISCORD_APPLICATION_ID to the application id from the Discord developer portal ("General Information").');
   const rest = new REST({ version: '10', ...(options.restApi ? { api: options.restApi } : {}) }).setToken(config.token);
   const route = options.guildId ? Routes.applicationGuildCommands(config.applicationId, options.guildId) : Routes.applicationCommands(config.applicationId);
-  const body = [searchCommand()];
+  const body = [searchCommand(), witnessCommand()];
   try {
     await rest.put(route, { body });
   } catch (err) {

@@ -12,6 +12,8 @@ import { createSlackApp, postEphemeralFallback } from './slack-app.js';
 import { SlackConversations, subject, type Place } from './slack-conversations.js';
 import { SlackRenderer, slackErrorSentence } from './slack-renderer.js';
 import { parseSlackThreadKey, slackThreadKey, stripMentions } from './slack-text.js';
+import { WitnessFrontEnd, type WitnessFrontEndOptions } from '../common/witness-front-end.js';
+import { startWitnessRelay } from '../../src/witness/witness-relay.js';
 
 /** What the Slack front end needs; everything else comes from the conversation service. */
 export interface SlackBotOptions {
@@ -29,6 +31,8 @@ export interface SlackBotOptions {
   command?: string;
   /** Per-user limits on starting searches and answering (defaults in bots/common/user-rate-limiter.ts). */
   limits?: { starts?: RateLimits; answers?: RateLimits };
+  /** Witness links: `/ctgi witness` and `witness` in a search thread (the link goes to the operator only). */
+  witness?: WitnessFrontEndOptions;
 }
 
 /** A running Slack bot. */
@@ -59,6 +63,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
   const command = options.command ?? '/ctgi';
   const dedupe = new DeliveryDedupe(2000);
   const limiters = chatLimiters(options.limits);
+  const witness = options.witness ? new WitnessFrontEnd(options.witness, service) : undefined;
 
   app.use(async (args) => {
     const id = deliveryId(args.body as Record<string, unknown>, args.context.envelopeId as string | undefined);
@@ -84,6 +89,16 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
       await ack({ response_type: 'ephemeral', text: `Describe the person after the command, e.g. \`${command} woman in a red coat with a black backpack\`.` });
       return;
     }
+    const witnessAction = witness?.parse(text);
+    if (witness && witnessAction) {
+      // Slash commands do not say which thread they were typed in: the operator's latest search here is meant.
+      const thread = witness.latest(cmd.channel_id, place.user);
+      const reply = thread
+        ? await witness.run(thread, place.user, witnessAction)
+        : 'No search of yours in this channel yet (since the bot started): type `witness` in the search\'s thread instead; only you will see the link.';
+      await ack({ response_type: 'ephemeral', text: reply });
+      return;
+    }
     const slot = limiters.starts.tryAcquire(place.user.id);
     if (!slot.ok) {
       await ack({ response_type: 'ephemeral', text: slot.message });
@@ -102,6 +117,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
         return;
       }
       const thread = slackThreadKey(cmd.channel_id, threadTs);
+      witness?.started(cmd.channel_id, place.user, thread);
       await queue.run(thread, () => conversations.start(thread, place, text));
     } finally {
       slot.release();
@@ -117,6 +133,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     await queue.run(thread, async () => {
       const decision = policy.check(subject(place));
       if (!decision.allowed) return conversations.refuse(thread, place, decision.refusal, decision.reason, text);
+      if (e.thread_ts && (await witnessCommand(thread, place, text))) return;
       // Inside a thread that has a question pending, a mention is an answer ("@ctgi yes"), not a new search.
       if (e.thread_ts && (await conversations.hasPending(thread))) return answerTyped(thread, place, text);
       if (!text) return renderer.say(thread, `Describe the person after mentioning me, e.g. "<@${context.botUserId ?? 'ctgi'}> man in a grey hoodie".`);
@@ -129,6 +146,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
       const slot = limiters.starts.tryAcquire(place.user.id);
       if (!slot.ok) return renderer.tell(thread, place.user.id, slot.message);
       try {
+        witness?.started(e.channel, place.user, thread);
         await conversations.start(thread, place, text);
       } finally {
         slot.release();
@@ -145,6 +163,12 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     const thread = slackThreadKey(e.channel, e.thread_ts);
     const place: Place = { team: e.team ?? (body as { team_id?: string }).team_id ?? context.teamId, channel: e.channel, user: { id: e.user } };
     await queue.run(thread, async () => {
+      if (witness?.parse(e.text!) && (await witness.isConversation(thread))) {
+        const decision = policy.check(subject(place));
+        if (!decision.allowed) return conversations.refuse(thread, place, decision.refusal, decision.reason, e.text);
+        await witnessCommand(thread, place, e.text!);
+        return;
+      }
       if (!(await conversations.hasPending(thread))) return; // not a ctgi conversation, or nothing to answer
       const decision = policy.check(subject(place));
       if (!decision.allowed) return conversations.refuse(thread, place, decision.refusal, decision.reason, e.text);
@@ -192,6 +216,14 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     });
   });
 
+  /** `witness …` typed in a search thread: the outcome (and a new link) goes to that user only. */
+  async function witnessCommand(thread: string, place: Place, text: string): Promise<boolean> {
+    const action = witness?.parse(text);
+    if (!witness || !action) return false;
+    await renderer.tell(thread, place.user.id, await witness.run(thread, place.user, action));
+    return true;
+  }
+
   /** A typed reply (message or mention) answers whatever is pending, within the user's answer limits. */
   async function answerTyped(thread: string, place: Place, text: string): Promise<void> {
     const slot = limiters.answers.tryAcquire(place.user.id);
@@ -215,6 +247,10 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
       await renderer.render(thread, events);
     });
   });
+  // A witness's answers (taken by ctgi serve, perhaps in another process) appear in the thread like any answer.
+  const relay = witness
+    ? startWitnessRelay(witness.options.links.store, 'slack:', (thread, events) => queue.run(thread, () => renderer.render(thread, events)), { intervalMs: witness.options.relayMs, log })
+    : undefined;
 
   let server: Server | undefined;
   try {
@@ -222,6 +258,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     if (config.mode === 'http') server = started as Server;
   } catch (err) {
     unsubscribe();
+    await relay?.stop();
     await app.stop().catch(() => undefined);
     throw new CtgiError('UPSTREAM_FAILED', `Cannot connect to Slack (${slackErrorSentence(err)}); check SLACK_BOT_TOKEN${config.mode === 'socket' ? ' and SLACK_APP_TOKEN' : ''}.`, { cause: err });
   }
@@ -233,6 +270,7 @@ export async function startSlackBot(options: SlackBotOptions): Promise<SlackBot>
     port,
     async stop() {
       unsubscribe();
+      await relay?.stop();
       await queue.idle();
       await app.stop();
     },

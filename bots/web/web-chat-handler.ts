@@ -19,6 +19,10 @@ import { addressKey, bearerToken, clientAddress, loopbackHostNames, normaliseAdd
 import type { SessionPersistence } from './web-session-persistence.js';
 import { parseWebThread, runInSession, SESSION_COOKIE, SessionStore, threadOf, type SessionStoreOptions, type WebSession } from './web-sessions.js';
 import { EventStreams, type StreamLimits } from './web-streams.js';
+import { startWitnessRelay, type WitnessRelay } from '../../src/witness/witness-relay.js';
+import type { WitnessLinks } from '../../src/witness/witness-links.js';
+import type { WitnessPages } from './witness-page-handler.js';
+import { witnessAction } from './witness-operator-route.js';
 
 /** What the request handler needs (the server adds host and port). */
 export interface WebChatOptions {
@@ -50,6 +54,12 @@ export interface WebChatOptions {
    * limits count) and X-Forwarded-Proto (https → a Secure cookie) are believed.
    */
   trustedProxies?: string[];
+  /** Witness links: the operator's `/api/witness` and the witness's pages under /w/ (none → both are off). */
+  witnessLinks?: WitnessLinks;
+  /** The address witnesses reach this server at (`CTGI_PUBLIC_URL`); links name it, and its host is accepted. */
+  publicUrl?: string;
+  /** How often witness answers are taken from the relay queue, in milliseconds (default 500). */
+  witnessRelayMs?: number;
 }
 
 /** Counts for operators, tests and the benchmark. */
@@ -59,7 +69,7 @@ export interface WebChatStats {
 }
 
 /** Request paths of the page's own files → file names in static/. */
-export const STATIC_FILES: Record<string, string> = { '/': 'index.html', '/static/chat.js': 'chat.js', '/static/chat.css': 'chat.css' };
+export const STATIC_FILES: Record<string, string> = { '/': 'index.html', '/static/chat.js': 'chat.js', '/static/chat.css': 'chat.css', '/static/witness-operator.js': 'witness-operator.js' };
 const STATIC_TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
 /** Refusals recorded per minute at most, so a scanner cannot flood the audit trail. */
 const REFUSALS_PER_MINUTE = 60;
@@ -74,11 +84,18 @@ export class WebChatHandler {
   readonly #unsubscribe: () => void;
   readonly #heartbeat: NodeJS.Timeout;
   #allowedHosts: Set<string> | undefined;
+  readonly #witnessPages: WitnessPages | undefined;
+  readonly #relay: WitnessRelay | undefined;
   #refusalWindow = { startMs: 0, count: 0 };
   #callsRunning = 0;
 
-  constructor(options: WebChatOptions, staticFiles: Map<string, Buffer>) {
+  constructor(options: WebChatOptions, staticFiles: Map<string, Buffer>, witnessPages?: WitnessPages) {
     this.#o = options;
+    this.#witnessPages = witnessPages;
+    // A witness's answers come back through the relay queue, like those for Slack or Discord threads.
+    this.#relay = options.witnessLinks
+      ? startWitnessRelay(options.witnessLinks.store, 'web:', (thread, events) => this.#onServiceEvents(thread, events), { intervalMs: options.witnessRelayMs, log: options.log })
+      : undefined;
     this.#static = staticFiles;
     this.#sessions = new SessionStore({
       ...options.sessionLimits,
@@ -95,11 +112,15 @@ export class WebChatHandler {
   /** Called once bound: a loopback server then accepts only its own Host names. */
   listening(port: number, loopback: boolean): void {
     this.#allowedHosts = loopback ? loopbackHostNames(port) : undefined;
+    // A reverse proxy on this machine forwards witnesses with the public host name the operator configured.
+    if (this.#allowedHosts && this.#o.publicUrl) this.#allowedHosts.add(new URL(this.#o.publicUrl).host.toLowerCase());
   }
 
   /** Unsubscribes from the service, ends the live event streams and closes the session store. */
   async stop(): Promise<void> {
     this.#unsubscribe();
+    void this.#relay?.stop();
+    this.#witnessPages?.stop();
     clearInterval(this.#heartbeat);
     this.#streams.endAll();
     await this.#sessions.close();
@@ -118,6 +139,8 @@ export class WebChatHandler {
       if (this.#allowedHosts && !this.#allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
         throw new HttpError(400, 'Unknown Host header: open the chat at the address ctgi serve printed.');
       }
+      // Witness links carry their own capability: the operator's token is not asked for (nor accepted) there.
+      if (this.#witnessPages && (url.pathname === '/w' || url.pathname.startsWith('/w/'))) return await this.#witnessPages.handle(req, res, url);
       const session = await this.#authorise(req, res, url);
       if (session === false) return;
       await this.#route(req, res, url, session);
@@ -196,6 +219,14 @@ export class WebChatHandler {
     if (path === '/api/case') {
       allow(method, 'GET');
       return this.#sendCase(res, need(session));
+    }
+    if (path === '/api/witness' && this.#o.witnessLinks) {
+      allow(method, 'POST');
+      if (!sameOrigin(req.headers.origin, req.headers.host)) throw new HttpError(403, 'Cross-site requests are not allowed.');
+      const own = need(session);
+      const body = await readJsonObject(req, 1024);
+      const base = this.#o.publicUrl ?? `${viaTls(req, this.#trusted) ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
+      return sendJson(res, 200, await witnessAction(this.#o.witnessLinks, threadOf(own), { id: own.id, name: 'web operator' }, body.action, base, this.#o.publicUrl !== undefined));
     }
     if (path === '/api/start' || path === '/api/answer' || path === '/api/new') {
       allow(method, 'POST');

@@ -8,7 +8,8 @@ import type { WebConfig } from '../../src/config/config.js';
 import { CtgiError } from '../../src/errors/ctgi-error.js';
 import { SqliteSessionPersistence } from './sqlite-session-persistence.js';
 import { STATIC_FILES, WebChatHandler, type WebChatOptions, type WebChatStats } from './web-chat-handler.js';
-import { isLoopbackHost } from './web-security.js';
+import { isLoopbackHost, normaliseAddress } from './web-security.js';
+import { WitnessPages } from './witness-page-handler.js';
 
 export interface WebServerOptions extends WebChatOptions {
   /** Default 127.0.0.1. */
@@ -45,7 +46,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   }
   const staticFiles = await loadStatic();
   const persistence = options.sessionPersistence ?? (options.sessionsFile ? SqliteSessionPersistence.open(options.sessionsFile) : undefined);
-  const app = new WebChatHandler({ ...options, sessionPersistence: persistence }, staticFiles);
+  const witnessPages = options.witnessLinks
+    ? await WitnessPages.load({ links: options.witnessLinks, service: options.service, trustedProxies: new Set((options.trustedProxies ?? []).map(normaliseAddress)), audit: options.audit, log: options.log })
+    : undefined;
+  const app = new WebChatHandler({ ...options, sessionPersistence: persistence }, staticFiles, witnessPages);
   const server = createServer((req, res) => void app.handle(req, res));
   // Slow clients cannot hold sockets forever while sending headers or a body, nor keep a silent socket open:
   // live event streams write a keep-alive comment every heartbeat, well within the inactivity timeout.

@@ -10,11 +10,11 @@ import type { AuditRange, AuditTrail } from './audit-trail.js';
 export type { AuditRange } from './audit-trail.js';
 
 /** The kinds of audit record (the CHECK of both adapters' tables). */
-export const AUDIT_KINDS: readonly AuditRecord['kind'][] = ['description', 'answer', 'question', 'gallery', 'refusal', 'done'];
+export const AUDIT_KINDS: readonly AuditRecord['kind'][] = ['description', 'answer', 'question', 'gallery', 'refusal', 'done', 'witness'];
 const KINDS = AUDIT_KINDS;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS audit (
+const tableSql = (name: string): string => `
+CREATE TABLE IF NOT EXISTS ${name} (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   at TEXT NOT NULL,
   thread TEXT NOT NULL,
@@ -23,9 +23,19 @@ CREATE TABLE IF NOT EXISTS audit (
   kind TEXT NOT NULL CHECK (kind IN (${KINDS.map((k) => `'${k}'`).join(', ')})),
   text TEXT,
   image_ids TEXT
-);
+)`;
+const SCHEMA = `${tableSql('audit')};
 CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
 `;
+
+/** Trails written before a kind was added check the old list: copy them into a table that allows every kind. */
+function widenKinds(db: SqliteDatabase): void {
+  const row = db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'audit'").get();
+  if (!row || KINDS.every((k) => row.sql.includes(`'${k}'`))) return;
+  db.transaction(() => {
+    db.exec(`${tableSql('audit_widened')}; INSERT INTO audit_widened SELECT id, at, thread, user_id, user_name, kind, text, image_ids FROM audit; DROP TABLE audit; ALTER TABLE audit_widened RENAME TO audit; CREATE INDEX IF NOT EXISTS audit_at ON audit (at);`);
+  }).immediate();
+}
 
 interface AuditRow {
   at: string;
@@ -64,6 +74,7 @@ export class AuditStore implements AuditTrail {
       throw new CtgiError('NOT_FOUND', `Cannot create the audit trail ${path}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}.`, { cause: err });
     }
     db.exec(SCHEMA);
+    widenKinds(db);
     return new AuditStore(path, db, false);
   }
 

@@ -64,6 +64,12 @@ const envSchema = z.object({
   CTGI_WEB_MAX_STREAMS: z.coerce.number().int().min(1).max(100_000).optional(),
   CTGI_WEB_MAX_STREAMS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).optional(),
   CTGI_WEB_MAX_SESSIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).optional(),
+  // Witness links: the address witnesses reach `ctgi serve` at, and how long a link lives.
+  CTGI_PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be the http(s) address witnesses reach ctgi serve at, e.g. https://ctgi.example.org')
+    .optional(),
+  CTGI_WITNESS_LINK_MINUTES: z.coerce.number().int().min(1).max(10_080).optional(),
   // Slack (Socket Mode needs the app-level token; HTTP mode needs the signing secret).
   SLACK_BOT_TOKEN: z.string().min(1).optional(),
   SLACK_APP_TOKEN: z.string().min(1).optional(),
@@ -112,8 +118,18 @@ export interface Config {
   mllmLogFile: string | undefined;
   conversation: ConversationConfig;
   web: WebConfig;
+  witness: WitnessConfig;
   slack: SlackConfig;
   discord: DiscordConfig;
+}
+
+export interface WitnessConfig {
+  /** Base address witnesses open links at (`CTGI_PUBLIC_URL`, no trailing slash); undefined → none known. */
+  publicUrl: string | undefined;
+  /** Lifetime of a new witness link in minutes (default 120). */
+  linkMinutes: number;
+  /** Witness links and their relay queue: `<home>/witness-links.sqlite` (hashed secrets only). */
+  linksFile: string;
 }
 
 /** One OpenAI-compatible chat-completions endpoint. The key is never logged. */
@@ -248,6 +264,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxStreams: e.CTGI_WEB_MAX_STREAMS ?? 256,
       maxStreamsPerAddress: e.CTGI_WEB_MAX_STREAMS_PER_ADDRESS ?? 16,
       maxSessionsPerAddress: e.CTGI_WEB_MAX_SESSIONS_PER_ADDRESS ?? 50,
+    },
+    witness: {
+      publicUrl: e.CTGI_PUBLIC_URL?.replace(/\/+$/, ''),
+      linkMinutes: e.CTGI_WITNESS_LINK_MINUTES ?? 120,
+      linksFile: join(home, 'witness-links.sqlite'),
     },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,

@@ -104,6 +104,9 @@ export function pickReply(rank: number): string {
   return `#${rank} is them`;
 }
 
+/** Where a conversation stands: never started (or pruned), in progress, or finished. */
+export type ConversationStatus = 'none' | 'active' | 'done';
+
 /** Receives events that arrive outside a start/answer call, e.g. when a question times out. */
 export type EventListener = (thread: ThreadKey, events: BotEvents, delivery?: EventDelivery) => void;
 
@@ -140,6 +143,8 @@ export interface ConversationService {
   readImage(imageId: number): Promise<Buffer>;
   /** The events that re-render the thread's pending question or gallery (after a page reload), or []. */
   pending(thread: ThreadKey): Promise<BotEvents>;
+  /** Whether `thread` has no conversation, a live one, or a finished one (witness links die with it). */
+  status?(thread: ThreadKey): Promise<ConversationStatus>;
   /** Registers a listener for asynchronous events (timeouts); returns an unsubscribe function. */
   onEvents(listener: EventListener): () => void;
   /**
@@ -160,7 +165,8 @@ export interface AuditRecord {
   thread: ThreadKey;
   userId: string;
   userName?: string;
-  kind: 'description' | 'answer' | 'question' | 'gallery' | 'refusal' | 'done';
+  /** `witness`: a witness link was created, opened, revoked, or its gallery shown or hidden. */
+  kind: 'description' | 'answer' | 'question' | 'gallery' | 'refusal' | 'done' | 'witness';
   /** The description, question, or reply text. */
   text?: string;
   /** Image ids shown (gallery). */

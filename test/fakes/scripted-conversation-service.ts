@@ -16,6 +16,7 @@ import {
   type BotEvents,
   type BotUser,
   type ConversationService,
+  type ConversationStatus,
   type EventListener,
   type GalleryItem,
   type ReplyTarget,
@@ -88,6 +89,7 @@ export class ScriptedConversationService implements ConversationService {
   readonly #threads = new Map<ThreadKey, ThreadState>();
   readonly #listeners = new Set<EventListener>();
   readonly #owners = new Map<ThreadKey, string>();
+  readonly #finished = new Set<ThreadKey>();
 
   private constructor(imagesDir: string, ownsDir: boolean, options: ScriptedServiceOptions) {
     this.imagesDir = imagesDir;
@@ -139,6 +141,7 @@ export class ScriptedConversationService implements ConversationService {
       return [{ kind: 'text', tone: 'notice', code: 'not-owner', text: 'This search belongs to the person who started it; start your own search outside this thread.' }];
     }
     this.#owners.set(thread, user.id);
+    this.#finished.delete(thread);
     this.#audit(thread, user, 'description', description);
     const state: ThreadState = { round: 0, pending: [], questionCount: 0, description };
     this.#threads.set(thread, state);
@@ -171,6 +174,11 @@ export class ScriptedConversationService implements ConversationService {
   async pending(thread: ThreadKey): Promise<BotEvents> {
     this.calls.push({ method: 'pending', thread });
     return [...(this.#threads.get(thread)?.pending ?? [])];
+  }
+
+  async status(thread: ThreadKey): Promise<ConversationStatus> {
+    const state = this.#threads.get(thread);
+    return this.#finished.has(thread) ? 'done' : state ? 'active' : 'none';
   }
 
   async readImage(imageId: number): Promise<Buffer> {
@@ -267,6 +275,7 @@ export class ScriptedConversationService implements ConversationService {
 
   #finish(thread: ThreadKey, user: BotUser, done: Extract<BotEvent, { kind: 'done' }>): BotEvents {
     this.#threads.delete(thread);
+    this.#finished.add(thread);
     this.#audit(thread, user, 'done', done.text);
     return [done];
   }

@@ -33,8 +33,8 @@ describe('ctgi discord', () => {
   it('register puts /search into one guild', async () => {
     const { ctx, out } = context({ DISCORD_TOKEN: TOKEN, DISCORD_APPLICATION_ID: FAKE_APP_ID });
     await runDiscordRegister(ctx, { guild: FAKE_GUILD_ID }, { restApi: fake.apiBase });
-    expect(out()).toBe(`Registered /search in guild ${FAKE_GUILD_ID}.\n`);
-    expect((fake.commands.get(FAKE_GUILD_ID) as Array<{ name: string }>).map((c) => c.name)).toEqual(['search']);
+    expect(out()).toBe(`Registered /search, /witness in guild ${FAKE_GUILD_ID}.\n`);
+    expect((fake.commands.get(FAKE_GUILD_ID) as Array<{ name: string }>).map((c) => c.name)).toEqual(['search', 'witness']);
   });
 
   it('runs the bot until stopped and writes searches and refusals to the audit trail', async () => {

@@ -347,8 +347,8 @@ describe('registerDiscordCommands', () => {
   });
 
   it('registers /search with a required description, in one guild or globally', async () => {
-    expect(await registerDiscordCommands(config, { guildId: FAKE_GUILD_ID, restApi: fake.apiBase })).toEqual({ scope: FAKE_GUILD_ID, names: ['search'] });
-    expect(await registerDiscordCommands(config, { restApi: fake.apiBase })).toEqual({ scope: 'global', names: ['search'] });
+    expect(await registerDiscordCommands(config, { guildId: FAKE_GUILD_ID, restApi: fake.apiBase })).toEqual({ scope: FAKE_GUILD_ID, names: ['search', 'witness'] });
+    expect(await registerDiscordCommands(config, { restApi: fake.apiBase })).toEqual({ scope: 'global', names: ['search', 'witness'] });
     for (const scope of [FAKE_GUILD_ID, 'global']) {
       const [command] = fake.commands.get(scope) as Array<{ name: string; options: Array<{ name: string; type: number; required: boolean }> }>;
       expect(command.name).toBe('search');

@@ -24,8 +24,8 @@ export async function runDiscord(ctx: CliContext, flags: { index?: string }, dep
     ctx,
     flags,
     deps,
-    (service, audit, log) => startDiscordBot({ config: config.discord, service, audit, log, restApi: deps.restApi }),
-    (_bot, service) => `ctgi Discord bot running${service.demo ? ' over the demo world (set CTGI_INDEX for your own gallery)' : ''}; /search starts a search.`,
+    (service, audit, log, witness) => startDiscordBot({ config: config.discord, service, audit, log, restApi: deps.restApi, witness }),
+    (_bot, service) => `ctgi Discord bot running${service.demo ? ' over the demo world (set CTGI_INDEX for your own gallery)' : ''}; /search starts a search, /witness in its thread hands it to a witness.`,
   );
 }
 

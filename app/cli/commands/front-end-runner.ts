@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import type { AuditSink, ConversationService } from '../../../src/conversation/conversation-types.js';
 import type { CliContext } from '../cli-context.js';
 import { openAudit, openService, progressPrinter, type ServiceOpener } from '../runtime.js';
+import type { WitnessFrontEndOptions } from '../../../bots/common/witness-front-end.js';
+import { openWitnessLinks } from '../witness-runtime.js';
 
 /** What a chat-platform command needs besides flags; tests pass a fake opener, their own stop signal and a hook. */
 export interface FrontEndDeps<B> {
@@ -23,7 +25,7 @@ export async function runFrontEnd<B extends RunningFrontEnd>(
   ctx: CliContext,
   flags: { index?: string },
   deps: FrontEndDeps<B>,
-  connect: (service: ConversationService, audit: AuditSink, log: (line: string) => void) => Promise<B>,
+  connect: (service: ConversationService, audit: AuditSink, log: (line: string) => void, witness: WitnessFrontEndOptions) => Promise<B>,
   banner: (bot: B, service: ConversationService) => string,
 ): Promise<void> {
   const config = ctx.config();
@@ -31,16 +33,19 @@ export async function runFrontEnd<B extends RunningFrontEnd>(
   const audit = await openAudit(config);
   let service: ConversationService | undefined;
   let bot: B | undefined;
+  let witness: ReturnType<typeof openWitnessLinks> | undefined;
   try {
     const progress = progressPrinter(ctx.stderr);
     service = await (deps.open ?? openService)({ config, indexDir: flags.index ? resolve(flags.index) : undefined, audit, onProgress: progress.report });
     progress.finish();
-    bot = await connect(service, audit, log);
+    witness = openWitnessLinks(config, service, audit);
+    bot = await connect(service, audit, log, { links: witness.links, ...(config.witness.publicUrl ? { publicUrl: config.witness.publicUrl } : {}) });
     ctx.stdout.write(`${banner(bot, service)} Press Ctrl-C to stop.\n`);
     deps.onStarted?.(bot);
     await deps.stopped;
   } finally {
     await bot?.stop();
+    await witness?.close();
     await service?.close();
     await audit.close();
   }

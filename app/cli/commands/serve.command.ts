@@ -7,6 +7,7 @@ import type { Config } from '../../../src/config/config.js';
 import { CtgiError } from '../../../src/errors/ctgi-error.js';
 import type { CliContext } from '../cli-context.js';
 import { openAudit, openService, openSessionPersistence, progressPrinter, untilSignal, type ServiceOpener } from '../runtime.js';
+import { openWitnessLinks } from '../witness-runtime.js';
 
 export interface ServeFlags {
   host?: string;
@@ -39,6 +40,7 @@ export async function runServe(ctx: CliContext, flags: ServeFlags, deps: ServeDe
   const audit = await openAudit(config);
   let service: ConversationService | undefined;
   let web: WebServer | undefined;
+  let witness: Awaited<ReturnType<typeof openWitnessLinks>> | undefined;
   try {
     const progress = progressPrinter(ctx.stderr);
     let stopping = false;
@@ -47,6 +49,8 @@ export async function runServe(ctx: CliContext, flags: ServeFlags, deps: ServeDe
     progress.finish();
     if (stopping) return;
     const sessionPersistence = await openSessionPersistence(config);
+    witness = openWitnessLinks(config, service, audit);
+    const log = (line: string) => void ctx.stderr.write(`${line}\n`);
     web = await startWebServer({
       ...webServerOptions(config.web),
       ...(sessionPersistence ? { sessionPersistence } : {}),
@@ -55,7 +59,9 @@ export async function runServe(ctx: CliContext, flags: ServeFlags, deps: ServeDe
       port,
       token,
       audit,
-      log: (line) => ctx.stderr.write(`${line}\n`),
+      log,
+      witnessLinks: witness.links,
+      ...(config.witness.publicUrl ? { publicUrl: config.witness.publicUrl } : {}),
     });
     ctx.stdout.write(`ctgi web chat: ${web.url}${service.demo ? '  (demo data: the synthetic demo world; set CTGI_INDEX to search your own gallery)' : ''}\n`);
     if (!isLoopbackHost(host)) ctx.stdout.write(`Listening on ${host} port ${web.port}: other machines use this machine's address.\n`);
@@ -66,6 +72,7 @@ export async function runServe(ctx: CliContext, flags: ServeFlags, deps: ServeDe
     ctx.stdout.write('Stopping the web chat.\n');
   } finally {
     await web?.close();
+    await witness?.close();
     await service?.close();
     await audit.close();
   }

@@ -23,7 +23,7 @@ export async function runSlack(ctx: CliContext, flags: { index?: string }, deps:
     ctx,
     flags,
     deps,
-    (service, audit, log) => startSlackBot({ config: config.slack, service, audit, log, slackApiUrl: deps.slackApiUrl }),
+    (service, audit, log, witness) => startSlackBot({ config: config.slack, service, audit, log, slackApiUrl: deps.slackApiUrl, witness }),
     (bot, service) => `ctgi Slack bot running (${bot.mode === 'socket' ? 'Socket Mode' : `HTTP on port ${bot.port}`})${service.demo ? ' over the demo world (set CTGI_INDEX for your own gallery)' : ''}.`,
   );
 }

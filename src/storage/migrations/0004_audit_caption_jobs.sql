@@ -6,7 +6,7 @@ CREATE TABLE ctgi_audit (
   thread TEXT NOT NULL,
   user_id TEXT NOT NULL,
   user_name TEXT,
-  kind TEXT NOT NULL CHECK (kind IN ('description', 'answer', 'question', 'gallery', 'refusal', 'done')),
+  kind TEXT NOT NULL CHECK (kind IN ('description', 'answer', 'question', 'gallery', 'refusal', 'done', 'witness')),
   text TEXT,
   image_ids JSONB
 );
