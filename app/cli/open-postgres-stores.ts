@@ -5,6 +5,7 @@ import { openDatabase } from '../../src/storage/open-database.js';
 import { redactDatabaseUrl } from '../../src/storage/postgres.js';
 import { PostgresSessionPersistence } from '../../bots/web/postgres-session-persistence.js';
 import type { SessionPersistence } from '../../bots/web/web-session-persistence.js';
+import { PostgresWitnessLinkStore } from '../../src/witness/postgres-witness-link-store.js';
 
 // The PostgreSQL stores the long-running commands open when a database is configured; loaded on demand
 // (runtime.ts imports this module dynamically), so commands without a database never load the driver.
@@ -17,4 +18,9 @@ export async function openPostgresAudit(database: DatabaseConfig): Promise<Audit
 /** The web chat's shared sessions in `database`. */
 export async function openPostgresSessions(database: DatabaseConfig): Promise<SessionPersistence> {
   return new PostgresSessionPersistence(await openDatabase(database, { max: 4, applicationName: 'ctgi-web' }));
+}
+
+/** The deployment's witness links in `database`. */
+export async function openPostgresWitnessLinks(database: DatabaseConfig): Promise<PostgresWitnessLinkStore> {
+  return new PostgresWitnessLinkStore(await openDatabase(database, { max: 4, applicationName: 'ctgi-witness' }));
 }

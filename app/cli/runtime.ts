@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { AuditStore } from '../../src/audit/audit-store.js';
 import type { AuditTrail } from '../../src/audit/audit-trail.js';
 import type { Config } from '../../src/config/config.js';
@@ -141,4 +141,9 @@ export function abortOnInterrupt(stream: NodeJS.WritableStream, message: string)
   };
   process.on('SIGINT', onSigint);
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+/** What `--index VALUE` means here: a gallery name in the configured database, else a folder (made absolute). */
+export function indexArgument(config: Config, index: string): string {
+  return config.database ? index : resolve(index);
 }

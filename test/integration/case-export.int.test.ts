@@ -251,7 +251,7 @@ describe('case export of a real conversation', () => {
     expect((await verifyCaseZip(path)).ok).toBe(true);
     const err = await runCaseExport(ctx, 'terminal:me:gone', {}, async () => open()).catch((e: unknown) => e);
     expect((err as Error).message).toBe('There is no conversation terminal:me:gone to export.');
-    expect(audit.threadRecords('terminal:me:gone')).toMatchObject([{ kind: 'refusal', text: 'case export refused: unknown conversation' }]);
+    expect(await audit.threadRecords('terminal:me:gone')).toMatchObject([{ kind: 'refusal', text: 'case export refused: unknown conversation' }]);
     expect(errors).toEqual([]);
   });
 

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WitnessLink, WitnessLinkStore } from '../../src/witness/witness-link-store.js';
 import { SqliteWitnessLinkStore } from '../../src/witness/sqlite-witness-link-store.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { hasPostgres, makeTestDatabase, POSTGRES_SKIP_REASON } from '../helpers/postgres.js';
+import { openPostgres } from '../../src/storage/postgres.js';
+import { PostgresWitnessLinkStore } from '../../src/witness/postgres-witness-link-store.js';
 
 // One suite every WitnessLinkStore adapter passes; a PostgreSQL adapter joins with one call at the bottom.
 // `second` opens another handle on the same data, as another process (ctgi slack beside ctgi serve) would.
@@ -100,4 +103,20 @@ afterAll(() => tmp.cleanup());
 witnessLinkStoreContract('SqliteWitnessLinkStore', async () => {
   const path = join(tmp.dir, `links-${++serial}.sqlite`);
   return { store: SqliteWitnessLinkStore.open(path), second: async () => SqliteWitnessLinkStore.open(path) };
+});
+
+if (!hasPostgres) console.warn(POSTGRES_SKIP_REASON);
+describe.skipIf(!hasPostgres)('on PostgreSQL', () => {
+  let db: Awaited<ReturnType<typeof makeTestDatabase>> | undefined;
+  afterAll(async () => {
+    await db?.drop();
+  });
+  witnessLinkStoreContract('PostgresWitnessLinkStore', async () => {
+    db ??= await makeTestDatabase('witness');
+    const url = db.url;
+    // Each case gets empty tables; `second` is another process's pool on the same data.
+    const first = await openPostgres(url);
+    await first.query('TRUNCATE ctgi_witness_links, ctgi_witness_relay');
+    return { store: new PostgresWitnessLinkStore(first), second: async () => new PostgresWitnessLinkStore(await openPostgres(url)) };
+  });
 });

@@ -5,7 +5,7 @@ import { verifyCaseZip } from '../../../agent/case/case-verify.js';
 import type { ConversationService } from '../../../src/conversation/conversation-types.js';
 import { CtgiError } from '../../../src/errors/ctgi-error.js';
 import type { CliContext } from '../cli-context.js';
-import { openAudit, openService, type ServiceOpener } from '../runtime.js';
+import { indexArgument, openAudit, openService, type ServiceOpener } from '../runtime.js';
 
 /**
  * `ctgi case export`: writes the thread's case zip (to `--out`, else under <CTGI_HOME>/cases/) and prints where.
@@ -16,7 +16,7 @@ export async function runCaseExport(ctx: CliContext, thread: string, flags: { ou
   const audit = await openAudit(config);
   let service: ConversationService | undefined;
   try {
-    service = await open({ config, ...(flags.index ? { indexDir: resolve(flags.index) } : {}), audit });
+    service = await open({ config, ...(flags.index ? { indexDir: indexArgument(config, flags.index) } : {}), audit });
     if (!service.exportCase) throw new CtgiError('INTERNAL', 'This conversation service cannot export cases.');
     const user = osUser();
     const result = await service.exportCase(thread, { id: user, name: `${user} (cli)` }, { anyOwner: true, ...(flags.out ? { out: resolve(flags.out) } : {}) });

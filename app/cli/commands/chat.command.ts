@@ -6,7 +6,7 @@ import { runTerminalChat } from '../../../bots/terminal/terminal-chat.js';
 import type { Config } from '../../../src/config/config.js';
 import { readManifest } from '../../../src/gallery/gallery-manifest.js';
 import type { CliContext } from '../cli-context.js';
-import { openAudit, openService, progressPrinter, type ServiceOpener } from '../runtime.js';
+import { indexArgument, openAudit, openService, progressPrinter, type ServiceOpener } from '../runtime.js';
 
 /** Runs the terminal dialogue on the context's streams; closes the service and audit trail at the end. */
 export async function runChat(ctx: CliContext, flags: { index?: string }, open: ServiceOpener = openService): Promise<void> {
@@ -15,7 +15,7 @@ export async function runChat(ctx: CliContext, flags: { index?: string }, open: 
   let service: ConversationService | undefined;
   try {
     const progress = progressPrinter(ctx.stderr);
-    const indexDir = flags.index ? resolve(flags.index) : undefined;
+    const indexDir = flags.index ? indexArgument(config, flags.index) : undefined;
     service = await open({ config, indexDir, audit, onProgress: progress.report });
     progress.finish();
     const describeImage = await imagePaths(config, indexDir);

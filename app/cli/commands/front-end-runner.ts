@@ -1,7 +1,6 @@
-import { resolve } from 'node:path';
 import type { AuditSink, ConversationService } from '../../../src/conversation/conversation-types.js';
 import type { CliContext } from '../cli-context.js';
-import { openAudit, openService, progressPrinter, type ServiceOpener } from '../runtime.js';
+import { indexArgument, openAudit, openService, progressPrinter, type ServiceOpener } from '../runtime.js';
 import type { WitnessFrontEndOptions } from '../../../bots/common/witness-front-end.js';
 import { openWitnessLinks } from '../witness-runtime.js';
 
@@ -33,12 +32,12 @@ export async function runFrontEnd<B extends RunningFrontEnd>(
   const audit = await openAudit(config);
   let service: ConversationService | undefined;
   let bot: B | undefined;
-  let witness: ReturnType<typeof openWitnessLinks> | undefined;
+  let witness: Awaited<ReturnType<typeof openWitnessLinks>> | undefined;
   try {
     const progress = progressPrinter(ctx.stderr);
-    service = await (deps.open ?? openService)({ config, indexDir: flags.index ? resolve(flags.index) : undefined, audit, onProgress: progress.report });
+    service = await (deps.open ?? openService)({ config, indexDir: flags.index ? indexArgument(config, flags.index) : undefined, audit, onProgress: progress.report });
     progress.finish();
-    witness = openWitnessLinks(config, service, audit);
+    witness = await openWitnessLinks(config, service, audit);
     bot = await connect(service, audit, log, { links: witness.links, ...(config.witness.publicUrl ? { publicUrl: config.witness.publicUrl } : {}) });
     ctx.stdout.write(`${banner(bot, service)} Press Ctrl-C to stop.\n`);
     deps.onStarted?.(bot);

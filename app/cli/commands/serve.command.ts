@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { AuditSink, ConversationService } from '../../../src/conversation/conversation-types.js';
 import { startWebServer, webServerOptions, type WebServer } from '../../../bots/web/web-server.js';
@@ -6,7 +5,7 @@ import { isLoopbackHost } from '../../../bots/web/web-security.js';
 import type { Config } from '../../../src/config/config.js';
 import { CtgiError } from '../../../src/errors/ctgi-error.js';
 import type { CliContext } from '../cli-context.js';
-import { openAudit, openService, openSessionPersistence, progressPrinter, untilSignal, type ServiceOpener } from '../runtime.js';
+import { indexArgument, openAudit, openService, openSessionPersistence, progressPrinter, untilSignal, type ServiceOpener } from '../runtime.js';
 import { openWitnessLinks } from '../witness-runtime.js';
 
 export interface ServeFlags {
@@ -45,11 +44,11 @@ export async function runServe(ctx: CliContext, flags: ServeFlags, deps: ServeDe
     const progress = progressPrinter(ctx.stderr);
     let stopping = false;
     void deps.stopped.then(() => (stopping = true));
-    service = await (deps.open ?? openService)({ config, indexDir: flags.index ? resolve(flags.index) : undefined, audit, onProgress: progress.report });
+    service = await (deps.open ?? openService)({ config, indexDir: flags.index ? indexArgument(config, flags.index) : undefined, audit, onProgress: progress.report });
     progress.finish();
     if (stopping) return;
     const sessionPersistence = await openSessionPersistence(config);
-    witness = openWitnessLinks(config, service, audit);
+    witness = await openWitnessLinks(config, service, audit);
     const log = (line: string) => void ctx.stderr.write(`${line}\n`);
     web = await startWebServer({
       ...webServerOptions(config.web),
