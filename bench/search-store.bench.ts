@@ -1,5 +1,5 @@
 // npm run bench:search -- --store postgres [--database URL] [--n 1000000] [--side-n 100000] [--queries 1000]
-//   [--batch 5000] [--m 16] [--ef-construction 64] [--ef-sweep 40,64,100,160,250,400,600] [--halfvec-full]
+//   [--batch 5000] [--m 16] [--ef-construction 64] [--ef-sweep 100,160,250,400,600,1000] [--halfvec-full]
 //   [--maintenance-work-mem 4GB] [--keep]
 // The stores side by side, every figure through the Gallery port (openOrCreateGallery, add, save, search):
 //  - at --side-n (100k): the folder store (SQLite + hnswlib), PostgreSQL with vector(d) and with halfvec(d);
@@ -8,7 +8,7 @@
 // recall@10 against exact ground truth (computed here, in chunks) for an ef sweep, the smallest ef reaching
 // recall@10 ≥ 0.99, and the size on disk. Each PostgreSQL configuration gets its own database (dropped after).
 import { mkdir, rm } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Gallery } from '../src/gallery/gallery.js';
@@ -45,7 +45,7 @@ export async function runStoreBench(): Promise<void> {
   const BATCH = num('batch', 5000);
   const CHUNK = num('chunk', 50_000);
   const hnsw = { M: num('m', 16), efConstruction: num('ef-construction', 64), ef: num('ef', 100) };
-  const EFS = (str('ef-sweep') ?? '40,64,100,160,250,400,600').split(',').map(Number);
+  const EFS = (str('ef-sweep') ?? '100,160,250,400,600,1000').split(',').map(Number);
   const databaseUrl = str('database') ?? process.env.CTGI_DATABASE_URL ?? process.env.CTGI_TEST_DATABASE_URL;
   if (!databaseUrl) {
     process.stderr.write('bench:search --store postgres needs a server: --database URL, or CTGI_DATABASE_URL / CTGI_TEST_DATABASE_URL.\n');
@@ -82,6 +82,7 @@ export async function runStoreBench(): Promise<void> {
     const db = kind === 'folder' ? undefined : await freshDatabase(databaseUrl, name, settings);
     try {
       const gallery = await openBenchGallery(kind, { dir, url: db?.url, name: 'bench' }, init);
+      const load0 = loadavg()[0];
       const wall0 = performance.now();
       const ingestMs = await feed(gallery);
       const wallMs = performance.now() - wall0;
@@ -97,7 +98,7 @@ export async function runStoreBench(): Promise<void> {
       await gallery.close({ save: false });
       const size = db ? await pgSizes(db.pool) : { ...(await folderSizes(dir)), tables: [] };
       if (db) note(`${label}: ${size.tables.map((t) => `${t.name} ${(t.total / 2 ** 20).toFixed(0)} MB (heap ${(t.heap / 2 ** 20).toFixed(0)} MB)`).join(', ')}`);
-      columns.push({ label, kind, n, ingestMs, buildMs, chosen: point, met, sweep, bytes: size.total, hnswBytes: size.hnsw });
+      columns.push({ label, kind, n, ingestMs, buildMs, chosen: point, met, sweep, bytes: size.total, hnswBytes: size.hnsw, load: [load0, loadavg()[0]] });
       log('');
       log(formatStoreTable(columns, { k: K, goal: RECALL_GOAL, dim: DIM, m: hnsw.M }));
     } finally {

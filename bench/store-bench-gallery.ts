@@ -149,8 +149,8 @@ export function chooseEf(points: readonly EfPoint[], goal: number): { point: EfP
   return { point: [...points].sort((a, b) => b.recall - a.recall)[0], met: false };
 }
 
-/** Opens (creating) the gallery of one configuration. */
-export async function openBenchGallery(kind: StoreKind, where: { dir?: string; url?: string; name: string }, init: GalleryInit): Promise<Gallery> {
-  if (kind === 'folder') return openOrCreateGallery(where.dir!, init);
-  throw new Error(`The PostgreSQL gallery adapter is not in this tree yet (wanted ${kind} at ${where.name}).`);
+/** Opens (creating) the gallery of one configuration, the way the product does (openOrCreateGallery). */
+export async function openBenchGallery(kind: StoreKind, where: { dir: string; url?: string; name: string }, init: GalleryInit): Promise<Gallery> {
+  if (kind === 'folder') return openOrCreateGallery({ kind: 'folder', dir: where.dir }, init);
+  return openOrCreateGallery({ kind: 'postgres', url: where.url!, name: where.name, vector: kind === 'pg-vector' ? 'vector' : 'halfvec' }, init);
 }

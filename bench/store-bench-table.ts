@@ -15,6 +15,8 @@ export interface Column {
   sweep: EfPoint[];
   bytes: number;
   hnswBytes: number;
+  /** The machine's 1-minute load average when the column started and ended (other work shares the cores). */
+  load: [number, number];
 }
 
 const MB = 2 ** 20;
@@ -34,6 +36,7 @@ export function formatStoreTable(columns: readonly Column[], o: { k: number; goa
     ['size on disk, MB', (c) => c.bytes / MB, 0],
     ['  of which the HNSW graph, MB', (c) => c.hnswBytes / MB, 0],
     ['  bytes per vector', (c) => c.bytes / c.n, 0],
+    ['machine load (1-min avg) start → end', (c) => `${c.load[0].toFixed(1)} → ${c.load[1].toFixed(1)}`, 0],
   ];
   const ratioOf = (c: Column) => c.kind !== 'folder' && folder !== undefined && c.n === folder.n;
   const header = ['', ...columns.flatMap((c) => (ratioOf(c) ? [c.label, `÷ folder`] : [c.label]))];
