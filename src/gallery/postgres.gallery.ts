@@ -180,7 +180,7 @@ export class PostgresGallery implements Gallery {
     const expr = this.vectorExpression();
     const rows = await inTransaction(this.pool, async (client) => {
       if (approximate) {
-        await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(MAX_EF_SEARCH, Math.max(this.manifest.hnsw.ef, fetch))}`);
+        await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(MAX_EF_SEARCH, Math.max(options.ef ?? this.manifest.hnsw.ef, fetch))}`);
         // Filtered: iterative scans keep fetching until the filter has filled the pool, and the planner may still
         // prefer a camera/time btree for a selective filter (then the pass is exact). Unfiltered: only the HNSW
         // index yields rows in distance order without a sort, so refusing sorts makes the planner take it.
