@@ -4,16 +4,11 @@ import { openImageEncoder } from '../models/open-encoders.js';
 import type { ImageLimits } from '../vision/image-limits.js';
 import type { Gallery } from './gallery.js';
 import { DEFAULT_HNSW } from './folder.gallery.js';
-import { openOrCreateGallery } from './open-gallery.js';
-import { openGallery } from './open-gallery.js';
+import { describeGalleryRef, existingManifest, openOrCreateGallery, type GalleryRef } from './open-gallery.js';
 import type { GalleryManifest } from './gallery-manifest.js';
 import { CtgiError } from '../errors/ctgi-error.js';
 import { ingestImages, type IngestItem, type IngestReport } from './ingest.js';
 import { cameraMatcher, itemsFromDataset } from './ingest-items.js';
-import { readManifest } from './gallery-manifest.js';
-import { join } from 'node:path';
-import { DB_FILE } from './folder.gallery.js';
-import { pathExists } from '../util/path-exists.js';
 
 // The index flow (DESIGN.md flow 1) in one place: open or create the gallery, open the image encoder of its
 // model, ingest the items resumably, save. `ctgi index build/add`, the demo world's build and `ctgi eval
@@ -21,7 +16,8 @@ import { pathExists } from '../util/path-exists.js';
 
 /** What to index and where. */
 export interface IndexRequest {
-  indexDir: string;
+  /** The gallery: a folder path, or a reference (a named gallery in a PostgreSQL database). */
+  indexDir: string | GalleryRef;
   /** Model directory; required when the index does not exist yet (an existing index keeps its own model). */
   modelDir?: string;
   /** Folder stored paths are relative to (for a new index). */
@@ -60,9 +56,9 @@ export interface IndexRun {
  * @throws CtgiError when the model or the index cannot be opened, or the model does not match the index.
  */
 export async function openIndexRun(request: Omit<IndexRequest, 'items' | 'onProgress' | 'skipped'>): Promise<IndexRun> {
-  const existing = (await pathExists(join(request.indexDir, DB_FILE))) ? await readManifest(resolve(request.indexDir)) : undefined;
+  const existing = await existingManifest(request.indexDir);
   const modelDir = request.modelDir ?? existing?.model.dir;
-  if (!modelDir) throw new CtgiError('BAD_INPUT', `${request.indexDir} is not an index yet; give --model DIR to create it.`);
+  if (!modelDir) throw new CtgiError('BAD_INPUT', `${describeGalleryRef(request.indexDir)} is not an index yet; give --model DIR to create it.`);
   const batchSize = request.batchSize ?? 16;
   const { encoder, description } = await openImageEncoder(modelDir, { batchSize, ...(request.limits ? { limits: request.limits } : {}) });
   let gallery: Gallery;

@@ -60,6 +60,15 @@ export async function openOrCreateGallery(ref: GalleryRef | string, init: Galler
   return PostgresGallery.openOrCreate(await postgresTarget(r), init, r.vector ? { vectorKind: r.vector } : {});
 }
 
+/** The manifest of an existing gallery. @throws CtgiError NOT_FOUND / INDEX_MISMATCH naming it. */
+export async function readGalleryManifest(ref: GalleryRef | string): Promise<GalleryManifest> {
+  const r = typeof ref === 'string' ? galleryRef(ref) : ref;
+  if (r.kind === 'folder') return readManifest(resolve(r.dir));
+  const gallery = await PostgresGallery.open(await postgresTarget(r));
+  await gallery.close({ save: false });
+  return gallery.manifest;
+}
+
 /** The manifest of the gallery a reference names, or undefined when there is no gallery there yet. */
 export async function existingManifest(ref: GalleryRef | string): Promise<GalleryManifest | undefined> {
   const r = typeof ref === 'string' ? galleryRef(ref) : ref;

@@ -1,4 +1,4 @@
-import { CtgiError } from '../errors/ctgi-error.js';
+import { CtgiError, isCtgiError } from '../errors/ctgi-error.js';
 import { CALIBRATION_POOL, calibratedScores, CLIP_LOGIT_SCALE } from '../retrieval/calibration.js';
 import { assertVector, dotAt } from '../retrieval/exact.vector-index.js';
 import { BinaryCopyWriter, copyBinaryIn } from '../storage/pg-copy.js';
@@ -178,17 +178,17 @@ export class PostgresGallery implements Gallery {
     const approximate = indexed && !(options.exact ?? n <= EXACT_SEARCH_LIMIT);
     const filter = filterSql(options.filter, 2);
     const expr = this.vectorExpression();
+    // Filtered: iterative scans keep fetching until the filter has filled the pool, and the planner may still
+    // prefer a camera/time btree for a selective filter (then the pass is exact). Unfiltered: only the HNSW
+    // index yields rows in distance order without a sort, so refusing sorts makes the planner take it.
+    // A positive integer only: it goes into the SET text (an option's ef overrides the manifest's for this search).
+    const ef = Number.isInteger(options.ef) && options.ef! > 0 ? options.ef! : this.manifest.hnsw.ef;
+    const settings = approximate
+      ? [`SET LOCAL hnsw.ef_search = ${Math.min(MAX_EF_SEARCH, Math.max(ef, fetch))}`, hasFilter(options.filter) ? 'SET LOCAL hnsw.iterative_scan = relaxed_order' : 'SET LOCAL enable_sort = off']
+      : ['SET LOCAL enable_indexscan = off'];
     const rows = await inTransaction(this.pool, async (client) => {
-      if (approximate) {
-        await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(MAX_EF_SEARCH, Math.max(options.ef ?? this.manifest.hnsw.ef, fetch))}`);
-        // Filtered: iterative scans keep fetching until the filter has filled the pool, and the planner may still
-        // prefer a camera/time btree for a selective filter (then the pass is exact). Unfiltered: only the HNSW
-        // index yields rows in distance order without a sort, so refusing sorts makes the planner take it.
-        if (hasFilter(options.filter)) await client.query('SET LOCAL hnsw.iterative_scan = relaxed_order');
-        else await client.query('SET LOCAL enable_sort = off');
-      } else {
-        await client.query('SET LOCAL enable_indexscan = off');
-      }
+      // One round trip for the settings (integers only: a multi-statement text takes no parameters).
+      await client.query(settings.join('; '));
       const r = await client.query<ImageRow & { v: string }>(
         `SELECT ${RECORD_COLUMNS}, ${this.vectorColumn()}::text AS v FROM gallery_images WHERE gallery_id = ${this.gid}${filter.sql}
          ORDER BY ${expr} <#> $1::${this.vectorType()} LIMIT ${fetch}`,
@@ -372,10 +372,14 @@ export class PostgresGallery implements Gallery {
       const { M, efConstruction } = this.manifest.hnsw;
       const ops = this.vectorKind === 'vector' ? 'vector_ip_ops' : 'halfvec_ip_ops';
       try {
-        await this.pool.query(
-          `CREATE INDEX IF NOT EXISTS ${this.indexName} ON gallery_images USING hnsw ((${this.vectorExpression()}) ${ops})
-           WITH (m = ${Math.trunc(M)}, ef_construction = ${Math.trunc(efConstruction)}) WHERE gallery_id = ${this.gid}`,
-        );
+        await inTransaction(this.pool, async (client) => {
+          // Two processes saving at once would race inside IF NOT EXISTS; the second waits here, then skips.
+          await client.query("SELECT pg_advisory_xact_lock(hashtext('ctgi gallery hnsw'), $1)", [this.gid]);
+          await client.query(
+            `CREATE INDEX IF NOT EXISTS ${this.indexName} ON gallery_images USING hnsw ((${this.vectorExpression()}) ${ops})
+             WITH (m = ${Math.trunc(M)}, ef_construction = ${Math.trunc(efConstruction)}) WHERE gallery_id = ${this.gid}`,
+          );
+        });
       } catch (err) {
         throw new CtgiError('UPSTREAM_FAILED', `Building the HNSW index of ${this.location} failed: ${describePgError(err)}.`, { cause: err });
       }
@@ -419,6 +423,25 @@ export class PostgresGallery implements Gallery {
   private vectorExpression(): string {
     return `(${this.vectorColumn()}::${this.vectorType()})`;
   }
+}
+
+// A lost connection or a failed statement reaches the user as one sentence naming the gallery, not as an
+// internal error: every public method's failures other than CtgiErrors become UPSTREAM_FAILED.
+const GUARDED = ['count', 'add', 'remove', 'search', 'getMany', 'findByPath', 'findBySha', 'embeddingsOf', 'loadEmbeddings', 'recordSkipped', 'listSkipped', 'putCaption', 'captionsOf', 'putAttributeAnswers', 'attributeAnswers', 'cameras', 'save'] as const;
+for (const name of GUARDED) {
+  const method = PostgresGallery.prototype[name] as (this: PostgresGallery, ...args: unknown[]) => Promise<unknown>;
+  Object.defineProperty(PostgresGallery.prototype, name, {
+    configurable: true,
+    writable: true,
+    value: async function (this: PostgresGallery, ...args: unknown[]) {
+      try {
+        return await method.apply(this, args);
+      } catch (err) {
+        if (isCtgiError(err)) throw err;
+        throw new CtgiError('UPSTREAM_FAILED', `The database of ${this.location} failed: ${describePgError(err)}.`, { cause: err });
+      }
+    },
+  });
 }
 
 async function openPool(target: PostgresGalleryTarget): Promise<PgPool> {
