@@ -76,8 +76,9 @@ export async function runStoreBench(): Promise<void> {
   const init = benchInit(DIM, hnsw);
   const measure = async (label: string, kind: StoreKind, n: number, feed: (g: Gallery) => Promise<number>, truth: () => Set<number>[]): Promise<void> => {
     note(`${label}: ingest`);
-    const name = `ctgi_bench_${kind.replace('-', '_')}_${n}`;
-    const dir = join(work, `${kind}-${n}`);
+    // The process id keeps two runs on one server (or one disk) apart.
+    const name = `ctgi_bench_${kind.replace('-', '_')}_${n}_${process.pid}`;
+    const dir = join(work, `${kind}-${n}-${process.pid}`);
     await rm(dir, { recursive: true, force: true });
     const db = kind === 'folder' ? undefined : await freshDatabase(databaseUrl, name, settings);
     try {
