@@ -108,3 +108,20 @@ export function assertGalleryName(name: string): void {
     throw new CtgiError('BAD_INPUT', `${JSON.stringify(name.slice(0, 80))} is not a gallery name: with --database, --index names a gallery with letters, digits, -, _ and . (up to 63 characters).`);
   }
 }
+
+/** Ids a PostgreSQL integer column can hold (others cannot be images, so they are simply absent). */
+export function validIds(ids: readonly number[]): number[] {
+  return [...new Set(ids)].filter((id) => Number.isInteger(id) && id >= 0 && id <= 2_147_483_647);
+}
+
+/** Rows grouped by a numeric key, in row order. */
+export function groupBy<R, T>(rows: readonly R[], key: (row: R) => number, value: (row: R) => T): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = out.get(k);
+    if (list) list.push(value(row));
+    else out.set(k, [value(row)]);
+  }
+  return out;
+}

@@ -7,7 +7,7 @@ import { EXACT_SEARCH_LIMIT } from './folder.gallery.js';
 import type { Gallery, GalleryHit, SearchOptions } from './gallery.js';
 import { assertSameModel, parseManifest, type GalleryManifest } from './gallery-manifest.js';
 import type { ImageRecord, NewAttributeAnswer, NewImage, SkippedFile, StoredAttributeAnswer, StoredCaption } from './gallery-store.js';
-import { assertGalleryName, captureMs, filterSql, hasFilter, lastByKey, maxIndexedDim, parseVector, RECORD_COLUMNS, toRecord, vectorLiteral, type ImageRow, type VectorKind } from './postgres-gallery-rows.js';
+import { assertGalleryName, captureMs, filterSql, groupBy, hasFilter, lastByKey, validIds, maxIndexedDim, parseVector, RECORD_COLUMNS, toRecord, vectorLiteral, type ImageRow, type VectorKind } from './postgres-gallery-rows.js';
 import { assertStorableAnswers, assertStorableImages, assertStorableText } from './storable-text.js';
 
 /** Where a PostgreSQL gallery lives: the server (URL with credentials, TLS) and the gallery's name in it. */
@@ -22,6 +22,8 @@ export interface PostgresGalleryTarget {
 const RESCORE_SLACK = 16;
 /** pgvector's upper bound for hnsw.ef_search. */
 const MAX_EF_SEARCH = 1000;
+/** Largest magnitude a halfvec value holds. */
+const HALF_MAX = 65504;
 /** Rows per round trip when every embedding is read. */
 const LOAD_PAGE = 5000;
 
@@ -91,7 +93,10 @@ export class PostgresGallery implements Gallery {
     return r.rows[0]?.n ?? 0;
   }
 
-  /** Stores images in one transaction: binary COPY into a staging table, then one INSERT … SELECT with ids from the gallery's counter. */
+  /**
+   * Stores images in one transaction: ids from the gallery's counter (allocated first, under its row lock), then
+   * one binary COPY straight into the images table (no staging table: the ids are known before the rows go out).
+   */
   async add(images: NewImage[]): Promise<number[]> {
     const dim = this.manifest.model.dim;
     for (const img of images) {
@@ -99,43 +104,40 @@ export class PostgresGallery implements Gallery {
         throw new CtgiError('INDEX_MISMATCH', `An embedding of ${img.embedding.length} values cannot join the ${dim}-d index ${this.location}.`);
       }
       assertVector(img.embedding, dim, `embedding of ${img.path}`);
+      if (this.vectorKind === 'halfvec' && img.embedding.some((x) => Math.abs(x) > HALF_MAX)) {
+        throw new CtgiError('BAD_INPUT', `The embedding of ${img.path} has values beyond ±${HALF_MAX}, which halfvec cannot hold; use a vector gallery.`);
+      }
     }
     assertStorableImages(images);
     if (images.length === 0) return [];
-    const copy = new BinaryCopyWriter();
-    images.forEach((img, ord) => {
-      const ms = img.capturedAt === null ? null : captureMs(img.capturedAt, img.path);
-      copy.row(13).int4(ord).text(img.path).text(img.sha256).text(img.personId).text(img.camera).timestamptz(ms).text(img.capturedAt);
-      copy.int4(img.width).int4(img.height).int8(img.bytes).float8(img.mtimeMs).jsonb(img.footage ?? null).vector(img.embedding);
-    });
-    const data = copy.finish();
-    const addedAt = new Date().toISOString();
+    const captured = images.map((img) => (img.capturedAt === null ? null : captureMs(img.capturedAt, img.path)));
+    const addedAt = Date.now();
     const column = this.vectorKind === 'vector' ? 'embedding' : 'embedding_half';
-    const cast = this.vectorKind === 'vector' ? '' : '::halfvec';
     try {
       return await inTransaction(this.pool, async (client) => {
         // The counter row's lock serialises id allocation between writers until this transaction ends.
         const r = await client.query<{ first: number }>('UPDATE galleries SET next_id = next_id + $2, image_count = image_count + $2 WHERE id = $1 RETURNING next_id - $2 AS first', [this.gid, images.length]);
         const first = r.rows[0].first;
-        await client.query(
-          `CREATE TEMP TABLE ctgi_stage_images (ord int, path text, sha256 text, person_id text, camera text, captured_at timestamptz, captured_at_text text,
-             width int, height int, bytes bigint, mtime_ms float8, footage jsonb, embedding vector) ON COMMIT DROP`,
+        const copy = new BinaryCopyWriter();
+        images.forEach((img, ord) => {
+          copy.row(15).int4(this.gid).int4(first + ord).text(img.path).text(img.sha256).text(img.personId).text(img.camera).timestamptz(captured[ord]).text(img.capturedAt);
+          copy.int4(img.width).int4(img.height).int8(img.bytes).float8(img.mtimeMs).timestamptz(addedAt).jsonb(img.footage ?? null);
+          if (this.vectorKind === 'vector') copy.vector(img.embedding);
+          else copy.halfvec(img.embedding);
+        });
+        await copyBinaryIn(
+          client,
+          `COPY gallery_images (gallery_id, id, path, sha256, person_id, camera, captured_at, captured_at_text, width, height, bytes, mtime_ms, added_at, footage, ${column}) FROM STDIN (FORMAT binary)`,
+          copy.finish(),
         );
-        await copyBinaryIn(client, 'COPY ctgi_stage_images FROM STDIN (FORMAT binary)', data);
-        await client.query(
-          `INSERT INTO gallery_images (gallery_id, id, path, sha256, person_id, camera, captured_at, captured_at_text, width, height, bytes, mtime_ms, added_at, footage, ${column})
-           SELECT $1, $2 + ord, path, sha256, person_id, camera, captured_at, captured_at_text, width, height, bytes, mtime_ms, $3, footage, embedding${cast}
-           FROM ctgi_stage_images ORDER BY ord`,
-          [this.gid, first, addedAt],
-        );
-        await client.query('DELETE FROM gallery_skipped WHERE gallery_id = $1 AND path IN (SELECT path FROM ctgi_stage_images)', [this.gid]);
+        await client.query('DELETE FROM gallery_skipped WHERE gallery_id = $1 AND path = ANY($2::text[])', [this.gid, images.map((img) => img.path)]);
         const captionIds: number[] = [];
         const captionTexts: string[] = [];
         images.forEach((img, ord) => (img.captions ?? []).forEach((text) => (captionIds.push(first + ord), captionTexts.push(text))));
         if (captionIds.length > 0) {
           await client.query(
             "INSERT INTO gallery_captions (gallery_id, image_id, source, text, created_at) SELECT $1, c.image_id, 'dataset', c.text, $4 FROM unnest($2::int[], $3::text[]) WITH ORDINALITY AS c(image_id, text, n) ORDER BY c.n",
-            [this.gid, captionIds, captionTexts, addedAt],
+            [this.gid, captionIds, captionTexts, new Date(addedAt).toISOString()],
           );
         }
         return images.map((_, ord) => first + ord);
@@ -178,13 +180,13 @@ export class PostgresGallery implements Gallery {
     const approximate = indexed && !(options.exact ?? n <= EXACT_SEARCH_LIMIT);
     const filter = filterSql(options.filter, 2);
     const expr = this.vectorExpression();
-    // Filtered: iterative scans keep fetching until the filter has filled the pool, and the planner may still
+    // Filtered (or more rows than ef_search may return): iterative scans keep fetching until the pool is full; the planner may still
     // prefer a camera/time btree for a selective filter (then the pass is exact). Unfiltered: only the HNSW
     // index yields rows in distance order without a sort, so refusing sorts makes the planner take it.
     // A positive integer only: it goes into the SET text (an option's ef overrides the manifest's for this search).
     const ef = Number.isInteger(options.ef) && options.ef! > 0 ? options.ef! : this.manifest.hnsw.ef;
     const settings = approximate
-      ? [`SET LOCAL hnsw.ef_search = ${Math.min(MAX_EF_SEARCH, Math.max(ef, fetch))}`, hasFilter(options.filter) ? 'SET LOCAL hnsw.iterative_scan = relaxed_order' : 'SET LOCAL enable_sort = off']
+      ? [`SET LOCAL hnsw.ef_search = ${Math.min(MAX_EF_SEARCH, Math.max(ef, fetch))}`, hasFilter(options.filter) || fetch > MAX_EF_SEARCH ? 'SET LOCAL hnsw.iterative_scan = relaxed_order' : 'SET LOCAL enable_sort = off']
       : ['SET LOCAL enable_indexscan = off'];
     const rows = await inTransaction(this.pool, async (client) => {
       // One round trip for the settings (integers only: a multi-statement text takes no parameters).
@@ -454,20 +456,4 @@ async function loadGallery(pool: PgPool, name: string): Promise<{ id: number; ma
   if (!row) return undefined;
   if (!Number.isInteger(row.id)) throw new CtgiError('INDEX_MISMATCH', `The gallery ${name} has an invalid id.`);
   return { id: row.id, manifest: parseManifest(row.manifest, `postgres gallery ${name}`), kind: row.vector_kind };
-}
-
-/** Ids a PostgreSQL integer column can hold (others cannot be images, so they are simply absent). */
-function validIds(ids: readonly number[]): number[] {
-  return [...new Set(ids)].filter((id) => Number.isInteger(id) && id >= 0 && id <= 2_147_483_647);
-}
-
-function groupBy<R, T>(rows: readonly R[], key: (row: R) => number, value: (row: R) => T): Map<number, T[]> {
-  const out = new Map<number, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const list = out.get(k);
-    if (list) list.push(value(row));
-    else out.set(k, [value(row)]);
-  }
-  return out;
 }
