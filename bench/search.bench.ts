@@ -5,13 +5,15 @@
 //    for the chosen ef and a sweep of ef values;
 //  - the exact path's latency (WebAssembly SIMD kernel, and the plain-JS loop for comparison).
 // Goals (issue 3): recall@10 ≥ 0.99 at HNSW p50 ≤ 2 ms; exact path ≤ 30 ms at 100k.
+// With `--store postgres` it compares the gallery stores instead (bench/search-store.bench.ts).
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { dotAt, ExactVectorIndex } from '../src/retrieval/exact.vector-index.js';
 import { HnswVectorIndex } from '../src/retrieval/hnsw.vector-index.js';
-import { mulberry32 } from '../src/util/prng.js';
+import { embeddingLike, percentile } from './clustered-vectors.js';
+import { runStoreBench } from './search-store.bench.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,59 +38,6 @@ const log = (s: string) => process.stdout.write(`${s}\n`);
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
 const rss = () => process.memoryUsage().rss;
-
-function percentile(xs: number[], p: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-/** Seeded uniforms in [0, 1) and Box–Muller normals. */
-function normalSource(seed: number): { uniform: () => number; normal: () => number } {
-  const uniform = mulberry32(seed);
-  let spare = Number.NaN;
-  const normal = () => {
-    if (!Number.isNaN(spare)) {
-      const x = spare;
-      spare = Number.NaN;
-      return x;
-    }
-    const r = Math.sqrt(-2 * Math.log(1 - uniform()));
-    const a = 2 * Math.PI * uniform();
-    spare = r * Math.sin(a);
-    return r * Math.cos(a);
-  };
-  return { uniform, normal };
-}
-
-function normalise(v: Float32Array): Float32Array {
-  let n = 0;
-  for (let i = 0; i < v.length; i++) n += v[i] * v[i];
-  const inv = 1 / Math.sqrt(n);
-  for (let i = 0; i < v.length; i++) v[i] *= inv;
-  return v;
-}
-
-/**
- * Embedding-like data: 100 topics on the sphere, `CLUSTERS` cluster centres around them (cosine ≈ 0.7 to
- * their topic), members around a centre with a per-cluster spread (cosine ≈ 0.8 to it), and a shared
- * direction every vector leans towards (CLIP embeddings are anisotropic: unrelated pairs are not at 0).
- */
-function embeddingLike(dim: number, clusters: number, seed: number) {
-  const { uniform, normal } = normalSource(seed);
-  const scale = 1 / Math.sqrt(dim);
-  const around = (centre: Float32Array, spread: number) => normalise(centre.map((x) => x + spread * scale * normal()));
-  const shared = normalise(Float32Array.from({ length: dim }, normal));
-  const topics = Array.from({ length: Math.max(1, Math.round(clusters / 10)) }, () => normalise(Float32Array.from({ length: dim }, normal)));
-  const centres = Array.from({ length: clusters }, (_, c) => around(topics[c % topics.length], CENTRE_SPREAD));
-  const spreads = Float64Array.from({ length: clusters }, () => MEMBER_SPREAD * (0.5 + 0.5 * uniform()));
-  return (out: Float32Array): Float32Array => {
-    const c = Math.floor(uniform() * clusters);
-    const centre = centres[c];
-    const spread = spreads[c] * scale;
-    for (let i = 0; i < dim; i++) out[i] = centre[i] + spread * normal() + 0.4 * shared[i];
-    return normalise(out);
-  };
-}
 
 /** Runs every query once (after a short warm-up), returning each one's result and latency. */
 function timeQueries<T>(queries: Float32Array[], run: (q: Float32Array) => T): { results: T[]; latency: number[] } {
@@ -116,7 +65,7 @@ async function main(): Promise<void> {
   log(`hnsw: M ${M}, efConstruction ${EF_CONSTRUCTION}, ef ${EF}`);
 
   const rss0 = rss();
-  const draw = embeddingLike(DIM, CLUSTERS, SEED);
+  const draw = embeddingLike({ dim: DIM, clusters: CLUSTERS, seed: SEED, centreSpread: CENTRE_SPREAD, memberSpread: MEMBER_SPREAD });
   const exact = new ExactVectorIndex(DIM, { initialCapacity: N });
   const v = new Float32Array(DIM);
   let t0 = performance.now();
@@ -188,4 +137,12 @@ async function main(): Promise<void> {
   log(`goal exact ≤ 30 ms at ${N}: ${percentile(exactLatency, 50) <= 30 ? 'MET' : 'MISSED'} (p50 ${ms(percentile(exactLatency, 50))})`);
 }
 
-await main();
+const storeAt = process.argv.indexOf('--store');
+if (storeAt > 0 && process.argv[storeAt + 1] !== 'postgres') {
+  process.stderr.write(`bench:search --store takes postgres (the folder store is measured beside it), not ${process.argv[storeAt + 1] ?? 'nothing'}.\n`);
+  process.exitCode = 2;
+} else if (storeAt > 0) {
+  await runStoreBench();
+} else {
+  await main();
+}

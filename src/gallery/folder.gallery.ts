@@ -154,7 +154,7 @@ export class FolderGallery implements Gallery {
     const pool = Math.max(top, CALIBRATION_POOL);
     const exact = options.exact ?? this.size <= EXACT_SEARCH_LIMIT;
     // HNSW candidates are re-scored exactly against the stored vectors (the same arithmetic as the exact pass).
-    const candidates: VectorHit[] = exact ? this.exactIndex.search(query, pool, accept) : this.hnsw.search(query, pool, accept);
+    const candidates: VectorHit[] = exact ? this.exactIndex.search(query, pool, accept) : this.hnswSearch(query, pool, accept, options.ef);
     const scores = calibratedScores(
       candidates.map((c) => c.score),
       CLIP_LOGIT_SCALE,
@@ -165,6 +165,17 @@ export class FolderGallery implements Gallery {
       const record = records.get(c.label)!;
       return { rank: i + 1, id: c.label, path: record.path, cosine: c.score, score: scores[i], record };
     });
+  }
+
+  private hnswSearch(query: Float32Array, pool: number, accept: ((label: number) => boolean) | undefined, ef: number | undefined): VectorHit[] {
+    if (ef === undefined || ef === this.hnsw.ef) return this.hnsw.search(query, pool, accept);
+    const saved = this.hnsw.ef;
+    this.hnsw.setEf(ef);
+    try {
+      return this.hnsw.search(query, pool, accept);
+    } finally {
+      this.hnsw.setEf(saved);
+    }
   }
 
   async getMany(ids: readonly number[]): Promise<Map<number, ImageRecord>> {

@@ -18,6 +18,8 @@ export interface SearchOptions {
   filter?: ImageFilter;
   /** true: the exact brute-force path; false: the approximate (HNSW) path; unset: the adapter's choice by size. */
   exact?: boolean;
+  /** HNSW candidate list size for this search (default: the manifest's `hnsw.ef`); benchmarks sweep it. */
+  ef?: number;
 }
 
 /**

@@ -183,8 +183,10 @@ export class PostgresGallery implements Gallery {
     // Filtered (or more rows than ef_search may return): iterative scans keep fetching until the pool is full; the planner may still
     // prefer a camera/time btree for a selective filter (then the pass is exact). Unfiltered: only the HNSW
     // index yields rows in distance order without a sort, so refusing sorts makes the planner take it.
+    // A positive integer only: it goes into the SET text (an option's ef overrides the manifest's for this search).
+    const ef = Number.isInteger(options.ef) && options.ef! > 0 ? options.ef! : this.manifest.hnsw.ef;
     const settings = approximate
-      ? [`SET LOCAL hnsw.ef_search = ${Math.min(MAX_EF_SEARCH, Math.max(this.manifest.hnsw.ef, fetch))}`, hasFilter(options.filter) || fetch > MAX_EF_SEARCH ? 'SET LOCAL hnsw.iterative_scan = relaxed_order' : 'SET LOCAL enable_sort = off']
+      ? [`SET LOCAL hnsw.ef_search = ${Math.min(MAX_EF_SEARCH, Math.max(ef, fetch))}`, hasFilter(options.filter) || fetch > MAX_EF_SEARCH ? 'SET LOCAL hnsw.iterative_scan = relaxed_order' : 'SET LOCAL enable_sort = off']
       : ['SET LOCAL enable_indexscan = off'];
     const rows = await inTransaction(this.pool, async (client) => {
       // One round trip for the settings (integers only: a multi-statement text takes no parameters).
