@@ -15,6 +15,7 @@ import {
   type BotEvent,
   type BotEvents,
   type BotUser,
+  type OperatorAction,
   type ConversationService,
   type EventListener,
   type GalleryItem,
@@ -42,13 +43,15 @@ export interface ScriptedServiceOptions {
 
 /** One call the fake received, in order. */
 export interface ScriptedCall {
-  method: 'start' | 'answer' | 'pending' | 'readImage';
+  method: 'start' | 'answer' | 'act' | 'pending' | 'readImage';
   thread?: ThreadKey;
   user?: BotUser;
   text?: string;
   /** The reply target an answer named (buttons), if any. */
   inReplyTo?: ReplyTarget;
   imageId?: number;
+  /** The operator action `act` was called with. */
+  action?: OperatorAction;
 }
 
 interface ThreadState {
@@ -162,6 +165,13 @@ export class ScriptedConversationService implements ConversationService {
     }
     this.#audit(thread, user, 'answer', reply);
     return this.#step(thread, user, state, reply.trim().toLowerCase());
+  }
+
+  /** Records the action and says so; the scripted dialogue has no operator actions of its own. */
+  async act(thread: ThreadKey, user: BotUser, action: OperatorAction): Promise<BotEvents> {
+    this.#live();
+    this.calls.push({ method: 'act', thread, user, action });
+    return [{ kind: 'text', tone: 'info', text: `Action ${action.kind} noted.` }];
   }
 
   async owner(thread: ThreadKey): Promise<string | undefined> {
