@@ -14,6 +14,9 @@ import { createConversationService } from '../agent/service/conversation-service
 import type { AuditSink, ConversationService } from '../src/conversation/conversation-types.js';
 import { DEFAULT_ROUND_OPTIONS } from '../agent/round/round-options.js';
 import { imageByIdReader } from '../agent/round/image-readers.js';
+import { createOperatorAgent } from '../agent/operator/operator-agent.js';
+import { openOperatorModel } from '../agent/operator/operator-model.js';
+import type { LlmEndpointConfig } from '../src/config/config.js';
 
 export interface OpenServiceOptions {
   config: Config;
@@ -42,6 +45,7 @@ export async function openConversationService(options: OpenServiceOptions): Prom
     let galleryDir: string;
     let modelDir: string | undefined;
     let demoMllm: Mllm | undefined;
+    let demoEndpoint: LlmEndpointConfig | undefined;
     if (indexDir) {
       galleryDir = indexDir;
     } else {
@@ -57,6 +61,7 @@ export async function openConversationService(options: OpenServiceOptions): Prom
       if (!config.mllm) {
         const server = await startDemoMllmServer({ seed: build.world.seed });
         closers.push(() => server.close());
+        demoEndpoint = { baseUrl: server.url, model: DEMO_MLLM_MODEL, apiKey: undefined, temperature: 0, timeoutMs: 30_000, maxRetries: 1 };
         demoMllm = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 1, timeoutMs: 30_000, maxConcurrency: config.mllmConcurrency });
       }
     }
@@ -70,6 +75,8 @@ export async function openConversationService(options: OpenServiceOptions): Prom
     const checkpointFile = options.checkpointFile ?? config.conversation.checkpointFile;
     await mkdir(dirname(checkpointFile), { recursive: true });
     const demo = !indexDir;
+    // The operator's free-form requests go to the text LLM (the Reconstructor's endpoint, else the MLLM's).
+    const agentEndpoint = config.reconstructor ?? config.mllm ?? demoEndpoint;
     return createConversationService({
       deps: {
         gallery,
@@ -83,6 +90,7 @@ export async function openConversationService(options: OpenServiceOptions): Prom
         witnessTimeoutSeconds: config.conversation.witnessTimeoutSeconds,
       },
       checkpointFile,
+      ...(agentEndpoint ? { operatorAgent: createOperatorAgent({ model: openOperatorModel(agentEndpoint) }) } : {}),
       retentionDays: config.conversation.retentionDays,
       ...(options.audit ? { audit: options.audit } : {}),
       onClose: async () => {

@@ -20,11 +20,15 @@ const EXPORT = new RegExp(String.raw`^\s*export(?:\s+(?:the\s+|this\s+)?case)?${
 const NEW_SEARCH = /^\s*new\s+search\s*[:\-–]\s*(\S[\s\S]*)$/i;
 const ANY_CAMERA = new RegExp(String.raw`^\s*(?:any|all)\s+cam(?:era)?s?${END}`, 'i');
 const CAMERA_TOKEN = String.raw`[A-Za-z0-9][\w.-]{0,40}`;
+const DIGIT_TOKEN = String.raw`[A-Za-z-]*\d[\w.-]{0,40}`;
+// "cameras entrance, lobby" names cameras; a singular "camera …" must carry a number ("camera 2"), since
+// "camera bag" answers "what was the person carrying?".
 const CAMERAS = new RegExp(
-  String.raw`^\s*(?:only\s+)?(?:cams?|cameras?)\s+(${CAMERA_TOKEN}(?:\s*(?:,|and|&|\s)\s*${CAMERA_TOKEN})*)${END}`,
+  String.raw`^\s*(?:only\s+)?(?:cams|cameras)\s+(${CAMERA_TOKEN}(?:\s*(?:,|and|&|\s)\s*${CAMERA_TOKEN})*)${END}`,
   'i',
 );
-const ONLY_CAMS = new RegExp(String.raw`^\s*only\s+((?:cam(?:era)?\s*${CAMERA_TOKEN})(?:\s*(?:,|and|&)\s*(?:cam(?:era)?\s*)?${CAMERA_TOKEN})*)${END}`, 'i');
+const CAMERA = new RegExp(String.raw`^\s*(?:only\s+)?(?:cam|camera)\s+(${DIGIT_TOKEN}(?:\s*(?:,|and|&|\s)\s*${DIGIT_TOKEN})*)${END}`, 'i');
+const ONLY_CAMS = new RegExp(String.raw`^\s*only\s+((?:cam(?:era)?\s*${DIGIT_TOKEN})(?:\s*(?:,|and|&)\s*(?:cam(?:era)?\s*)?${DIGIT_TOKEN})*)${END}`, 'i');
 
 // Openers of a request to the bot rather than an answer about the person. Only the owner's typed text that
 // starts this way reaches the agent; "a red coat" or "ignore previous instructions…" stays an answer.
@@ -47,7 +51,7 @@ export function parseOperatorCommand(text: string): OperatorAction | undefined {
   if (EXPORT.test(t)) return { kind: 'export' };
   if ((m = NEW_SEARCH.exec(t))) return { kind: 'new-search', description: m[1].trim() };
   if (ANY_CAMERA.test(t)) return { kind: 'filter', cameras: null };
-  if ((m = CAMERAS.exec(t) ?? ONLY_CAMS.exec(t))) return { kind: 'filter', cameras: cameraTokens(m[1]) };
+  if ((m = CAMERAS.exec(t) ?? CAMERA.exec(t) ?? ONLY_CAMS.exec(t))) return { kind: 'filter', cameras: cameraTokens(m[1]) };
   return undefined;
 }
 
