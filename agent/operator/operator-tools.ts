@@ -1,3 +1,4 @@
+import { AsyncLocalStorageProviderSingleton } from '@langchain/core/singletons';
 import { tool } from '@langchain/core/tools';
 import { z } from 'zod';
 import type { BotEvents, OperatorAction } from '../../src/conversation/conversation-types.js';
@@ -26,7 +27,9 @@ const instant = z.iso.datetime({ offset: true, error: 'Times must be ISO 8601 wi
 /** The tools for one request; `onCall` sees each action before it runs (for "→ like #4" in the thread). */
 export function createOperatorTools(ctx: OperatorToolContext, onCall: (action: OperatorAction, events: BotEvents) => void) {
   const run = async (action: OperatorAction): Promise<string> => {
-    const events = await ctx.act(action);
+    // The action runs the dialogue graph: as a root run of its own, not as a child of the agent's graph,
+    // whose ambient config (checkpoint namespace, signal) would otherwise be inherited.
+    const events = await AsyncLocalStorageProviderSingleton.getInstance().run(undefined, () => ctx.act(action));
     onCall(action, events);
     const said = events.flatMap((e) => (e.kind === 'text' ? [e.text] : e.kind === 'gallery' ? [`(gallery of ${e.items.length} shown)`] : e.kind === 'done' ? [e.text] : []));
     return said.join(' ').slice(0, 1000) || 'Done.';
