@@ -249,7 +249,14 @@ export function createConversationService(options: ConversationServiceOptions): 
     const kind = classifyOperatorText(text);
     if (kind.kind === 'answer' || badThread(thread)) return undefined;
     const owner = owners.get(thread);
-    if (kind.kind === 'command') return owner === undefined ? undefined : act(thread, user, kind.action);
+    if (kind.kind === 'command') {
+      if (owner === undefined) return undefined;
+      const events = await act(thread, user, kind.action);
+      // Front ends retire a pressed button's message; when the action (an export) posted nothing new to
+      // answer, what is pending is posted again so its buttons stay usable.
+      if (!button || events.some((e) => e.kind === 'gallery' || e.kind === 'question' || e.kind === 'done')) return events;
+      return [...events, ...(await service.pending(thread))];
+    }
     if (button || owner !== user.id || !options.operatorAgent) return undefined;
     audit(thread, user, 'answer', { text: `operator request: ${text.slice(0, 1000)}` });
     const shown = (await snapshot(thread)).values.shown?.length ?? 0;

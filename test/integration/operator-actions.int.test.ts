@@ -81,7 +81,13 @@ describe('operator actions through the conversation service', () => {
     const shown = await toFeedback(service, thread);
     expect(shown.options.map((o) => o.value)).toEqual(['none of these', 'refine', 'done', 'by time', 'export']);
     const events = await service.answer(thread, OWNER, 'by time', `g:${shown.round}`);
-    expect(galleryOf(events)!.options.map((o) => o.label)).toContain('By score');
+    const reordered = galleryOf(events)!;
+    expect(reordered.options.map((o) => o.label)).toContain('By score');
+    // Front ends retire a pressed button's message: an export button, which posts no gallery of its own,
+    // gets the pending gallery posted again so its buttons stay usable; typed "export" does not.
+    const exported = await service.answer(thread, OWNER, 'export', `g:${shown.round}`);
+    expect(exported).toEqual([expect.objectContaining({ kind: 'text', text: expect.stringMatching(/not configured/) }), reordered]);
+    expect(await service.answer(thread, OWNER, 'export')).toEqual([expect.objectContaining({ kind: 'text' })]);
   });
 
   it('"by time" orders the posted gallery by capture time, and "#n" then names the tile shown at n', async () => {

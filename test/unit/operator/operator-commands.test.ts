@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { OperatorAction } from '../../../src/conversation/conversation-types.js';
 import { classifyOperatorText, describeAction, parseOperatorCommand } from '../../../agent/operator/operator-commands.js';
 
 describe('the operator short commands', () => {
@@ -68,7 +69,8 @@ describe('the operator short commands', () => {
     expect(describeAction({ kind: 'filter', cameras: ['cam2', 'cam3'] })).toBe('cameras cam2, cam3');
     expect(describeAction({ kind: 'filter', cameras: null })).toBe('any camera');
     // What each description reads back as parses to the same action.
-    for (const action of [{ kind: 'like', rank: 4 }, { kind: 'exclude', ranks: [2, 5] }, { kind: 'order', by: 'score' }, { kind: 'export' }, { kind: 'timeline', rank: 3 }] as const) {
+    const actions: OperatorAction[] = [{ kind: 'like', rank: 4 }, { kind: 'exclude', ranks: [2, 5] }, { kind: 'order', by: 'score' }, { kind: 'export' }, { kind: 'timeline', rank: 3 }];
+    for (const action of actions) {
       expect(parseOperatorCommand(describeAction(action))).toEqual(action);
     }
   });
