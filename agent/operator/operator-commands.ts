@@ -23,21 +23,20 @@ const CAMERA_TOKEN = String.raw`[A-Za-z0-9][\w.-]{0,40}`;
 const DIGIT_TOKEN = String.raw`[A-Za-z-]*\d[\w.-]{0,40}`;
 // "cameras entrance, lobby" names cameras; a singular "camera …" must carry a number ("camera 2"), since
 // "camera bag" answers "what was the person carrying?".
-const CAMERAS = new RegExp(
-  String.raw`^\s*(?:only\s+)?(?:cams|cameras)\s+(${CAMERA_TOKEN}(?:\s*(?:,|and|&|\s)\s*${CAMERA_TOKEN})*)${END}`,
-  'i',
-);
+// Named cameras are separated by commas or "and"; a bare space only before another numbered one, so
+// "cameras 2 and 3, sorted by time" is not a list of five cameras.
+const CAMERA_SEP = String.raw`(?:\s*(?:,|\band\b|&)\s*|\s+(?=[A-Za-z-]*\d))`;
+const CAMERAS = new RegExp(String.raw`^\s*(?:only\s+)?(?:cams|cameras)\s+(${CAMERA_TOKEN}(?:${CAMERA_SEP}${CAMERA_TOKEN})*)${END}`, 'i');
 const CAMERA = new RegExp(String.raw`^\s*(?:only\s+)?(?:cam|camera)\s+(${DIGIT_TOKEN}(?:\s*(?:,|and|&|\s)\s*${DIGIT_TOKEN})*)${END}`, 'i');
 const ONLY_CAMS = new RegExp(String.raw`^\s*only\s+((?:cam(?:era)?\s*${DIGIT_TOKEN})(?:\s*(?:,|and|&)\s*(?:cam(?:era)?\s*)?${DIGIT_TOKEN})*)${END}`, 'i');
 
-// Openers of a request to the bot rather than an answer about the person. Only the owner's typed text that
-// starts this way reaches the agent; "a red coat" or "ignore previous instructions…" stays an answer.
-const REQUEST = new RegExp(
-  String.raw`^\s*(?:please|pls|kindly|can\s+you|could\s+you|would\s+you|let'?s|i\s+(?:want|need|would\s+like|'d\s+like)|ctgi\s*[,:]|` +
-    String.raw`show|sort|order|filter|restrict|limit|exclude|remove|hide|drop|export|find|search|look\s+for|start\s+(?:over|again|a\s+new)|` +
-    String.raw`give\s+me|list|only\s+(?:show|cam|footage|images|from)|just\s+(?:show|cam)|more\s+like|similar\s+to|timeline)\b`,
-  'i',
-);
+// Openers of a request to the bot rather than an answer about the person: an action verb, optionally after
+// a polite lead-in ("please", "can you", "I want to"). Only the owner's typed text that starts this way
+// reaches the agent; "a red coat", "please, he had a red coat" or "ignore previous instructions…" stays an
+// answer.
+const LEAD_IN = String.raw`(?:(?:please|pls|kindly|can\s+you|could\s+you|would\s+you|let'?s|i\s+(?:want|need|would\s+like|'d\s+like)(?:\s+to)?|ctgi\s*[,:]?)\s*,?\s+)?`;
+const VERB = String.raw`(?:show|see|sort|order|arrange|filter|restrict|limit|exclude|remove|hide|drop|export|find|search|look\s+for|start\s+(?:over|again|a\s+new)|give\s+me|list|only\s+(?:show|cam\w*|footage|images|from)|just\s+(?:show|cam\w*)|keep\s+only|get\s+rid\s+of|more\s+like|similar\s+to|timeline)`;
+const REQUEST = new RegExp(String.raw`^\s*${LEAD_IN}${VERB}\b`, 'i');
 
 /** Reads a short command; undefined when the text is not one. */
 export function parseOperatorCommand(text: string): OperatorAction | undefined {
