@@ -1,6 +1,6 @@
 import type { BotEvent, BotEvents, BotUser, GalleryItem, OperatorAction, ThreadKey } from '../../src/conversation/conversation-types.js';
 import { GALLERY_SIZE, type DialogueValues } from '../graph/dialogue-graph.js';
-import { describeAction } from '../operator/operator-commands.js';
+import { describeAction, parseOperatorCommand } from '../operator/operator-commands.js';
 import { operatorOptions, orderTiles } from '../operator/gallery-order.js';
 import { likeRanking } from '../operator/like-search.js';
 import { galleryItems } from '../round/gallery-items.js';
@@ -82,7 +82,9 @@ const HANDLERS: { [K in OperatorAction['kind']]: Handler<K> } = {
       });
     }),
 
-  'new-search': (ctx, thread, user, action) => ctx.start(thread, user, action.description),
+  'new-search': async (ctx, thread, user, action) =>
+    // start() reads a short command as one; a description must describe someone.
+    parseOperatorCommand(action.description) ? [say('After "new search:" describe the person, e.g. "new search: a woman in a green coat".', 'error')] : ctx.start(thread, user, action.description),
 
   export: async (ctx, thread, user) => (ctx.exportCase ? ctx.exportCase(thread, user) : [say('Case export is not configured in this build, so nothing was exported.', 'notice')]),
 };

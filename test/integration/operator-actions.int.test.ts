@@ -195,6 +195,7 @@ describe('operator actions through the conversation service', () => {
     const events = await service.answer(thread, OWNER, `new search: ${other}`);
     expect(galleryOf(events)!.round).toBe(0);
     expect(galleryOf(events)!.query).toBe(other);
+    expect(texts(await service.answer(thread, OWNER, 'new search: export'))).toEqual([expect.stringMatching(/describe the person/)]);
     expect(texts(await service.answer(thread, OWNER, 'export'))).toEqual(['Case exported.']);
     expect(exported).toEqual([`${thread} ${OWNER.id}`]);
   });
