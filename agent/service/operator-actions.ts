@@ -1,5 +1,5 @@
 import type { BotEvent, BotEvents, BotUser, GalleryItem, OperatorAction, ThreadKey } from '../../src/conversation/conversation-types.js';
-import { GALLERY_SIZE, type DialogueValues } from '../graph/dialogue-graph.js';
+import { GALLERY_OPTIONS, GALLERY_SIZE, type DialogueValues } from '../graph/dialogue-graph.js';
 import { describeAction, parseOperatorCommand } from '../operator/operator-commands.js';
 import { operatorOptions, orderTiles } from '../operator/gallery-order.js';
 import { likeRanking } from '../operator/like-search.js';
@@ -114,6 +114,5 @@ function regallery(access: ThreadAccess, tiles: GalleryItem[], order: DialogueVa
   if (access.pendingEvent?.kind !== 'question') return [];
   const last = [...(access.values.outbox ?? [])].reverse().find((e): e is Extract<BotEvent, { kind: 'gallery' }> => e.kind === 'gallery');
   if (!last) return [];
-  const dialogueOptions = last.options.filter((o) => !operatorOptions(undefined).concat(operatorOptions('time')).some((x) => x.value === o.value));
-  return [{ ...last, items: tiles, options: [...dialogueOptions, ...operatorOptions(order)] }];
+  return [{ ...last, items: tiles, options: [...GALLERY_OPTIONS, ...operatorOptions(order)] }];
 }
