@@ -16,6 +16,9 @@ import { DEFAULT_ROUND_OPTIONS } from '../agent/round/round-options.js';
 import { imageByIdReader } from '../agent/round/image-readers.js';
 import type { ConversationStore } from '../agent/service/conversation-store.js';
 import { SqliteConversationStore } from '../agent/service/sqlite-conversation-store.js';
+import { createOperatorAgent } from '../agent/operator/operator-agent.js';
+import { openOperatorModel } from '../agent/operator/operator-model.js';
+import type { LlmEndpointConfig } from '../src/config/config.js';
 
 export interface OpenServiceOptions {
   config: Config;
@@ -44,6 +47,7 @@ export async function openConversationService(options: OpenServiceOptions): Prom
     let galleryDir: string;
     let modelDir: string | undefined;
     let demoMllm: Mllm | undefined;
+    let demoEndpoint: LlmEndpointConfig | undefined;
     if (indexDir) {
       galleryDir = indexDir;
     } else {
@@ -59,6 +63,7 @@ export async function openConversationService(options: OpenServiceOptions): Prom
       if (!config.mllm) {
         const server = await startDemoMllmServer({ seed: build.world.seed });
         closers.push(() => server.close());
+        demoEndpoint = { baseUrl: server.url, model: DEMO_MLLM_MODEL, apiKey: undefined, temperature: 0, timeoutMs: 30_000, maxRetries: 1 };
         demoMllm = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 1, timeoutMs: 30_000, maxConcurrency: config.mllmConcurrency });
       }
     }
@@ -72,6 +77,8 @@ export async function openConversationService(options: OpenServiceOptions): Prom
     const reconstructor = clients.reconstructor ?? demoMllm;
     const store = await openConversationStore(config, options.checkpointFile);
     const demo = !indexDir;
+    // The operator's free-form requests go to the text LLM (the Reconstructor's endpoint, else the MLLM's).
+    const agentEndpoint = config.reconstructor ?? config.mllm ?? demoEndpoint;
     return createConversationService({
       deps: {
         gallery,
@@ -86,6 +93,7 @@ export async function openConversationService(options: OpenServiceOptions): Prom
       },
       store,
       caseDir: join(config.home, 'cases'),
+      ...(agentEndpoint ? { operatorAgent: createOperatorAgent({ model: openOperatorModel(agentEndpoint) }) } : {}),
       retentionDays: config.conversation.retentionDays,
       ...(options.audit ? { audit: options.audit } : {}),
       onClose: async () => {

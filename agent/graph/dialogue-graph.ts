@@ -8,6 +8,8 @@ import type { BotEvent, GalleryItem } from '../../src/conversation/conversation-
 import type { ToolContext } from '../tools/mti-tools.js';
 import { createMtiTools } from '../tools/mti-tools.js';
 import { parseReply } from './reply-parser.js';
+import { galleryItems } from '../round/gallery-items.js';
+import { operatorOptions, orderTiles, type GalleryOrder } from '../operator/gallery-order.js';
 import { type DialogueMemory, type PreparedRound } from '../round/round-state.js';
 import { readResume, type TranscriptEntry } from './transcript.js';
 
@@ -63,6 +65,8 @@ export const DialogueState = Annotation.Root({
   reminded: Annotation<boolean>(),
   /** What was shown, asked and answered, and by whom (transcript.ts): the case export's record. */
   transcript: Annotation<TranscriptEntry[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+  /** How the operator wants the gallery's tiles ordered (unset: by score). */
+  order: Annotation<GalleryOrder | undefined>(),
 });
 
 export type DialogueValues = typeof DialogueState.State;
@@ -107,9 +111,9 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
     let shown = s.shown;
     const transcript: TranscriptEntry[] = [];
     if (s.round === 0) {
-      shown = await items(prepared.topK.slice(0, GALLERY_SIZE).map((c) => ({ id: c.id, score: c.score, cosine: c.cosine, leading: false })), s.memory.picked);
+      shown = orderTiles(await items(prepared.topK.slice(0, GALLERY_SIZE).map((c) => ({ id: c.id, score: c.score, cosine: c.cosine, leading: false })), s.memory.picked), s.order);
       outbox.push(text(`Best matches for your description among ${await deps.gallery.count()} images. I'll ask a few questions to narrow it down; pick a tile ("#n is them") at any time.`));
-      outbox.push(gallery(0, shown, s.memory.current));
+      outbox.push(gallery(0, shown, s.memory.current, s.order));
       transcript.push({ kind: 'description', round: 0, text: s.memory.current }, { kind: 'gallery', round: 0, query: s.memory.current, items: shown });
     }
     return new Command({ update: { prepared, checks: null, pending: [], anchors: [], earlyStop: false, ...(s.round === 0 ? { ranking: prepared.topK.map((c) => c.id) } : {}), shown, outbox, transcript }, goto: 'check' });
@@ -174,7 +178,7 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
     const memory: DialogueMemory = { ...s.memory, answers: [...settled.mllmAnswers, ...s.memory.answers] };
     const finished = await finishRound(deps, memory, settled.anchors, { refine: !s.earlyStop });
     const round = s.round + 1;
-    const shown = await items(finished.ranking.slice(0, GALLERY_SIZE), memory.picked);
+    const shown = orderTiles(await items(finished.ranking.slice(0, GALLERY_SIZE), memory.picked), s.order, finished.ranking.map((r) => r.id));
     const outbox: BotEvent[] = finished.notices.map((n) => text(n, 'notice'));
     if (finished.refinedQuery !== s.memory.current) outbox.push(text(`Refined description: ${finished.refinedQuery}`));
     const transcript: TranscriptEntry[] = [
@@ -187,7 +191,7 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
   };
 
   const feedback = async (s: DialogueValues): Promise<Command> => {
-    const { text: reply, by } = readResume(interrupt<BotEvent, unknown>(gallery(s.round, s.shown, s.memory.current)));
+    const { text: reply, by } = readResume(interrupt<BotEvent, unknown>(gallery(s.round, s.shown, s.memory.current, s.order)));
     const parsed = parseReply(reply);
     const transcript: TranscriptEntry[] = [{ kind: 'answer', round: s.round, to: `gallery ${s.round}`, question: 'Gallery', text: reply ?? '', by }];
     switch (parsed.kind) {
@@ -224,18 +228,12 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
     return { status: 'done', outbox: [done] };
   };
 
-  async function items(ranking: ReadonlyArray<{ id: number; score: number; cosine: number; leading: boolean }>, picked: readonly number[]): Promise<GalleryItem[]> {
-    const records = await deps.gallery.getMany(ranking.map((r) => r.id));
-    return ranking.flatMap((r, i) => {
-      const rec = records.get(r.id);
-      if (!rec) return [];
-      const mark = picked.includes(r.id) ? ({ mark: 'picked' } as const) : r.leading ? ({ mark: 'anchor' } as const) : {};
-      return [{ rank: i + 1, imageId: r.id, path: rec.path, score: r.score, cosine: r.cosine, anchor: r.leading || picked.includes(r.id), ...mark, ...(rec.camera ? { camera: rec.camera } : {}), ...(rec.capturedAt ? { takenAt: rec.capturedAt } : {}) }];
-    });
+  function items(ranking: ReadonlyArray<{ id: number; score: number; cosine: number; leading: boolean }>, picked: readonly number[]): Promise<GalleryItem[]> {
+    return galleryItems(deps.gallery, ranking, picked);
   }
 
-  function gallery(round: number, shown: GalleryItem[], query: string): BotEvent {
-    return { kind: 'gallery', round, items: shown, query, demo: deps.demo, options: GALLERY_OPTIONS };
+  function gallery(round: number, shown: GalleryItem[], query: string, order: GalleryOrder | undefined): BotEvent {
+    return { kind: 'gallery', round, items: shown, query, demo: deps.demo, options: [...GALLERY_OPTIONS, ...operatorOptions(order)] };
   }
 
   return new StateGraph(DialogueState)

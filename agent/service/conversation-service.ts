@@ -5,6 +5,7 @@ import { isCtgiError } from '../../src/errors/ctgi-error.js';
 import { compileDialogue, initialDialogue, TIMED_OUT, type DialogueDeps, type DialogueGraph, type DialogueValues } from '../graph/dialogue-graph.js';
 import type { AttributedReply } from '../graph/transcript.js';
 import { writeCaseZip } from '../case/case-export.js';
+import { caseExporter } from '../case/case-action.js';
 import { describeDescription } from './description-check.js';
 import {
   replyTargetOf,
@@ -16,10 +17,14 @@ import {
   type CaseExport,
   type ConversationService,
   type EventListener,
+  type OperatorAction,
   type ThreadKey,
 } from '../../src/conversation/conversation-types.js';
 import type { ArmedTimer, ConversationStore } from './conversation-store.js';
 import { SqliteConversationStore } from './sqlite-conversation-store.js';
+import { dispatchOperatorAction, type OperatorActionContext } from './operator-actions.js';
+import { classifyOperatorText, describeAction } from '../operator/operator-commands.js';
+import type { OperatorAgent } from '../operator/operator-agent.js';
 
 // The front-end-neutral MTI conversation service: start/answer → bot events, over the LangGraph dialogue
 // with its checkpoints in a ConversationStore. Calls on one thread are serialised, across processes too when
@@ -47,6 +52,10 @@ export interface ConversationServiceOptions {
   caseDir?: string;
   /** How often timeouts armed by any process (one that stopped, with a shared store) are looked for; default 10 s. */
   timerSweepMs?: number;
+  /** Builds the case export of a thread (the `export` action); absent: export says it is not configured. */
+  exportCase?: (thread: ThreadKey, user: BotUser) => Promise<BotEvents>;
+  /** Handles the owner's free-form requests (an LLM agent); absent: only short commands and buttons act. */
+  operatorAgent?: OperatorAgent;
 }
 
 /** The conversation service, plus pruning on demand (it also runs at start and periodically). */
@@ -246,10 +255,82 @@ export function createConversationService(options: ConversationServiceOptions): 
   const badThread = (thread: ThreadKey): BotEvents | undefined =>
     THREAD_KEY.test(thread) ? undefined : [{ kind: 'text', tone: 'error', text: 'This conversation id is not valid (expected platform:channel:thread).' }];
 
-  return {
+  // Operator actions change what the waiting node shows: the state is updated as that node and the node
+  // re-run, so it interrupts again with the new gallery (or the same question).
+  const operatorContext: OperatorActionContext = {
+    round: options.deps,
+    withThread: (thread, user, fn) =>
+      exclusive(thread, async () => {
+        const now = await snapshot(thread);
+        const node = now.next[0];
+        return fn({
+          values: now.values,
+          pendingEvent: now.pendingEvent,
+          update: async (update) => {
+            await graph.updateState(config(thread), new Command({ update, goto: node }) as never, node);
+            const own = update.outbox ?? [];
+            for (const e of own) await auditEvent(thread, user, e);
+            return [...own, ...(await run(thread, user, null))];
+          },
+        });
+      }),
+    start: (thread, user, text) => service.start(thread, user, text),
+    // Without an injected exporter, `export` writes the case under the service's case folder.
+    exportCase: options.exportCase ?? ((thread, user) => caseExporter(service)(thread, user)),
+  };
+
+  const act = async (thread: ThreadKey, user: BotUser, action: OperatorAction): Promise<BotEvents> => {
+    const bad = badThread(thread);
+    if (bad) return bad;
+    // A new search checks ownership itself (and may start a thread nobody owns yet).
+    const owner = action.kind === 'new-search' ? undefined : await store.ownerOf(thread);
+    if (action.kind !== 'new-search' && owner !== user.id) {
+      await audit(thread, user, 'refusal', { text: `operator action by someone else: ${describeAction(action)}` });
+      return [{ kind: 'text', tone: 'notice', code: 'not-owner', text: owner === undefined ? 'There is no search in this thread to act on. Describe the person you are looking for to start one.' : NOT_OWNER }];
+    }
+    await audit(thread, user, 'answer', { text: `operator action: ${describeAction(action)}` });
+    await store.touch(thread, clock());
+    try {
+      return await dispatchOperatorAction(operatorContext, thread, user, action);
+    } catch (err) {
+      logError(`ctgi: operator action in ${thread} failed: ${(err as Error)?.stack ?? String(err)}`);
+      return [{ kind: 'text', tone: 'error', text: isCtgiError(err) ? err.message : 'That request failed on our side; the search is kept, so please try it again.' }];
+    }
+  };
+
+  /**
+   * The owner's typed text that is a short command (or a button's command value) is an action; their typed
+   * free-form request goes to the agent when one is configured. Anyone else's text, and anything that reads
+   * as an answer, is left to the dialogue: the witness's words never reach the agent.
+   */
+  const operatorText = async (thread: ThreadKey, user: BotUser, text: string, button: boolean): Promise<BotEvents | undefined> => {
+    const kind = classifyOperatorText(text);
+    if (kind.kind === 'answer' || badThread(thread)) return undefined;
+    const owner = await store.ownerOf(thread);
+    if (kind.kind === 'command') {
+      if (owner === undefined) return undefined;
+      const events = await act(thread, user, kind.action);
+      // Front ends retire a pressed button's message; when the action (an export) posted nothing new to
+      // answer, what is pending is posted again so its buttons stay usable.
+      if (!button || events.some((e) => e.kind === 'gallery' || e.kind === 'question' || e.kind === 'done')) return events;
+      return [...events, ...(await service.pending(thread))];
+    }
+    if (button || owner !== user.id || !options.operatorAgent) return undefined;
+    await audit(thread, user, 'answer', { text: `operator request: ${text.slice(0, 1000)}` });
+    const shown = (await snapshot(thread)).values.shown?.length ?? 0;
+    const cameras = (await options.deps.gallery.cameras()).map((c) => c.camera);
+    return options.operatorAgent.handle({ text, cameras, shown, act: (action) => act(thread, user, action) });
+  };
+
+  const service: PrunableConversationService = {
     demo: options.deps.demo,
 
-    start(thread, user, text) {
+    async start(thread, user, text) {
+      // A short command typed where a description may go (a closed search's thread) acts instead.
+      if ((await store.ownerOf(thread)) === user.id && classifyOperatorText(text).kind === 'command') {
+        const routed = await operatorText(thread, user, text, false);
+        if (routed) return routed;
+      }
       return turn(thread, async () => {
         const bad = badThread(thread);
         if (bad) return bad;
@@ -272,7 +353,9 @@ export function createConversationService(options: ConversationServiceOptions): 
       });
     },
 
-    answer(thread, user, reply, inReplyTo) {
+    async answer(thread, user, reply, inReplyTo) {
+      const routed = await operatorText(thread, user, reply.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, MAX_REPLY_CHARS), inReplyTo !== undefined);
+      if (routed) return routed;
       return turn(thread, async () => {
         const bad = badThread(thread);
         if (bad) return bad;
@@ -312,6 +395,8 @@ export function createConversationService(options: ConversationServiceOptions): 
       const lastGallery = [...(now.values.outbox ?? [])].reverse().find((e) => e.kind === 'gallery');
       return lastGallery ? [lastGallery, now.pendingEvent] : [now.pendingEvent];
     },
+
+    act,
 
     prune,
 
@@ -380,6 +465,7 @@ export function createConversationService(options: ConversationServiceOptions): 
       await options.onClose?.();
     },
   };
+  return service;
 }
 
 /** The file name of a case export: the thread and the instant, safe on every file system. */

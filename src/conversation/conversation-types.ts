@@ -107,6 +107,26 @@ export function pickReply(rank: number): string {
 /** Where a conversation stands: never started (or pruned), in progress, or finished. */
 export type ConversationStatus = 'none' | 'active' | 'done';
 
+/**
+ * An operator's request about the thread's search, from a button, a short command (`by time`, `like #4`) or
+ * the operator agent's tool calls. Ranks are the 1-based ranks of the gallery now shown.
+ */
+export type OperatorAction =
+  /** Only these cameras and/or capture times; null clears that part of the filter. */
+  | { kind: 'filter'; cameras?: string[] | null; from?: string | null; to?: string | null }
+  /** The timeline of the person in gallery rank n (or of an image id). */
+  | { kind: 'timeline'; rank?: number; imageId?: number }
+  /** Gallery tiles by calibrated score (the default) or by capture time. */
+  | { kind: 'order'; by: 'score' | 'time' }
+  /** "More like #n": search with that image's embedding, fused with the description. */
+  | { kind: 'like'; rank: number }
+  /** Leave these gallery images out from now on. */
+  | { kind: 'exclude'; ranks: number[] }
+  /** Start over in this thread with another description. */
+  | { kind: 'new-search'; description: string }
+  /** Export the case (transcript, galleries, images, audit rows). */
+  | { kind: 'export' };
+
 /** Receives events that arrive outside a start/answer call, e.g. when a question times out. */
 export type EventListener = (thread: ThreadKey, events: BotEvents, delivery?: EventDelivery) => void;
 
@@ -134,6 +154,11 @@ export interface ConversationService {
    * whose code is `stale-reply`. Typed text omits it and answers whatever is pending.
    */
   answer(thread: ThreadKey, user: BotUser, reply: string, inReplyTo?: ReplyTarget): Promise<BotEvents>;
+  /**
+   * Carries out an operator's request on the thread's search (see OperatorAction). Only the thread's owner
+   * may act (others get a `not-owner` notice); a request that cannot be carried out gets one sentence why.
+   */
+  act(thread: ThreadKey, user: BotUser, action: OperatorAction): Promise<BotEvents>;
   /**
    * The platform user id that started the conversation in `thread`, or undefined when unknown. A thread
    * belongs to its starter: `start` by anyone else is refused (code `not-owner`).

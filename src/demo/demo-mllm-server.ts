@@ -11,6 +11,7 @@ import { answerAnchorCheck, answerMatch, answerQuestion, mergeDescription, propo
 import { CAPTION_STYLES, describeEvidence, isCaptionStyle, type CaptionStyle } from '../attributes/phrasing.js';
 import { DemoRequestError, readChatRequest, recogniseTask, type ChatRequest } from './demo-mllm-request.js';
 import { readAttributes } from './pixel-reader.js';
+import { answerToolRequest, offersTools } from './demo-mllm-tools.js';
 
 /** The model name the demo MLLM reports. */
 export const DEMO_MLLM_MODEL = 'ctgi-demo-mllm';
@@ -134,6 +135,7 @@ export async function startDemoMllmServer(options: DemoMllmOptions = {}): Promis
     } catch {
       throw new DemoRequestError(400, 'The request body is not valid JSON; send a chat-completions request as a JSON object.');
     }
+    if (offersTools(parsed)) return sendToolAnswer(response, parsed, ++served);
     const chat = readChatRequest(parsed);
     const content = await answer(chat);
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
@@ -178,6 +180,22 @@ export async function startDemoMllmServer(options: DemoMllmOptions = {}): Promis
         server.closeAllConnections();
       }),
   };
+}
+
+/** Answers a request that offers tools (the operator agent's) with tool calls or a closing sentence. */
+function sendToolAnswer(response: ServerResponse, body: unknown, served: number): void {
+  const answer = answerToolRequest(body);
+  const model = (body as { model?: unknown }).model;
+  const message = { role: 'assistant', content: answer.content, ...(answer.toolCalls.length > 0 ? { tool_calls: answer.toolCalls } : {}) };
+  const completionTokens = Math.ceil(JSON.stringify(message).length / 4);
+  sendJson(response, 200, {
+    id: `chatcmpl-demo-${served}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: typeof model === 'string' ? model : DEMO_MLLM_MODEL,
+    choices: [{ index: 0, message, finish_reason: answer.toolCalls.length > 0 ? 'tool_calls' : 'stop', logprobs: null }],
+    usage: { prompt_tokens: 0, completion_tokens: completionTokens, total_tokens: completionTokens },
+  });
 }
 
 async function readImage(bytes: Buffer, limits: ImageLimits | undefined): Promise<AttributeEvidence> {

@@ -59,7 +59,7 @@ describe.skipIf(!hasChromium)('web chat in Chromium', () => {
     const gallery = await answerUntilGallery(page);
 
     const tiles = gallery.getByTestId('tile');
-    const pickedId = await tiles.nth(2).getAttribute('data-image-id');
+    let pickedId = await tiles.nth(2).getAttribute('data-image-id');
     await expect.poll(() => tiles.count()).toBe(10);
     const ranks = await tiles.evaluateAll((nodes) => nodes.map((n) => Number(n.getAttribute('data-rank'))));
     expect(ranks).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -74,7 +74,16 @@ describe.skipIf(!hasChromium)('web chat in Chromium', () => {
 
     await page.screenshot({ path: resolve(OUTPUT_DIR, 'web-chat.png') });
 
-    await tiles.nth(2).getByTestId('pick').click();
+    // The operator's "By time" button posts the gallery again, by capture time, with "By score" instead.
+    await gallery.getByTestId('gallery-option').filter({ hasText: /^By time$/ }).click();
+    const byTime = page.locator('.interactive[data-testid="gallery"]').last();
+    await byTime.getByTestId('gallery-option').filter({ hasText: /^By score$/ }).waitFor();
+    expect(await page.getByTestId('log').innerText()).toMatch(/ordered by capture time/);
+    const timeTiles = byTime.getByTestId('tile');
+    await expect.poll(() => timeTiles.count()).toBe(10);
+    pickedId = await timeTiles.nth(2).getAttribute('data-image-id');
+
+    await timeTiles.nth(2).getByTestId('pick').click();
     // A service may end at once (confirmed) or pin the pick in a new gallery and wait for "Done".
     const outcome = page.locator('[data-testid="done"], .interactive[data-testid="gallery"]').last();
     await outcome.waitFor();

@@ -4,6 +4,7 @@
 // images; "stop" ends the search. Every call is recorded in `calls` and, like the real service, written to an
 // optional AuditSink.
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { parseOperatorCommand } from '../../agent/operator/operator-commands.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -15,6 +16,7 @@ import {
   type BotEvent,
   type BotEvents,
   type BotUser,
+  type OperatorAction,
   type ConversationService,
   type ConversationStatus,
   type EventListener,
@@ -43,13 +45,15 @@ export interface ScriptedServiceOptions {
 
 /** One call the fake received, in order. */
 export interface ScriptedCall {
-  method: 'start' | 'answer' | 'pending' | 'readImage';
+  method: 'start' | 'answer' | 'act' | 'pending' | 'readImage';
   thread?: ThreadKey;
   user?: BotUser;
   text?: string;
   /** The reply target an answer named (buttons), if any. */
   inReplyTo?: ReplyTarget;
   imageId?: number;
+  /** The operator action `act` was called with. */
+  action?: OperatorAction;
 }
 
 interface ThreadState {
@@ -68,6 +72,8 @@ export const GALLERY_OPTIONS: AnswerOption[] = [
   { label: 'None of these', value: 'none of these' },
   { label: 'Refine', value: 'refine' },
   { label: 'Done', value: 'stop' },
+  { label: 'By time', value: 'by time' },
+  { label: 'Export', value: 'export' },
 ];
 export const QUESTION_OPTIONS: AnswerOption[] = [
   { label: 'Yes', value: 'yes' },
@@ -151,6 +157,13 @@ export class ScriptedConversationService implements ConversationService {
   async answer(thread: ThreadKey, user: BotUser, reply: string, inReplyTo?: ReplyTarget): Promise<BotEvents> {
     this.#live();
     this.calls.push({ method: 'answer', thread, user, text: reply, ...(inReplyTo !== undefined ? { inReplyTo } : {}) });
+    // As the real service: the owner's short commands (and the operator buttons) act; a pressed button's
+    // pending gallery is posted again when the action posted nothing to answer.
+    const action = parseOperatorCommand(reply);
+    if (action && this.#owners.get(thread) !== undefined) {
+      const acted = await this.act(thread, user, action);
+      return inReplyTo !== undefined && this.#owners.get(thread) === user.id ? [...acted, ...(await this.pending(thread))] : acted;
+    }
     const state = this.#threads.get(thread);
     if (!state || state.pending.length === 0) {
       if (inReplyTo !== undefined) return [{ kind: 'text', tone: 'notice', code: 'stale-reply', text: 'This search is closed, so its buttons answer nothing.' }];
@@ -165,6 +178,14 @@ export class ScriptedConversationService implements ConversationService {
     }
     this.#audit(thread, user, 'answer', reply);
     return this.#step(thread, user, state, reply.trim().toLowerCase());
+  }
+
+  /** Records the action and says so; the scripted dialogue has no operator actions of its own. */
+  async act(thread: ThreadKey, user: BotUser, action: OperatorAction): Promise<BotEvents> {
+    this.#live();
+    this.calls.push({ method: 'act', thread, user, action });
+    if (this.#owners.get(thread) !== user.id) return [{ kind: 'text', tone: 'notice', code: 'not-owner', text: 'This search belongs to the person who started it; start your own search outside this thread.' }];
+    return [{ kind: 'text', tone: 'info', text: `Action ${action.kind} noted.` }];
   }
 
   async owner(thread: ThreadKey): Promise<string | undefined> {

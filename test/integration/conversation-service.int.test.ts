@@ -106,7 +106,7 @@ describe('the MTI conversation service on the demo world', () => {
           if (e.kind === 'gallery') {
             expect(e.items.map((x) => x.rank)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
             expect(e.demo).toBe(true);
-            expect(e.options.map((o) => o.value)).toEqual(['none of these', 'refine', 'done']);
+            expect(e.options.map((o) => o.value)).toEqual(['none of these', 'refine', 'done', 'by time', 'export']);
             for (const item of e.items) expect(item.score).toBeGreaterThanOrEqual(0);
           }
         }

@@ -127,7 +127,7 @@ describe('Discord bot (fake Discord)', () => {
     expect(galleryRows.map((r) => r.components.map((c) => c.label))).toEqual([
       ['#1', '#2', '#3', '#4', '#5'],
       ['#6', '#7', '#8', '#9', '#10'],
-      ['None of these', 'Refine', 'Done'],
+      ['None of these', 'Refine', 'Done', 'By time', 'Export'],
     ]);
     expect(sheetMessage.content).toContain('**#1**');
 
@@ -141,6 +141,21 @@ describe('Discord bot (fake Discord)', () => {
     expect(fake.messages.filter((m) => m.channel_id === FAKE_CHANNELS.allowed)).toEqual([starter]);
     expect(audit.filter((r) => r.thread === thread).map((r) => r.kind)).toEqual(['description', 'question', 'answer', 'gallery', 'answer', 'done']);
     expect(service.calls.filter((c) => c.method === 'answer' && c.thread === thread).map((c) => c.text)).toEqual(['no', '#3 is them']);
+  });
+
+  it("sends the gallery's Export button to the service as the owner's action, and posts the gallery again", async () => {
+    const { threadId } = await search('man in a blue cap', BOB);
+    const thread = `discord:${FAKE_CHANNELS.allowed}:${threadId}`;
+    fake.sendMessage({ channelId: threadId, content: 'no', member: BOB });
+    const isSheet = (m: FakeMessage) => m.channel_id === threadId && m.files.some((f) => f.name.startsWith('ctgi-gallery'));
+    const sheet = await fake.waitFor(() => fake.messages.find(isSheet));
+    const exportButton = rows(sheet).flatMap((r) => r.components).find((b) => b.label === 'Export')!;
+    const click = fake.clickButton({ message: sheet, customId: exportButton.custom_id, member: BOB });
+    await fake.waitFor(() => fake.callbacks.find((c) => c.interactionId === click));
+    await fake.waitFor(() => fake.messages.find((m) => m.channel_id === threadId && m.content.includes('Action export noted')));
+    expect(service.calls.filter((c) => c.method === 'act' && c.thread === thread).map((c) => [c.user?.id, c.action])).toEqual([[BOB.id, { kind: 'export' }]]);
+    // The pressed gallery's buttons were retired; the gallery comes again with live ones.
+    await fake.waitFor(() => (fake.messages.filter(isSheet).length === 2 ? true : undefined));
   });
 
   it('takes typed replies in the thread as answers and ignores its own messages', async () => {

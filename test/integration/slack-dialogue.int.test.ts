@@ -114,7 +114,7 @@ describe('Slack bot (Socket Mode, fake Slack)', () => {
     }
     const actions = blocksOf(list).find((b) => b.type === 'actions')!.elements!;
     expect(actions[0].options!.map((o) => o.value)).toEqual(Array.from({ length: 10 }, (_, i) => `#${i + 1} is them`));
-    expect(actions.slice(1).map((e) => e.value)).toEqual(['none of these', 'refine', 'stop']);
+    expect(actions.slice(1).map((e) => e.value)).toEqual(['none of these', 'refine', 'stop', 'by time', 'export']);
     expect(blocksOf(list)[0].text!.text).toContain('*#1*');
 
     // Pick #3 from the menu.
@@ -134,6 +134,30 @@ describe('Slack bot (Socket Mode, fake Slack)', () => {
     expect(fake.posts().filter((p) => p.channel === ALLOWED && p.thread_ts === undefined)).toEqual([starter.args]);
     expect(audit.filter((r) => r.thread === thread).map((r) => r.kind)).toEqual(['description', 'question', 'answer', 'gallery', 'answer', 'done']);
     expect(audit.find((r) => r.thread === thread && r.kind === 'gallery')!.imageIds).toEqual(ids);
+  });
+
+  it("sends the gallery's Export button to the service as the owner's action, and posts the gallery again", async () => {
+    const root = '1690000000.000201';
+    fake.sendEvent({ type: 'app_mention', channel: ALLOWED, user: 'U0BOB', text: '<@U0BOT> man in a blue cap', ts: root, team: FAKE_TEAM });
+    await fake.waitFor(() => postsIn(root).find((p) => blocksOf(p).some((b) => b.type === 'actions')));
+    fake.sendEvent({ type: 'message', channel: ALLOWED, user: 'U0BOB', text: 'no', ts: '1690000000.000202', thread_ts: root, channel_type: 'channel' });
+    const isList = (p: Record<string, unknown>) => blocksOf(p).some((b) => b.elements?.some((e) => e.action_id === 'ctgi_pick'));
+    const list = await fake.waitFor(() => postsIn(root).find(isList));
+    const listTs = fake.calls.find((c) => c.args === list)!.response!.ts as string;
+    const exportButton = blocksOf(list).find((b) => b.type === 'actions')!.elements!.find((e) => e.value === 'export')!;
+    expect(exportButton.text?.text).toBe('Export');
+    fake.sendInteractive({
+      type: 'block_actions',
+      user: { id: 'U0BOB', username: 'bob', team_id: FAKE_TEAM },
+      channel: { id: ALLOWED, name: 'security' },
+      container: { type: 'message', message_ts: listTs, channel_id: ALLOWED, thread_ts: root },
+      message: { type: 'message', ts: listTs, thread_ts: root, text: list.text, blocks: list.blocks },
+      actions: [{ type: 'button', action_id: exportButton.action_id, block_id: 'ctgi_r_g:0', value: 'export', text: { type: 'plain_text', text: 'Export' }, action_ts: '3' }],
+    });
+    await fake.waitFor(() => postsIn(root).find((p) => String(p.text).includes('Action export noted')));
+    expect(service.calls.filter((c) => c.method === 'act' && c.thread === `slack:${ALLOWED}:${root}`).map((c) => [c.user?.id, c.action])).toEqual([['U0BOB', { kind: 'export' }]]);
+    // The pressed list lost its buttons; the gallery comes again with live ones.
+    await fake.waitFor(() => (postsIn(root).filter(isList).length === 2 ? true : undefined));
   });
 
   it('starts from an @mention and takes free-text thread replies as answers', async () => {
