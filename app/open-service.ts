@@ -84,6 +84,7 @@ export async function openConversationService(options: OpenServiceOptions): Prom
       },
       checkpointFile,
       retentionDays: config.conversation.retentionDays,
+      whereWhen: { timeZone: config.conversation.timeZone, timelineMinCosine: config.conversation.timelineMinCosine },
       ...(options.audit ? { audit: options.audit } : {}),
       onClose: async () => {
         for (const close of closers.reverse()) await close();

@@ -8,6 +8,10 @@ import { describeDescription } from './description-check.js';
 import { replyTargetOf, type AuditRecord, type AuditSink, type BotEvent, type BotEvents, type BotUser, type ConversationService, type EventListener, type ThreadKey } from '../../src/conversation/conversation-types.js';
 import { ThreadActivity } from './thread-activity.js';
 import { ThreadOwners } from './thread-owners.js';
+import { dispatchAction, type ActionContext } from './operator-actions.js';
+import { filterChangeOf, timelineRequestOf } from './filter-change-text.js';
+import { describedSearch, whereWhenSettings, type WhereWhenSettings } from './where-when.js';
+import type { OperatorAction } from '../../src/conversation/conversation-types.js';
 
 // The front-end-neutral MTI conversation service: start/answer → bot events, over the LangGraph dialogue
 // with its SQLite checkpoints. Calls on one thread are serialised; different threads run concurrently.
@@ -28,6 +32,8 @@ export interface ConversationServiceOptions {
   pruneIntervalMs?: number;
   /** The clock pruning and activity use (milliseconds since the epoch); default Date.now. */
   now?: () => number;
+  /** Time zone and clock a description's "2 pm" is read in, and the timeline threshold; defaults: the server's zone, `now`. */
+  whereWhen?: Partial<WhereWhenSettings>;
 }
 
 /** The conversation service, plus pruning on demand (it also runs at start and periodically). */
@@ -80,6 +86,7 @@ export function createConversationService(options: ConversationServiceOptions): 
   const locks = new Map<ThreadKey, Promise<unknown>>();
   const timers = new Map<ThreadKey, NodeJS.Timeout>();
   const logError = options.logError ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const whereWhen = whereWhenSettings(options.whereWhen, clock);
   let closed = false;
 
   const config = (thread: ThreadKey) => ({ configurable: { thread_id: thread } });
@@ -135,6 +142,7 @@ export function createConversationService(options: ConversationServiceOptions): 
   const auditEvent = (thread: ThreadKey, user: BotUser, e: BotEvent) => {
     if (e.kind === 'question') audit(thread, user, 'question', { text: e.text });
     else if (e.kind === 'gallery') audit(thread, user, 'gallery', { text: e.query, imageIds: e.items.map((i) => i.imageId) });
+    else if (e.kind === 'timeline') audit(thread, user, 'gallery', { text: e.text, imageIds: e.items.map((i) => i.imageId) });
     else if (e.kind === 'done') audit(thread, user, 'done', { text: e.text, ...(e.imageId !== undefined ? { imageIds: [e.imageId] } : {}) });
   };
 
@@ -189,6 +197,36 @@ export function createConversationService(options: ConversationServiceOptions): 
   const pruner = setInterval(pruneLogged, options.pruneIntervalMs ?? 3_600_000);
   pruner.unref();
 
+  /** Runs an operator action (the thread's lock held). */
+  const act = async (thread: ThreadKey, user: BotUser, action: OperatorAction): Promise<BotEvents> => {
+    const ctx: ActionContext = {
+      thread,
+      user,
+      deps: options.deps,
+      whereWhen,
+      snapshot: () => snapshot(thread),
+      resume: (value) => run(thread, user, new Command({ resume: value })),
+      restart: async (initial) => {
+        clearTimeout(timers.get(thread));
+        await saver.deleteThread(thread);
+        return run(thread, user, initial);
+      },
+    };
+    activity.touch(thread, clock());
+    try {
+      const events = await dispatchAction(ctx, action);
+      for (const e of events) if (e.kind === 'timeline') auditEvent(thread, user, e);
+      return events;
+    } catch (err) {
+      logError(`ctgi: ${action.kind} in conversation ${thread} failed: ${(err as Error)?.stack ?? String(err)}`);
+      return [{ kind: 'text', tone: 'error', text: isCtgiError(err) ? err.message : 'Something went wrong on our side; your conversation is kept, so please try that again.' }];
+    }
+  };
+
+  /** Typed text that is an operator action on an existing conversation ("any camera", "timeline"), if it is one. */
+  const typedAction = async (text: string): Promise<OperatorAction | undefined> =>
+    timelineRequestOf(text) ?? (await filterChangeOf(text, options.deps.gallery, whereWhen));
+
   const badThread = (thread: ThreadKey): BotEvents | undefined =>
     THREAD_KEY.test(thread) ? undefined : [{ kind: 'text', tone: 'error', text: 'This conversation id is not valid (expected platform:channel:thread).' }];
 
@@ -206,15 +244,26 @@ export function createConversationService(options: ConversationServiceOptions): 
           return [{ kind: 'text', tone: 'notice', code: 'not-owner', text: NOT_OWNER }];
         }
         const checked = describeDescription(text, options.deps.textEncoder);
+        // "any camera" or "timeline" typed where a description goes acts on the search already in the thread.
+        if (checked.ok && owner === user.id && (await snapshot(thread)).values.memory) {
+          const action = await typedAction(checked.text);
+          if (action) {
+            audit(thread, user, 'answer', { text: checked.text });
+            return act(thread, user, action);
+          }
+        }
         audit(thread, user, 'description', { text: text.slice(0, 5000) });
         if (!checked.ok) return [{ kind: 'text', tone: 'error', text: checked.reason }];
+        const search = await describedSearch(options.deps.gallery, checked.text, whereWhen);
+        if (!search.ok) return [{ kind: 'text', tone: 'error', text: search.reason }];
         owners.set(thread, user.id);
         activity.touch(thread, clock());
         clearTimeout(timers.get(thread));
         // A new description in the same thread starts over.
         await saver.deleteThread(thread);
-        const notices: BotEvents = checked.notices.map((n) => ({ kind: 'text', tone: 'notice', text: n }));
-        return [...notices, ...(await run(thread, user, initialDialogue(checked.text)))];
+        const notices: BotEvents = [...checked.notices, ...search.notices].map((n) => ({ kind: 'text', tone: 'notice', text: n }));
+        const where = { ...(search.filter ? { filter: search.filter } : {}), ...(search.statement ? { statement: search.statement } : {}) };
+        return [...notices, ...(await run(thread, user, initialDialogue(search.text, where)))];
       });
     },
 
@@ -230,6 +279,9 @@ export function createConversationService(options: ConversationServiceOptions): 
           return [{ kind: 'text', tone: 'notice', code: 'stale-reply', text: closed ? CLOSED_REPLY : STALE_REPLY }];
         }
         audit(thread, user, 'answer', { text: clean });
+        // Typed "any camera", "after 15:00" or "timeline": an operator action, not an answer.
+        const action = inReplyTo === undefined && now.values.memory ? await typedAction(clean) : undefined;
+        if (action) return act(thread, user, action);
         if (!now.pendingEvent) {
           // A process stopped in the middle of a step: carry on from the last checkpoint.
           if (now.next.length > 0 && now.values.status === 'active') {
@@ -242,6 +294,20 @@ export function createConversationService(options: ConversationServiceOptions): 
         if (!clean) return [{ kind: 'text', tone: 'error', text: 'That reply is empty; pick an option or type an answer.' }, now.pendingEvent];
         activity.touch(thread, clock());
         return run(thread, user, new Command({ resume: clean }));
+      });
+    },
+
+    act(thread, user, action) {
+      return locked(thread, async () => {
+        const bad = badThread(thread);
+        if (bad) return bad;
+        const owner = owners.get(thread);
+        if (owner !== undefined && owner !== user.id) {
+          audit(thread, user, 'refusal', { text: `not the owner of this search — ${action.kind}` });
+          return [{ kind: 'text', tone: 'notice', code: 'not-owner', text: NOT_OWNER }];
+        }
+        audit(thread, user, 'answer', { text: `[${action.kind}] ${JSON.stringify(action).slice(0, 300)}` });
+        return act(thread, user, action);
       });
     },
 

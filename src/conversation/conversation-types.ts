@@ -76,7 +76,38 @@ export type BotEvent =
       /** Buttons under the gallery ("None of these", "Refine", "Done"); each tile's "#n is them" reply is `pickReply(n)`. */
       options: AnswerOption[];
     }
-  | { kind: 'done'; reason: 'confirmed' | 'stopped' | 'no-results' | 'refused'; text: string; imageId?: number };
+  | { kind: 'done'; reason: 'confirmed' | 'stopped' | 'no-results' | 'refused'; text: string; imageId?: number }
+  | {
+      kind: 'timeline';
+      /** The confirmed image the timeline is about. */
+      imageId: number;
+      /** Its footage track first, then likely sightings on other cameras; each group in capture-time order. */
+      items: GalleryItem[];
+      /** One line on what the strip shows. */
+      text: string;
+      /** True over the synthetic demo world. */
+      demo: boolean;
+    };
+
+/**
+ * What an operator (or witness) asks of a conversation besides answering it. Front ends send these from
+ * buttons; typed text that means one is recognised by the service. `null` clears a part, absent keeps it.
+ */
+export type OperatorAction =
+  | {
+      kind: 'filter';
+      /** Cameras to search; null = any camera. */
+      cameras?: string[] | null;
+      /** ISO-8601 inclusive bounds on the capture time; null = unbounded. */
+      from?: string | null;
+      to?: string | null;
+    }
+  | {
+      kind: 'timeline';
+      /** A tile of the gallery shown; default the confirmed (or pinned) person. */
+      rank?: number;
+      imageId?: number;
+    };
 
 /** Machine-readable reasons the service refuses a reply or a start. */
 export type ReplyRefusal = 'stale-reply' | 'not-owner';
@@ -125,6 +156,12 @@ export interface ConversationService {
    * belongs to its starter: `start` by anyone else is refused (code `not-owner`).
    */
   owner?(thread: ThreadKey): Promise<string | undefined>;
+  /**
+   * Carries out an operator action on the thread's conversation (see OperatorAction): a filter change
+   * re-searches and posts a new gallery; a timeline posts the confirmed person's sightings in time order,
+   * also after the conversation is done. Never throws for user mistakes: they get a `text` event.
+   */
+  act(thread: ThreadKey, user: BotUser, action: OperatorAction): Promise<BotEvents>;
   /** The encoded bytes of a gallery image, for contact sheets and attachments. @throws CtgiError NOT_FOUND. */
   readImage(imageId: number): Promise<Buffer>;
   /** The events that re-render the thread's pending question or gallery (after a page reload), or []. */

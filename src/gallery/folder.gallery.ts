@@ -218,6 +218,13 @@ export class FolderGallery implements Gallery {
     return this.store.cameras();
   }
 
+  async setCameraAliases(aliases: Record<string, string[]>): Promise<void> {
+    const kept = Object.fromEntries(Object.entries(aliases).filter(([, names]) => names.length > 0));
+    const { cameraAliases: _old, ...rest } = this.manifest;
+    this.manifest = { ...rest, ...(Object.keys(kept).length > 0 ? { cameraAliases: kept } : {}), updatedAt: new Date().toISOString() };
+    await writeManifest(this.dir, this.manifest);
+  }
+
   /** Saves the HNSW graph (atomically) and the manifest's counts when anything changed. */
   async save(): Promise<void> {
     if (this.dirty) {

@@ -18,6 +18,7 @@ import {
   type ConversationService,
   type EventListener,
   type GalleryItem,
+  type OperatorAction,
   type ReplyTarget,
   type ThreadKey,
 } from '../../src/conversation/conversation-types.js';
@@ -42,13 +43,14 @@ export interface ScriptedServiceOptions {
 
 /** One call the fake received, in order. */
 export interface ScriptedCall {
-  method: 'start' | 'answer' | 'pending' | 'readImage';
+  method: 'start' | 'answer' | 'pending' | 'readImage' | 'act';
   thread?: ThreadKey;
   user?: BotUser;
   text?: string;
   /** The reply target an answer named (buttons), if any. */
   inReplyTo?: ReplyTarget;
   imageId?: number;
+  action?: OperatorAction;
 }
 
 interface ThreadState {
@@ -162,6 +164,16 @@ export class ScriptedConversationService implements ConversationService {
     }
     this.#audit(thread, user, 'answer', reply);
     return this.#step(thread, user, state, reply.trim().toLowerCase());
+  }
+
+  /** A timeline of the first three images (cameras and times set), or a notice for other actions. */
+  async act(thread: ThreadKey, user: BotUser, action: OperatorAction): Promise<BotEvents> {
+    this.#live();
+    this.calls.push({ method: 'act', thread, user, action });
+    if (action.kind !== 'timeline') return [{ kind: 'text', tone: 'info', text: `Action ${action.kind} noted.` }];
+    const ids = this.imageIds.slice(0, 3);
+    const items: GalleryItem[] = ids.map((imageId, i) => ({ rank: i + 1, imageId, path: imageFileName(imageId), score: 1, cosine: 1 - i * 0.1, anchor: i === 0, camera: `cam-${(imageId % 3) + 1}`, takenAt: `2026-12-04T13:0${i}:00.000Z` }));
+    return [{ kind: 'timeline', imageId: action.imageId ?? ids[0]!, items, text: `Seen ${items.length} times.`, demo: this.demo }];
   }
 
   async owner(thread: ThreadKey): Promise<string | undefined> {

@@ -35,6 +35,7 @@ function outliving(s: ScriptedConversationService): ConversationService {
     demo: s.demo,
     start: (...a) => s.start(...a),
     answer: (...a) => s.answer(...a),
+    act: (...a) => s.act(...a),
     pending: (...a) => s.pending(...a),
     readImage: (...a) => s.readImage(...a),
     onEvents: (...a) => s.onEvents(...a),
