@@ -69,6 +69,11 @@ class TerminalChat {
         this.#say('Describe the person you are looking for.');
         return;
       }
+      // After a confirmation the thread is kept: "timeline" asks for the confirmed person's timeline there.
+      if (this.#thread !== undefined && this.#pending === undefined && /^(?:show\s+(?:me\s+)?)?(?:the\s+)?timeline\b/i.test(line)) {
+        this.#render(await service.answer(this.#thread, user, line));
+        return;
+      }
       if (this.#thread === undefined || this.#pending === undefined) {
         this.#thread = `terminal:${safeId(user.id)}:${randomBytes(6).toString('hex')}`;
         this.#render(await service.start(this.#thread, user, line));

@@ -132,6 +132,8 @@ export class ScriptedConversationService implements ConversationService {
     this.#live();
     this.calls.push({ method: 'start', thread, user, text });
     const description = text.trim();
+    // As the real service does, "timeline" in a thread that had a search asks for the timeline.
+    if (description.toLowerCase() === 'timeline' && this.#owners.has(thread)) return this.act(thread, user, { kind: 'timeline' });
     if (description.length === 0) {
       return [{ kind: 'text', tone: 'error', text: 'Please describe the person first, e.g. "a woman in a red coat with a black bag".' }];
     }
@@ -151,6 +153,7 @@ export class ScriptedConversationService implements ConversationService {
     this.#live();
     this.calls.push({ method: 'answer', thread, user, text: reply, ...(inReplyTo !== undefined ? { inReplyTo } : {}) });
     const state = this.#threads.get(thread);
+    if (this.#owners.has(thread) && inReplyTo === undefined && reply.trim().toLowerCase() === 'timeline') return this.act(thread, user, { kind: 'timeline' });
     if (!state || state.pending.length === 0) {
       if (inReplyTo !== undefined) return [{ kind: 'text', tone: 'notice', code: 'stale-reply', text: 'This search is closed, so its buttons answer nothing.' }];
       return [{ kind: 'text', tone: 'notice', text: 'Nothing is pending here: describe the person to start a new search.' }];
