@@ -15,6 +15,8 @@ export const DB_FILE = 'gallery.sqlite';
 export const HNSW_FILE = 'vectors.hnsw';
 /** Galleries up to this size are searched exactly (a brute-force pass is then faster than HNSW is useful). */
 export const EXACT_SEARCH_LIMIT = 20_000;
+/** A filter admitting at most this share of the images is searched exactly among them alone. */
+const SUBSET_SEARCH_SHARE = 0.25;
 export const DEFAULT_HNSW = { M: 16, efConstruction: 200, ef: 64 } as const;
 
 /**
@@ -23,6 +25,7 @@ export const DEFAULT_HNSW = { M: 16, efConstruction: 200, ef: 64 } as const;
  * whenever it lags behind, e.g. after a crash). One writer at a time; the embedded default.
  */
 export class FolderGallery implements Gallery {
+  readonly #filterCache = new Map<string, Set<number>>();
   private constructor(
     readonly dir: string,
     public manifest: GalleryManifest,
@@ -122,6 +125,7 @@ export class FolderGallery implements Gallery {
       }
     }
     const ids = this.store.insertImages(images);
+    this.#filterCache.clear();
     ids.forEach((id, i) => {
       this.exactIndex.add(id, images[i].embedding);
       this.hnsw.add(id, images[i].embedding);
@@ -133,6 +137,7 @@ export class FolderGallery implements Gallery {
   async remove(paths: string[]): Promise<{ removed: number; missing: string[] }> {
     const missing = paths.filter((p) => !this.store.findByPath(p));
     const ids = this.store.removeByPaths(paths);
+    this.#filterCache.clear();
     for (const id of ids) {
       this.exactIndex.remove(id);
       this.hnsw.remove(id);
@@ -147,12 +152,15 @@ export class FolderGallery implements Gallery {
     if (query.length !== this.manifest.model.dim) {
       throw new CtgiError('INDEX_MISMATCH', `A ${query.length}-d query cannot search the ${this.manifest.model.dim}-d index ${this.dir}.`);
     }
-    const allowed = options.filter && hasFilter(options.filter) ? this.store.filterIds(options.filter) : undefined;
+    const allowed = options.filter && hasFilter(options.filter) ? this.#allowed(options.filter) : undefined;
     const accept = allowed ? (label: number) => allowed.has(label) : undefined;
     const pool = Math.max(top, CALIBRATION_POOL);
     const exact = options.exact ?? this.size <= EXACT_SEARCH_LIMIT;
+    // A selective filter is searched exactly among its own images: cheaper than a filtered pass over all of
+    // them, and than HNSW, whose graph walk degrades when most neighbours are filtered out (bench:filter).
+    const subset = allowed !== undefined && allowed.size <= this.size * SUBSET_SEARCH_SHARE;
     // HNSW candidates are re-scored exactly against the stored vectors (the same arithmetic as the exact pass).
-    const candidates: VectorHit[] = exact ? this.exactIndex.search(query, pool, accept) : this.hnsw.search(query, pool, accept);
+    const candidates: VectorHit[] = subset ? this.exactIndex.searchAmong(query, pool, allowed) : exact ? this.exactIndex.search(query, pool, accept) : this.hnsw.search(query, pool, accept);
     const scores = calibratedScores(
       candidates.map((c) => c.score),
       CLIP_LOGIT_SCALE,
@@ -163,6 +171,17 @@ export class FolderGallery implements Gallery {
       const record = records.get(c.label)!;
       return { rank: i + 1, id: c.label, path: record.path, cosine: c.score, score: scores[i], record };
     });
+  }
+
+  /** Ids a filter admits; the last few are kept until the gallery changes (a dialogue searches one filter often). */
+  #allowed(filter: ImageFilter): Set<number> {
+    const key = JSON.stringify([filter.camera ?? [], filter.from ?? '', filter.to ?? '']);
+    const hit = this.#filterCache.get(key);
+    if (hit) return hit;
+    const ids = this.store.filterIds(filter);
+    if (this.#filterCache.size >= 4) this.#filterCache.delete(this.#filterCache.keys().next().value!);
+    this.#filterCache.set(key, ids);
+    return ids;
   }
 
   async getMany(ids: readonly number[]): Promise<Map<number, ImageRecord>> {
