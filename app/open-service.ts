@@ -95,6 +95,7 @@ export async function openConversationService(options: OpenServiceOptions): Prom
       caseDir: join(config.home, 'cases'),
       ...(agentEndpoint ? { operatorAgent: createOperatorAgent({ model: openOperatorModel(agentEndpoint) }) } : {}),
       retentionDays: config.conversation.retentionDays,
+      whereWhen: { timeZone: config.conversation.timeZone, timelineMinCosine: config.conversation.timelineMinCosine },
       ...(options.audit ? { audit: options.audit } : {}),
       onClose: async () => {
         for (const close of closers.reverse()) await close();

@@ -10,6 +10,8 @@ import { createMtiTools } from '../tools/mti-tools.js';
 import { parseReply } from './reply-parser.js';
 import { galleryItems } from '../round/gallery-items.js';
 import { operatorOptions, orderTiles, type GalleryOrder } from '../operator/gallery-order.js';
+import { decodeResume, filterChanged } from './operator-resume.js';
+import type { ImageFilter } from '../../src/gallery/gallery-store.js';
 import { type DialogueMemory, type PreparedRound } from '../round/round-state.js';
 import { readResume, type TranscriptEntry } from './transcript.js';
 
@@ -67,6 +69,8 @@ export const DialogueState = Annotation.Root({
   transcript: Annotation<TranscriptEntry[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
   /** How the operator wants the gallery's tiles ordered (unset: by score). */
   order: Annotation<GalleryOrder | undefined>(),
+  /** A where/when statement to post with a gallery at once (the first search, or after a filter change). */
+  announce: Annotation<string | null>(),
 });
 
 export type DialogueValues = typeof DialogueState.State;
@@ -79,10 +83,11 @@ export interface DialogueDeps extends ToolContext {
   witnessTimeoutSeconds: number;
 }
 
-/** The initial state of a conversation about `query`. */
-export function initialDialogue(query: string): Update {
+/** The initial state of a conversation about `query`, searched within `where.filter` (stated by `where.statement`). */
+export function initialDialogue(query: string, where: { filter?: ImageFilter; statement?: string } = {}): Update {
   return {
-    memory: { query, current: query, answers: [], asked: [], followUps: [], rejected: [], picked: [] },
+    memory: { query, current: query, answers: [], asked: [], followUps: [], rejected: [], picked: [], ...(where.filter ? { filter: where.filter } : {}) },
+    announce: where.statement ?? null,
     round: 0,
     prepared: null,
     checks: null,
@@ -104,19 +109,25 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
   const retrieve = async (s: DialogueValues): Promise<Command> => {
     const prepared = await prepareRound(deps, s.memory);
     if (prepared.topK.length === 0) {
-      const done: BotEvent = { kind: 'done', reason: 'no-results', text: 'No gallery images are left to show (all were ruled out). Start a new search with another description.' };
+      const done: BotEvent = s.memory.filter
+        ? { kind: 'done', reason: 'no-results', text: 'No gallery images match the camera and time filter. Say "any camera" or "any time" to search wider, or start a new search.' }
+        : { kind: 'done', reason: 'no-results', text: 'No gallery images are left to show (all were ruled out). Start a new search with another description.' };
       return new Command({ update: { prepared, status: 'done', outbox: [done] }, goto: END });
     }
     const outbox: BotEvent[] = [];
     let shown = s.shown;
     const transcript: TranscriptEntry[] = [];
-    if (s.round === 0) {
+    // The first search, and a search after a filter change, show their gallery at once.
+    const post = s.round === 0 || !!s.announce;
+    if (post) {
       shown = orderTiles(await items(prepared.topK.slice(0, GALLERY_SIZE).map((c) => ({ id: c.id, score: c.score, cosine: c.cosine, leading: false })), s.memory.picked), s.order);
-      outbox.push(text(`Best matches for your description among ${await deps.gallery.count()} images. I'll ask a few questions to narrow it down; pick a tile ("#n is them") at any time.`));
-      outbox.push(gallery(0, shown, s.memory.current, s.order));
-      transcript.push({ kind: 'description', round: 0, text: s.memory.current }, { kind: 'gallery', round: 0, query: s.memory.current, items: shown });
+      if (s.announce) outbox.push(text(s.announce));
+      if (s.round === 0) outbox.push(text(`Best matches for your description among ${await deps.gallery.count()} images. I'll ask a few questions to narrow it down; pick a tile ("#n is them") at any time.`));
+      outbox.push(gallery(s.round, shown, s.memory.current, s.order));
+      if (s.round === 0) transcript.push({ kind: 'description', round: 0, text: s.memory.current });
+      transcript.push({ kind: 'gallery', round: s.round, query: s.memory.current, items: shown });
     }
-    return new Command({ update: { prepared, checks: null, pending: [], anchors: [], earlyStop: false, ...(s.round === 0 ? { ranking: prepared.topK.map((c) => c.id) } : {}), shown, outbox, transcript }, goto: 'check' });
+    return new Command({ update: { prepared, checks: null, pending: [], anchors: [], earlyStop: false, ...(post ? { ranking: prepared.topK.map((c) => c.id) } : {}), shown, announce: null, outbox, transcript }, goto: 'check' });
   };
 
   const check = async (s: DialogueValues, config: LangGraphRunnableConfig): Promise<Command> => {
@@ -145,6 +156,8 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
     const [q, ...rest] = s.pending;
     const id = `${s.round + 1}.${s.memory.asked.length + 1}`;
     const { reply, by } = await tools.askWitness.invoke({ id, text: q.text, options: q.options, ...(q.slot ? { slot: q.slot } : {}), timeoutSeconds: deps.witnessTimeoutSeconds }, config);
+    const action = decodeResume(reply);
+    if (action) return filterChanged(s, action);
     const parsed = parseReply(reply);
     const memory = s.memory;
     const transcript: TranscriptEntry[] = [
@@ -192,6 +205,8 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
 
   const feedback = async (s: DialogueValues): Promise<Command> => {
     const { text: reply, by } = readResume(interrupt<BotEvent, unknown>(gallery(s.round, s.shown, s.memory.current, s.order)));
+    const action = decodeResume(reply);
+    if (action) return filterChanged(s, action);
     const parsed = parseReply(reply);
     const transcript: TranscriptEntry[] = [{ kind: 'answer', round: s.round, to: `gallery ${s.round}`, question: 'Gallery', text: reply ?? '', by }];
     switch (parsed.kind) {
@@ -223,7 +238,7 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
     const picked = s.memory.picked[0];
     const done: BotEvent =
       picked !== undefined
-        ? { kind: 'done', reason: 'confirmed', text: `Search closed with image ${picked} confirmed as the person.`, imageId: picked }
+        ? { kind: 'done', reason: 'confirmed', text: `Search closed with image ${picked} confirmed as the person. Say "timeline" to see where else they were seen, in time order.`, imageId: picked }
         : { kind: 'done', reason: 'stopped', text: 'Search closed. Describe someone again to start a new one.' };
     return { status: 'done', outbox: [done] };
   };
@@ -239,7 +254,7 @@ export function compileDialogue(deps: DialogueDeps, checkpointer: BaseCheckpoint
   return new StateGraph(DialogueState)
     .addNode('retrieve', retrieve, { ends: ['check', END] })
     .addNode('check', check, { ends: ['ask', 'refine'] })
-    .addNode('ask', ask, { ends: ['ask', 'refine', 'finish'] })
+    .addNode('ask', ask, { ends: ['ask', 'refine', 'finish', 'retrieve'] })
     .addNode('refine', refine, { ends: ['feedback'] })
     .addNode('feedback', feedback, { ends: ['feedback', 'retrieve', 'refine', 'finish'] })
     .addNode('finish', finish)

@@ -1,4 +1,5 @@
 import type { GalleryHit } from '../../src/gallery/gallery.js';
+import type { ImageFilter } from '../../src/gallery/gallery-store.js';
 import { searchTexts } from '../../src/gallery/text-search.js';
 import { calibratedScores } from '../../src/retrieval/calibration.js';
 import { fuseScores } from '../core/fusion.js';
@@ -26,7 +27,7 @@ export interface RankedImage {
 
 /**
  * Eq. 7 over the re-rank pools of q and q̂: `leading` first (Ŝ = 1 in the paper: they lead by position),
- * `rejected` removed, the rest best first, every image with a calibrated score (see RankedImage).
+ * `rejected` removed, the rest (within `filter`) best first, every image with a calibrated score (see RankedImage).
  */
 export async function fusedRanking(
   ctx: Pick<RoundContext, 'gallery' | 'textEncoder' | 'options'>,
@@ -35,8 +36,9 @@ export async function fusedRanking(
   leading: readonly number[],
   rejected: readonly number[],
   lambda: number,
+  filter?: ImageFilter,
 ): Promise<RankedImage[]> {
-  const [baseHits, refinedHits] = await searchTexts(ctx.gallery, ctx.textEncoder, refined === query ? [query] : [query, refined], { top: ctx.options.rerankPool, exact: true });
+  const [baseHits, refinedHits] = await searchTexts(ctx.gallery, ctx.textEncoder, refined === query ? [query] : [query, refined], { top: ctx.options.rerankPool, exact: true, ...(filter ? { filter } : {}) });
   const base = cosines(baseHits);
   const ref = refinedHits ? cosines(refinedHits) : base;
   const excluded = new Set(rejected);

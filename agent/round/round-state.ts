@@ -1,5 +1,6 @@
 import type { AttributeEvidence } from '../../src/attributes/vocabulary.js';
 import type { Gallery } from '../../src/gallery/gallery.js';
+import type { ImageFilter } from '../../src/gallery/gallery-store.js';
 import type { Mllm } from '../../src/mllm/mllm.js';
 import type { TextEncoder } from '../../src/models/encoder.js';
 import type { RankedQuestion } from '../core/question-selection.js';
@@ -46,6 +47,8 @@ export interface DialogueMemory {
   rejected: number[];
   /** Images the witness named as the person; they win over MLLM anchors. */
   picked: number[];
+  /** Where and when (cameras, time window) every search of the dialogue is limited to; absent = everywhere. */
+  filter?: ImageFilter;
 }
 
 /** Step 1 and 3: the top-K for the current description and the questions worth asking about it. */

@@ -20,7 +20,7 @@ const FREE_FOLLOW_UPS_CHECKED = 2;
 export async function prepareRound(ctx: RoundContext, memory: DialogueMemory): Promise<PreparedRound> {
   const o = ctx.options;
   const rejected = new Set(memory.rejected);
-  const hits = await searchText(ctx.gallery, ctx.textEncoder, memory.current, { top: o.rerankPool, exact: true });
+  const hits = await searchText(ctx.gallery, ctx.textEncoder, memory.current, { top: o.rerankPool, exact: true, ...(memory.filter ? { filter: memory.filter } : {}) });
   const topK = hits.filter((h) => !rejected.has(h.id)).slice(0, o.K).map(candidate);
   const known = knownSlots(parseDescription(memory.query), mergeAnswers(memory.answers));
   const evidence = ctx.cachedEvidence ? await ctx.cachedEvidence(topK.map((c) => c.id)) : new Map<number, AttributeEvidence>();
@@ -153,7 +153,7 @@ export async function finishRound(
   const rec = options.refine === false ? { text: memory.current, source: 'unchanged' as const, mllmCalls: 0, notice: undefined } : await reconstruct(memory.query, merged, ctx.reconstructor);
   // The witness's picks win: they lead, then the MLLM's anchors.
   const leading = [...new Set([...memory.picked, ...anchors])];
-  const ranking = await fusedRanking(ctx, memory.query, rec.text, leading, memory.rejected, o.lambda);
+  const ranking = await fusedRanking(ctx, memory.query, rec.text, leading, memory.rejected, o.lambda, memory.filter);
   return { refinedQuery: rec.text, reconstructedBy: rec.source, ranking, calls: rec.mllmCalls, notices: rec.notice ? [rec.notice] : [] };
 }
 

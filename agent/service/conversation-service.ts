@@ -25,6 +25,9 @@ import { SqliteConversationStore } from './sqlite-conversation-store.js';
 import { dispatchOperatorAction, type OperatorActionContext } from './operator-actions.js';
 import { classifyOperatorText, describeAction } from '../operator/operator-commands.js';
 import type { OperatorAgent } from '../operator/operator-agent.js';
+import { dispatchWhereWhen, type ActionContext } from './where-when-actions.js';
+import { filterChangeOf, timelineRequestOf } from './filter-change-text.js';
+import { describedSearch, whereWhenSettings, type WhereWhenSettings } from './where-when.js';
 
 // The front-end-neutral MTI conversation service: start/answer → bot events, over the LangGraph dialogue
 // with its checkpoints in a ConversationStore. Calls on one thread are serialised, across processes too when
@@ -56,6 +59,8 @@ export interface ConversationServiceOptions {
   exportCase?: (thread: ThreadKey, user: BotUser) => Promise<BotEvents>;
   /** Handles the owner's free-form requests (an LLM agent); absent: only short commands and buttons act. */
   operatorAgent?: OperatorAgent;
+  /** Time zone and clock a description's "2 pm" is read in, and the timeline threshold; defaults: the server's zone, `now`. */
+  whereWhen?: Partial<WhereWhenSettings>;
 }
 
 /** The conversation service, plus pruning on demand (it also runs at start and periodically). */
@@ -94,6 +99,7 @@ export function createConversationService(options: ConversationServiceOptions): 
   const saver = store.checkpointer;
   const graph: DialogueGraph = compileDialogue(options.deps, saver);
   const clock = options.now ?? Date.now;
+  const whereWhen = whereWhenSettings(options.whereWhen, clock);
   const retentionMs = (options.retentionDays ?? DEFAULT_CONVERSATION_RETENTION_DAYS) * DAY_MS;
   const listeners = new Set<EventListener>();
   const locks = new Map<ThreadKey, Promise<unknown>>();
@@ -175,6 +181,7 @@ export function createConversationService(options: ConversationServiceOptions): 
   const auditEvent = async (thread: ThreadKey, user: BotUser, e: BotEvent): Promise<void> => {
     if (e.kind === 'question') await audit(thread, user, 'question', { text: e.text });
     else if (e.kind === 'gallery') await audit(thread, user, 'gallery', { text: e.query, imageIds: e.items.map((i) => i.imageId) });
+    else if (e.kind === 'timeline') await audit(thread, user, 'gallery', { text: e.text, imageIds: e.items.map((i) => i.imageId) });
     else if (e.kind === 'done') await audit(thread, user, 'done', { text: e.text, ...(e.imageId !== undefined ? { imageIds: [e.imageId] } : {}) });
   };
 
@@ -279,6 +286,30 @@ export function createConversationService(options: ConversationServiceOptions): 
     exportCase: options.exportCase ?? ((thread, user) => caseExporter(service)(thread, user)),
   };
 
+  /** Typed text that is a where/when action on an existing conversation ("any camera", "timeline"), if it is one. */
+  const typedAction = async (text: string): Promise<OperatorAction | undefined> => timelineRequestOf(text) ?? (await filterChangeOf(text, options.deps.gallery, whereWhen));
+
+  /** A filter change or a timeline (the thread's lock held): the dialogue searches again, or the strip is posted. */
+  const whereWhenAction = async (thread: ThreadKey, user: BotUser, action: Extract<OperatorAction, { kind: 'filter' | 'timeline' }>): Promise<BotEvents> => {
+    const ctx: ActionContext = {
+      thread,
+      user,
+      deps: options.deps,
+      whereWhen,
+      snapshot: () => snapshot(thread),
+      resume: (value) => run(thread, user, new Command({ resume: value })),
+      restart: async (initial) => {
+        clearTimeout(timers.get(thread));
+        timers.delete(thread);
+        await saver.deleteThread(thread);
+        return run(thread, user, initial);
+      },
+    };
+    const events = await dispatchWhereWhen(ctx, action);
+    for (const e of events) if (e.kind === 'timeline') await auditEvent(thread, user, e);
+    return events;
+  };
+
   const act = async (thread: ThreadKey, user: BotUser, action: OperatorAction): Promise<BotEvents> => {
     const bad = badThread(thread);
     if (bad) return bad;
@@ -291,6 +322,7 @@ export function createConversationService(options: ConversationServiceOptions): 
     await audit(thread, user, 'answer', { text: `operator action: ${describeAction(action)}` });
     await store.touch(thread, clock());
     try {
+      if (action.kind === 'filter' || action.kind === 'timeline') return await exclusive(thread, () => whereWhenAction(thread, user, action));
       return await dispatchOperatorAction(operatorContext, thread, user, action);
     } catch (err) {
       logError(`ctgi: operator action in ${thread} failed: ${(err as Error)?.stack ?? String(err)}`);
@@ -304,9 +336,18 @@ export function createConversationService(options: ConversationServiceOptions): 
    * as an answer, is left to the dialogue: the witness's words never reach the agent.
    */
   const operatorText = async (thread: ThreadKey, user: BotUser, text: string, button: boolean): Promise<BotEvents | undefined> => {
-    const kind = classifyOperatorText(text);
-    if (kind.kind === 'answer' || badThread(thread)) return undefined;
+    if (badThread(thread)) return undefined;
     const owner = await store.ownerOf(thread);
+    // Typed "any camera", "after 15:00" or "timeline" from the owner: an operator action, not an answer.
+    if (!button && owner === user.id && (await snapshot(thread)).values.memory) {
+      const typed = await typedAction(text);
+      if (typed) {
+        await audit(thread, user, 'answer', { text: text.slice(0, 1000) });
+        return act(thread, user, typed);
+      }
+    }
+    const kind = classifyOperatorText(text);
+    if (kind.kind === 'answer') return undefined;
     if (kind.kind === 'command') {
       if (owner === undefined) return undefined;
       const events = await act(thread, user, kind.action);
@@ -327,9 +368,17 @@ export function createConversationService(options: ConversationServiceOptions): 
 
     async start(thread, user, text) {
       // A short command typed where a description may go (a closed search's thread) acts instead.
-      if ((await store.ownerOf(thread)) === user.id && classifyOperatorText(text).kind === 'command') {
-        const routed = await operatorText(thread, user, text, false);
-        if (routed) return routed;
+      if ((await store.ownerOf(thread)) === user.id) {
+        // "any camera" or "timeline" typed where a description goes acts on the search already in the thread.
+        const typed = !badThread(thread) && (await snapshot(thread)).values.memory ? await typedAction(text) : undefined;
+        if (typed) {
+          await audit(thread, user, 'answer', { text: text.slice(0, 1000) });
+          return act(thread, user, typed);
+        }
+        if (classifyOperatorText(text).kind === 'command') {
+          const routed = await operatorText(thread, user, text, false);
+          if (routed) return routed;
+        }
       }
       return turn(thread, async () => {
         const bad = badThread(thread);
@@ -343,13 +392,16 @@ export function createConversationService(options: ConversationServiceOptions): 
         const checked = describeDescription(text, options.deps.textEncoder);
         await audit(thread, user, 'description', { text: text.slice(0, 5000) });
         if (!checked.ok) return [{ kind: 'text', tone: 'error', text: checked.reason }];
+        const search = await describedSearch(options.deps.gallery, checked.text, whereWhen);
+        if (!search.ok) return [{ kind: 'text', tone: 'error', text: search.reason }];
         await store.setOwner(thread, user.id);
         await store.touch(thread, clock());
         clearTimeout(timers.get(thread));
         // A new description in the same thread starts over.
         await saver.deleteThread(thread);
-        const notices: BotEvents = checked.notices.map((n) => ({ kind: 'text', tone: 'notice', text: n }));
-        return [...notices, ...(await run(thread, user, initialDialogue(checked.text)))];
+        const notices: BotEvents = [...checked.notices, ...search.notices].map((n) => ({ kind: 'text', tone: 'notice', text: n }));
+        const where = { ...(search.filter ? { filter: search.filter } : {}), ...(search.statement ? { statement: search.statement } : {}) };
+        return [...notices, ...(await run(thread, user, initialDialogue(search.text, where)))];
       });
     },
 

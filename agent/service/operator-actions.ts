@@ -40,10 +40,10 @@ const say = (text: string, tone: 'info' | 'notice' | 'error' = 'info'): BotEvent
 const NOTHING_SHOWN = 'There is no gallery in this thread to act on. Describe the person you are looking for to start a search.';
 const CLOSED = 'This search is closed, so its gallery cannot change. Start a new search ("new search: …") to look again.';
 
-const HANDLERS: { [K in OperatorAction['kind']]: Handler<K> } = {
-  filter: async () => [say('Filtering by camera or capture time is not available in this build.', 'notice')],
-  timeline: async () => [say('Timelines are not available in this build.', 'notice')],
+/** The gallery and search actions; `filter` and `timeline` are the where/when actions (where-when-actions.ts). */
+export type GalleryAction = Exclude<OperatorAction, { kind: 'filter' | 'timeline' }>;
 
+const HANDLERS: { [K in GalleryAction['kind']]: Handler<K> } = {
   order: (ctx, thread, user, action) =>
     withGallery(ctx, thread, user, async (access, shown) => {
       const tiles = orderTiles(shown, action.by, access.values.ranking);
@@ -90,8 +90,8 @@ const HANDLERS: { [K in OperatorAction['kind']]: Handler<K> } = {
 };
 
 /** Carries out one operator action on a thread (the caller has checked that `user` owns it). */
-export function dispatchOperatorAction(ctx: OperatorActionContext, thread: ThreadKey, user: BotUser, action: OperatorAction): Promise<BotEvents> {
-  const handler = HANDLERS[action.kind] as Handler<OperatorAction['kind']> | undefined;
+export function dispatchOperatorAction(ctx: OperatorActionContext, thread: ThreadKey, user: BotUser, action: GalleryAction): Promise<BotEvents> {
+  const handler = HANDLERS[action.kind] as Handler<GalleryAction['kind']> | undefined;
   if (!handler) return Promise.resolve([say(`"${describeAction(action)}" is not something this build can do.`, 'error')]);
   return handler(ctx, thread, user, action);
 }

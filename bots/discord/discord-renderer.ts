@@ -1,7 +1,9 @@
 import { ButtonStyle, ComponentType, escapeMarkdown, Routes, type APIActionRowComponent, type APIButtonComponent, type REST } from 'discord.js';
 import { pickReply, replyTargetOf, type AnswerOption, type BotEvent, type BotEvents, type ConversationService, type ThreadKey } from '../../src/conversation/conversation-types.js';
+import { whereWhenLabels } from '../../src/conversation/tile-label.js';
 import { renderContactSheetFrom } from '../../src/vision/contact-sheet.js';
 import { LiveButtons } from '../common/live-buttons.js';
+import { TIMELINE_TILES, timelineSheet } from '../common/timeline-sheet.js';
 import { customIdFor } from './discord-custom-id.js';
 
 // BotEvents as Discord messages, posted through the REST API (so nothing depends on the channel cache): text
@@ -10,6 +12,7 @@ import { customIdFor } from './discord-custom-id.js';
 
 type Question = Extract<BotEvent, { kind: 'question' }>;
 type Gallery = Extract<BotEvent, { kind: 'gallery' }>;
+type Timeline = Extract<BotEvent, { kind: 'timeline' }>;
 type ButtonRow = APIActionRowComponent<APIButtonComponent>;
 
 /** A message body for POST /channels/{id}/messages or an interaction response. */
@@ -72,13 +75,22 @@ export function galleryBody(event: Gallery): DiscordMessageBody {
   const heading =
     `**Top ${event.items.length}**${event.round > 0 ? ` after round ${event.round}` : ''} for “${escapeMarkdown(clip(event.query, 300))}”` +
     (event.demo ? ' *(demo data)*' : '');
-  const lines = event.items.map((item) => {
-    const where = [item.camera, item.takenAt].filter(Boolean).map((s) => escapeMarkdown(String(s)));
-    return `**#${item.rank}**${item.anchor ? ' ★' : ''} \`${item.score.toFixed(3)}\` image ${item.imageId}${where.length ? ` · ${where.join(' · ')}` : ''}`;
+  const labels = whereWhenLabels(event.items);
+  const lines = event.items.map((item, i) => {
+    const where = labels[i] ? ` · ${escapeMarkdown(labels[i])}` : '';
+    return `**#${item.rank}**${item.anchor ? ' ★' : ''} \`${item.score.toFixed(3)}\` image ${item.imageId}${where}`;
   });
   const picks = event.items.length;
   const content = clip([heading, ...lines, '-# Press the number of the person you saw.'].join('\n'), CONTENT_MAX);
   return { content, components: buttonRows(event, (i) => (i < picks ? ButtonStyle.Primary : ButtonStyle.Secondary), picks) };
+}
+
+/** A timeline strip's list: one line per sighting in the order given (own track, then other cameras, by time). */
+export function timelineBody(event: Timeline): DiscordMessageBody {
+  const labels = whereWhenLabels(event.items);
+  const lines = event.items.map((item, i) => `**${i + 1}.** ${escapeMarkdown(labels[i] || 'unknown place and time')} · image ${item.imageId}${item.imageId === event.imageId ? ' ✅' : ` · \`${item.cosine.toFixed(2)}\``}`);
+  const heading = `**Timeline**${event.demo ? ' *(demo data)*' : ''} — ${escapeMarkdown(event.text)}`;
+  return { content: clip([heading, ...lines].join('\n'), CONTENT_MAX) };
 }
 
 /** The same button rows with every button disabled (a stale question's buttons stay visible but inert). */
@@ -155,7 +167,17 @@ export class DiscordRenderer {
       }
       case 'gallery':
         return this.#gallery(thread, event);
+      case 'timeline':
+        return this.#timeline(thread, event);
     }
+  }
+
+  /** The strip as one contact sheet (time order left to right) with its list; no buttons. */
+  async #timeline(thread: ThreadKey, event: Timeline): Promise<void> {
+    const items = event.items.slice(0, TIMELINE_TILES);
+    const sheet = items.length > 0 ? await timelineSheet(items, event.imageId, (id) => this.#service.readImage(id)) : undefined;
+    const files = sheet ? [{ name: `ctgi-timeline-${event.imageId}.png`, data: sheet, contentType: 'image/png' }] : [];
+    await this.#send(thread, timelineBody({ ...event, items }), files);
   }
 
   #track(thread: ThreadKey, kind: 'question' | 'gallery', messageId: string, body: DiscordMessageBody): void {

@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
 import { pickReply, replyTargetOf, type AnswerOption, type BotEvent, type ReplyTarget } from '../../src/conversation/conversation-types.js';
+import { whereWhenLabels } from '../../src/conversation/tile-label.js';
 import { clip, escapeMrkdwn } from './slack-text.js';
 
 // BotEvents as Block Kit messages. Every button carries the reply text in its `value` (and its action id
@@ -11,6 +12,7 @@ import { clip, escapeMrkdwn } from './slack-text.js';
 type KnownBlock = types.KnownBlock;
 type Question = Extract<BotEvent, { kind: 'question' }>;
 type Gallery = Extract<BotEvent, { kind: 'gallery' }>;
+type Timeline = Extract<BotEvent, { kind: 'timeline' }>;
 
 /** Every ctgi action id starts with this; `ctgi_reply:<i>` for buttons, `ctgi_pick` for the "#n is them" select. */
 export const ACTION_PREFIX = 'ctgi_';
@@ -54,9 +56,10 @@ export function galleryListMessage(event: Gallery): SlackMessage {
   const heading =
     `*Top ${event.items.length}*${event.round > 0 ? ` after round ${event.round}` : ''} for “${escapeMrkdwn(clip(event.query, 300))}”` +
     (event.demo ? ' _(demo data)_' : '');
-  const lines = event.items.map((item) => {
-    const where = [item.camera, item.takenAt].filter(Boolean).map((s) => escapeMrkdwn(String(s)));
-    return `*#${item.rank}*${item.anchor ? ' :star:' : ''}  \`${item.score.toFixed(3)}\`  image ${item.imageId}${where.length ? `  ·  ${where.join('  ·  ')}` : ''}`;
+  const labels = whereWhenLabels(event.items);
+  const lines = event.items.map((item, i) => {
+    const where = labels[i] ? `  ·  ${escapeMrkdwn(labels[i])}` : '';
+    return `*#${item.rank}*${item.anchor ? ' :star:' : ''}  \`${item.score.toFixed(3)}\`  image ${item.imageId}${where}`;
   });
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: clip([heading, ...lines].join('\n'), SECTION_MAX) } }];
   const elements: types.ActionsBlockElement[] = [];
@@ -71,6 +74,14 @@ export function galleryListMessage(event: Gallery): SlackMessage {
   elements.push(...buttonElements(event.options).slice(0, ACTIONS_MAX - elements.length));
   if (elements.length > 0) blocks.push({ type: 'actions', block_id: replyBlockId(replyTargetOf(event)!), elements });
   return { text: `Top ${event.items.length} for “${escapeMrkdwn(clip(event.query, 300))}”`, blocks };
+}
+
+/** A timeline strip's list: one line per sighting, in the strip's order (own track, then other cameras, by time). */
+export function timelineMessage(event: Timeline): SlackMessage {
+  const labels = whereWhenLabels(event.items);
+  const lines = event.items.map((item, i) => `*${i + 1}.*  ${escapeMrkdwn(labels[i] || 'unknown place and time')}  ·  image ${item.imageId}${item.imageId === event.imageId ? '  :white_check_mark:' : `  \`${item.cosine.toFixed(2)}\``}`);
+  const heading = `*Timeline*${event.demo ? ' _(demo data)_' : ''}: ${escapeMrkdwn(event.text)}`;
+  return { text: `Timeline of image ${event.imageId}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: clip([heading, ...lines].join('\n'), SECTION_MAX) } }] };
 }
 
 /**

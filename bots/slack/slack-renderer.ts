@@ -2,7 +2,8 @@ import type { webApi } from '@slack/bolt';
 import type { BotEvent, BotEvents, ConversationService, ThreadKey } from '../../src/conversation/conversation-types.js';
 import { renderContactSheetFrom } from '../../src/vision/contact-sheet.js';
 import { LiveButtons } from '../common/live-buttons.js';
-import { galleryListMessage, questionMessage, retiredMessage, textMessage, type SlackMessage } from './slack-blocks.js';
+import { galleryListMessage, questionMessage, retiredMessage, textMessage, timelineMessage, type SlackMessage } from './slack-blocks.js';
+import { TIMELINE_TILES, timelineSheet } from '../common/timeline-sheet.js';
 import { parseSlackThreadKey } from './slack-text.js';
 
 type WebClient = webApi.WebClient;
@@ -74,7 +75,25 @@ export class SlackRenderer {
       }
       case 'gallery':
         return this.#gallery(thread, event);
+      case 'timeline':
+        return this.#timeline(thread, event);
     }
+  }
+
+  /** The strip as one contact sheet (time order left to right), then its list; no buttons. */
+  async #timeline(thread: ThreadKey, event: Extract<BotEvent, { kind: 'timeline' }>): Promise<void> {
+    const { channel, threadTs } = where(thread);
+    const items = event.items.slice(0, TIMELINE_TILES);
+    if (items.length > 0) {
+      try {
+        const sheet = await timelineSheet(items, event.imageId, (id) => this.#service.readImage(id));
+        await this.#client.filesUploadV2({ channel_id: channel, thread_ts: threadTs, file: sheet, filename: `ctgi-timeline-${event.imageId}.png`, title: `Timeline of image ${event.imageId}`, alt_text: `The ${items.length} sightings of the timeline, in order` });
+      } catch (err) {
+        this.#log(`Slack: timeline upload to ${thread} failed: ${describeError(err)}`);
+        await this.say(thread, `:warning: The timeline picture could not be uploaded (${slackErrorSentence(err)}); the list follows.`);
+      }
+    }
+    await this.#post(thread, timelineMessage({ ...event, items }));
   }
 
   async #retire(thread: ThreadKey, stale: Array<{ ts: string; message: SlackMessage }>): Promise<void> {

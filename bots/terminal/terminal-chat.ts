@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { AnswerOption, BotEvent, BotEvents, BotUser, ConversationService, GalleryItem, ThreadKey } from '../../src/conversation/conversation-types.js';
+import { whereWhenLabels } from '../../src/conversation/tile-label.js';
 import { userMessage } from '../../src/errors/ctgi-error.js';
 
 export interface TerminalChatOptions {
@@ -68,6 +69,11 @@ class TerminalChat {
         this.#say('Describe the person you are looking for.');
         return;
       }
+      // After a confirmation the thread is kept: "timeline" asks for the confirmed person's timeline there.
+      if (this.#thread !== undefined && this.#pending === undefined && /^(?:show\s+(?:me\s+)?)?(?:the\s+)?timeline\b/i.test(line)) {
+        this.#render(await service.answer(this.#thread, user, line));
+        return;
+      }
       if (this.#thread === undefined || this.#pending === undefined) {
         this.#thread = `terminal:${safeId(user.id)}:${randomBytes(6).toString('hex')}`;
         this.#render(await service.start(this.#thread, user, line));
@@ -111,12 +117,20 @@ class TerminalChat {
         this.#pending = { kind: 'gallery', options: event.options };
         this.#say(`Top ${event.items.length}${event.round > 0 ? ` after round ${event.round}` : ''}${event.demo ? ' [demo data]' : ''} for: ${event.query}`);
         const describe = this.#o.describeImage ?? ((item: GalleryItem) => item.path);
-        for (const item of event.items) {
-          const extra = [`image ${item.imageId}`, item.camera, item.takenAt, item.anchor ? 'anchor' : undefined].filter(Boolean).join(', ');
+        const labels = whereWhenLabels(event.items);
+        for (const [i, item] of event.items.entries()) {
+          const extra = [`image ${item.imageId}`, labels[i] || undefined, item.anchor ? 'anchor' : undefined].filter(Boolean).join(', ');
           this.#say(`  #${String(item.rank).padEnd(3)} ${item.score.toFixed(2)}  ${describe(item)}  (${extra})`);
         }
         const named = event.options.map((o) => `"${o.value}"`).join(', ');
         this.#say(`Reply "#n is them"${named ? `, ${named}` : ''}.`);
+        return;
+      }
+      case 'timeline': {
+        this.#say(`Timeline${event.demo ? ' [demo data]' : ''}: ${event.text}`);
+        const describe = this.#o.describeImage ?? ((item: GalleryItem) => item.path);
+        const labels = whereWhenLabels(event.items);
+        event.items.forEach((item, i) => this.#say(`  ${String(i + 1).padStart(2)}. ${(labels[i] || 'unknown place and time').padEnd(16)} ${item.imageId === event.imageId ? 'confirmed' : item.cosine.toFixed(2).padStart(9)}  ${describe(item)}  (image ${item.imageId})`));
         return;
       }
       case 'done':

@@ -7,12 +7,15 @@ import type { BotEvent, BotEvents, GalleryItem } from '../../src/conversation/co
 export type PublicGalleryItem = Omit<GalleryItem, 'path'>;
 
 /** A bot event as the browser gets it. */
-export type PublicBotEvent = Exclude<BotEvent, { kind: 'gallery' }> | (Omit<Extract<BotEvent, { kind: 'gallery' }>, 'items'> & { items: PublicGalleryItem[] });
+export type PublicBotEvent =
+  | Exclude<BotEvent, { kind: 'gallery' | 'timeline' }>
+  | (Omit<Extract<BotEvent, { kind: 'gallery' }>, 'items'> & { items: PublicGalleryItem[] })
+  | (Omit<Extract<BotEvent, { kind: 'timeline' }>, 'items'> & { items: PublicGalleryItem[] });
 
 /** `events` without stored image paths. */
 export function publicEvents(events: BotEvents): PublicBotEvent[] {
   return events.map((e) => {
-    if (e.kind !== 'gallery') return e;
+    if (e.kind !== 'gallery' && e.kind !== 'timeline') return e;
     return { ...e, items: e.items.map(({ path: _path, ...item }) => item) };
   });
 }

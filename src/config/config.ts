@@ -2,6 +2,8 @@ import { homedir } from 'node:os';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_TIMELINE_MIN_COSINE } from '../gallery/person-timeline.js';
+import { isTimeZone, systemTimeZone } from '../util/zoned-time.js';
 import { CtgiError } from '../errors/ctgi-error.js';
 
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://127.0.0.1:8000/v1' });
@@ -54,6 +56,8 @@ const envSchema = z.object({
   CTGI_WITNESS_QUESTIONS: z.coerce.number().int().min(0).max(10).optional(),
   CTGI_CONVERSATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   CTGI_LAMBDA: z.coerce.number().min(0).max(1).optional(),
+  CTGI_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone name such as Europe/Paris or UTC').optional(),
+  CTGI_TIMELINE_MIN_COSINE: z.coerce.number().min(-1).max(1).optional(),
   // Web chat.
   CTGI_WEB_HOST: z.string().min(1).optional(),
   CTGI_WEB_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
@@ -161,6 +165,10 @@ export interface ConversationConfig {
   lambda: number | undefined;
   /** Days a conversation is kept after the last human reply; then its checkpoints are deleted. */
   retentionDays: number;
+  /** Zone a witness's "2 pm" and "yesterday" are read in (`CTGI_TIMEZONE`, default the server's). */
+  timeZone: string;
+  /** Cosine at or above which another camera's image joins a confirmed person's timeline (`CTGI_TIMELINE_MIN_COSINE`). */
+  timelineMinCosine: number;
 }
 
 export interface WebConfig {
@@ -252,6 +260,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       witnessQuestionsPerRound: e.CTGI_WITNESS_QUESTIONS ?? 2,
       lambda: e.CTGI_LAMBDA,
       retentionDays: e.CTGI_CONVERSATION_RETENTION_DAYS ?? DEFAULT_CONVERSATION_RETENTION_DAYS,
+      timeZone: e.CTGI_TIMEZONE ?? systemTimeZone(),
+      timelineMinCosine: e.CTGI_TIMELINE_MIN_COSINE ?? DEFAULT_TIMELINE_MIN_COSINE,
     },
     web: {
       host: e.CTGI_WEB_HOST ?? '127.0.0.1',

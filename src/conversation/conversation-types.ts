@@ -78,7 +78,18 @@ export type BotEvent =
       /** Buttons under the gallery ("None of these", "Refine", "Done"); each tile's "#n is them" reply is `pickReply(n)`. */
       options: AnswerOption[];
     }
-  | { kind: 'done'; reason: 'confirmed' | 'stopped' | 'no-results' | 'refused'; text: string; imageId?: number };
+  | { kind: 'done'; reason: 'confirmed' | 'stopped' | 'no-results' | 'refused'; text: string; imageId?: number }
+  | {
+      kind: 'timeline';
+      /** The confirmed image the timeline is about. */
+      imageId: number;
+      /** Its footage track first, then likely sightings on other cameras; each group in capture-time order. */
+      items: GalleryItem[];
+      /** One line on what the strip shows. */
+      text: string;
+      /** True over the synthetic demo world. */
+      demo: boolean;
+    };
 
 /** Machine-readable reasons the service refuses a reply or a start. */
 export type ReplyRefusal = 'stale-reply' | 'not-owner';
@@ -155,8 +166,10 @@ export interface ConversationService {
    */
   answer(thread: ThreadKey, user: BotUser, reply: string, inReplyTo?: ReplyTarget): Promise<BotEvents>;
   /**
-   * Carries out an operator's request on the thread's search (see OperatorAction). Only the thread's owner
-   * may act (others get a `not-owner` notice); a request that cannot be carried out gets one sentence why.
+   * Carries out an operator's request on the thread's search (see OperatorAction): a filter change re-searches
+   * and posts a new gallery; a timeline posts the confirmed person's sightings in time order, also after the
+   * conversation is done. Only the thread's owner may act (others get a `not-owner` notice); a request that
+   * cannot be carried out gets one sentence why, never a throw.
    */
   act(thread: ThreadKey, user: BotUser, action: OperatorAction): Promise<BotEvents>;
   /**

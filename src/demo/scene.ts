@@ -18,6 +18,8 @@ import { generateWorld, type DemoIdentity } from './world.js';
 /** Scene options. */
 export interface SceneOptions {
   seed?: number;
+  /** Seed of who walks by (default `seed`): scenes of several cameras with one `peopleSeed` show the same people. */
+  peopleSeed?: number;
   camera?: string;
   /** People walking through (default 5). */
   people?: number;
@@ -75,7 +77,7 @@ export async function writeScene(dir: string, options: SceneOptions = {}): Promi
   const camera = options.camera ?? 'street';
   const rng = new Rng(deriveSeed(seed, 7001));
   const horizon = Math.round(H * rng.range(0.38, 0.48));
-  const world = generateWorld({ identities: options.people ?? 5, seed: deriveSeed(seed, 7002), imagesPerIdentity: [1, 1] });
+  const world = generateWorld({ identities: options.people ?? 5, seed: deriveSeed(options.peopleSeed ?? seed, 7002), imagesPerIdentity: [1, 1] });
   const walkers: Walker[] = [];
   for (const person of world.identities) {
     const feetY = rng.range(horizon + 0.3 * (H - horizon), H - 4);

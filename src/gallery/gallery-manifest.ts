@@ -33,6 +33,8 @@ const manifestSchema = z.object({
   vectorCount: z.number().int().nonnegative(),
   /** Absolute root that relative image paths are resolved against. */
   imagesRoot: z.string().nullable(),
+  /** Other names of cameras ("cam3" → ["lobby", "entrance"]) a witness may use; absent in older manifests. */
+  cameraAliases: z.record(z.string(), z.array(z.string())).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

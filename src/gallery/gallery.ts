@@ -63,6 +63,8 @@ export interface Gallery {
   attributeAnswers(imageIds: readonly number[]): Promise<Map<number, StoredAttributeAnswer[]>>;
   /** Cameras present in the gallery with their image counts. */
   cameras(): Promise<Array<{ camera: string; count: number }>>;
+  /** Replaces the cameras' aliases (`manifest.cameraAliases`); a camera with an empty list loses its aliases. */
+  setCameraAliases(aliases: Record<string, string[]>): Promise<void>;
   /** Makes everything written so far durable in the adapter's derived structures (the folder's HNSW file). */
   save(): Promise<void>;
   /** Saves (unless `save: false`, for read-only use) and releases the gallery. */

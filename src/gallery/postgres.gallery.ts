@@ -392,6 +392,16 @@ export class PostgresGallery implements Gallery {
     }
   }
 
+  async setCameraAliases(aliases: Record<string, string[]>): Promise<void> {
+    const kept = Object.fromEntries(Object.entries(aliases).filter(([, names]) => names.length > 0));
+    const { cameraAliases: _old, ...rest } = this.manifest;
+    this.manifest = { ...rest, ...(Object.keys(kept).length > 0 ? { cameraAliases: kept } : {}), updatedAt: new Date().toISOString() };
+    await this.pool.query(
+      "UPDATE galleries SET manifest = (manifest - 'cameraAliases') || jsonb_build_object('updatedAt', $3::text) || (CASE WHEN $2::jsonb = '{}'::jsonb THEN '{}'::jsonb ELSE jsonb_build_object('cameraAliases', $2::jsonb) END) WHERE id = $1",
+      [this.gid, JSON.stringify(kept), this.manifest.updatedAt],
+    );
+  }
+
   async close(options: { save?: boolean } = {}): Promise<void> {
     try {
       if (options.save ?? true) await this.save();

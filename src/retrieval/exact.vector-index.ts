@@ -277,6 +277,28 @@ export class ExactVectorIndex implements VectorIndex {
     return hits.map((h) => ({ label: labels[h.row], score: h.score }));
   }
 
+  /**
+   * The exact top `k` among `labels` only (unknown labels are skipped), best first, ties to the smaller
+   * label: O(|labels|·dim), so a selective filter (one camera, one hour) costs less than a full pass.
+   */
+  searchAmong(query: Float32Array, k: number, labels: Iterable<number>): VectorHit[] {
+    assertVector(query, this.dim, 'query vector');
+    assertK(k);
+    const rows: number[] = [];
+    for (const label of labels) {
+      const row = this.rowOf.get(label);
+      if (row !== undefined) rows.push(row);
+    }
+    const q = Float64Array.from(query);
+    const scores = new Float64Array(rows.length);
+    const keys = new Float64Array(rows.length);
+    rows.forEach((row, i) => {
+      scores[i] = dotAt(this.matrix, row * this.dim, q, this.dim);
+      keys[i] = this.rowLabels[row];
+    });
+    return selectTopK(scores, rows.length, k, undefined, keys).map((h) => ({ label: keys[h.row], score: h.score }));
+  }
+
   private grow(): void {
     const capacity = this.capacity * 2;
     if (this.wasm?.grow(capacity)) {

@@ -95,6 +95,15 @@ describe.skipIf(!hasChromium)('web chat in Chromium', () => {
     await done.waitFor();
     expect(['confirmed', 'stopped']).toContain(await done.getAttribute('data-reason'));
     expect(await page.getByTestId('log').innerText()).toMatch(/#3/);
+    if ((await done.getAttribute('data-reason')) === 'confirmed') {
+      // The confirmed person's timeline: a strip with camera · time under each sighting.
+      await done.getByTestId('timeline-button').click();
+      const timeline = page.getByTestId('timeline').last();
+      await timeline.waitFor();
+      // The demo world's crops have a camera but no capture time; the confirmed image leads the strip.
+      expect(await timeline.getByTestId('timeline-tile').first().getAttribute('data-image-id')).toBe(pickedId);
+      expect(await timeline.getByTestId('tile-where').first().innerText()).toMatch(/^[\w-]+( · \d\d:\d\d)?$/);
+    }
     expect(pageErrors).toEqual([]);
     await page.close();
   });

@@ -16,11 +16,11 @@ import {
   type BotEvent,
   type BotEvents,
   type BotUser,
-  type OperatorAction,
   type ConversationService,
   type ConversationStatus,
   type EventListener,
   type GalleryItem,
+  type OperatorAction,
   type ReplyTarget,
   type ThreadKey,
 } from '../../src/conversation/conversation-types.js';
@@ -138,6 +138,8 @@ export class ScriptedConversationService implements ConversationService {
     this.#live();
     this.calls.push({ method: 'start', thread, user, text });
     const description = text.trim();
+    // As the real service does, "timeline" in a thread that had a search asks for the timeline.
+    if (description.toLowerCase() === 'timeline' && this.#owners.has(thread)) return this.act(thread, user, { kind: 'timeline' });
     if (description.length === 0) {
       return [{ kind: 'text', tone: 'error', text: 'Please describe the person first, e.g. "a woman in a red coat with a black bag".' }];
     }
@@ -165,6 +167,7 @@ export class ScriptedConversationService implements ConversationService {
       return inReplyTo !== undefined && this.#owners.get(thread) === user.id ? [...acted, ...(await this.pending(thread))] : acted;
     }
     const state = this.#threads.get(thread);
+    if (this.#owners.has(thread) && inReplyTo === undefined && reply.trim().toLowerCase() === 'timeline') return this.act(thread, user, { kind: 'timeline' });
     if (!state || state.pending.length === 0) {
       if (inReplyTo !== undefined) return [{ kind: 'text', tone: 'notice', code: 'stale-reply', text: 'This search is closed, so its buttons answer nothing.' }];
       return [{ kind: 'text', tone: 'notice', text: 'Nothing is pending here: describe the person to start a new search.' }];
@@ -180,12 +183,15 @@ export class ScriptedConversationService implements ConversationService {
     return this.#step(thread, user, state, reply.trim().toLowerCase());
   }
 
-  /** Records the action and says so; the scripted dialogue has no operator actions of its own. */
+  /** Records the action: not the owner → refused; a timeline → the first three images (cameras and times set); else a notice. */
   async act(thread: ThreadKey, user: BotUser, action: OperatorAction): Promise<BotEvents> {
     this.#live();
     this.calls.push({ method: 'act', thread, user, action });
     if (this.#owners.get(thread) !== user.id) return [{ kind: 'text', tone: 'notice', code: 'not-owner', text: 'This search belongs to the person who started it; start your own search outside this thread.' }];
-    return [{ kind: 'text', tone: 'info', text: `Action ${action.kind} noted.` }];
+    if (action.kind !== 'timeline') return [{ kind: 'text', tone: 'info', text: `Action ${action.kind} noted.` }];
+    const ids = this.imageIds.slice(0, 3);
+    const items: GalleryItem[] = ids.map((imageId, i) => ({ rank: i + 1, imageId, path: imageFileName(imageId), score: 1, cosine: 1 - i * 0.1, anchor: i === 0, camera: `cam-${(imageId % 3) + 1}`, takenAt: `2026-12-04T13:0${i}:00.000Z` }));
+    return [{ kind: 'timeline', imageId: action.imageId ?? ids[0]!, items, text: `Seen ${items.length} times.`, demo: this.demo }];
   }
 
   async owner(thread: ThreadKey): Promise<string | undefined> {

@@ -23,6 +23,7 @@ let work: string;
 let hfRepo: string;
 let immichRepo: string;
 let plainRepo: string;
+let detectorRepo: string;
 
 // Real-looking Hugging Face/Xenova export: full-precision graphs plus variants that must be skipped.
 const HF_FILES: Record<string, string | Uint8Array> = {
@@ -82,10 +83,20 @@ const IMMICH_SELECTED = [
   'visual/preprocess_cfg.json',
 ];
 
+// An Ultralytics export repository holding several sizes; the `yolov8n` alias pulls only its nano graph.
+const DETECTOR_FILES: Record<string, string | Uint8Array> = {
+  '.gitattributes': '*.onnx filter=lfs\n',
+  'README.md': '# yolov8\n',
+  'yolov8n.onnx': randomBytes(150_000),
+  'yolov8s.onnx': randomBytes(20_000),
+  'yolov8x.onnx': randomBytes(20_000),
+};
+
 const REPOS = (): FakeHubOptions['repos'] => ({
   'Xenova/clip-vit-base-patch16': hfRepo,
   'immich-app/ViT-B-16__openai': immichRepo,
   'someone/not-clip': plainRepo,
+  'cabelo/yolov8': detectorRepo,
 });
 
 beforeAll(async () => {
@@ -93,6 +104,7 @@ beforeAll(async () => {
   hfRepo = await writeRepoFiles(join(work, 'hub', 'hf'), HF_FILES);
   immichRepo = await writeRepoFiles(join(work, 'hub', 'immich'), IMMICH_FILES);
   plainRepo = await writeRepoFiles(join(work, 'hub', 'plain'), { 'README.md': 'x', 'pytorch_model.bin': randomBytes(100) });
+  detectorRepo = await writeRepoFiles(join(work, 'hub', 'yolov8'), DETECTOR_FILES);
 });
 
 afterAll(async () => {
@@ -139,6 +151,25 @@ async function rejection(p: Promise<unknown>): Promise<Error & { code?: string }
 }
 
 describe('model pull (store against the fake hub)', () => {
+  it('pulls the person-detector alias: only its one graph, into a folder `index build --detector` takes', async () => {
+    const { hub, store, modelsDir } = await setup();
+    const result = await store.pull('yolov8n');
+    expect(result.dir).toBe(join(modelsDir, 'cabelo', 'yolov8'));
+    expect(result.layout).toBe('detector');
+    expect(await listTree(result.dir)).toEqual(['ctgi-model.json', 'yolov8n.onnx']);
+    await expectSameBytes(result.dir, DETECTOR_FILES, ['yolov8n.onnx']);
+    expect(hub.requests.some((r) => r.file === 'yolov8s.onnx' || r.file === 'yolov8x.onnx')).toBe(false);
+    expect((await store.pull('yolov8n')).upToDate).toBe(true);
+  });
+
+  it('refuses a detector alias whose repository no longer has its file, naming it', async () => {
+    const gone = await writeRepoFiles(join(work, 'hub', 'yolov8-moved'), { 'README.md': 'moved', 'yolov8s.onnx': randomBytes(1000) });
+    const { store } = await setup({ repos: { ...REPOS(), 'cabelo/yolov8': gone } });
+    const err = await rejection(store.pull('yolov8n'));
+    expect(isCtgiError(err, 'MODEL_INVALID')).toBe(true);
+    expect(err.message).toContain('cabelo/yolov8 has no yolov8n.onnx');
+  });
+
   it('resolves an alias, follows tree pagination and pulls exactly the Xenova files', async () => {
     const { hub, store, modelsDir } = await setup();
     const result = await store.pull('clip-vit-b16');

@@ -9,6 +9,7 @@ import type { CliContext } from '../../app/cli/cli-context.js';
 import { runChat } from '../../app/cli/commands/chat.command.js';
 import { loadConfig } from '../../src/config/config.js';
 import { ScriptedConversationService } from '../fakes/scripted-conversation-service.js';
+import { whereWhenLabel } from '../../src/conversation/tile-label.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 let temp: { dir: string; cleanup: () => Promise<void> };
@@ -39,6 +40,16 @@ describe('terminal chat', () => {
 
   afterAll(async () => {
     await service.close();
+  });
+
+  it('after a confirmation, "timeline" prints the strip with camera · time per sighting', async () => {
+    const out = await chat(service, ['a man in a red coat', '1', '#4 is them', 'timeline', 'quit']);
+    expect(out).toContain('Timeline [demo data]: Seen 3 times.');
+    const rows = out.split('\n').filter((l) => /^ {2} ?\d+\. /.test(l));
+    expect(rows).toHaveLength(3);
+    const label = whereWhenLabel({ camera: 'cam-3', takenAt: '2026-12-04T13:00:00.000Z' });
+    expect(rows[0]).toMatch(new RegExp(`^ {3}1\\. ${label} +confirmed {2}person-0101\\.png {2}\\(image 101\\)$`));
+    expect(rows[1]).toContain('0.90');
   });
 
   it('numbers options, lists the gallery with rank, score and path, and confirms "#4 is them"', async () => {

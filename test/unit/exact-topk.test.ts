@@ -143,3 +143,26 @@ describe.runIf(wasmSimdAvailable())('WebAssembly SIMD kernel', () => {
     }
   });
 });
+
+describe('ExactVectorIndex.searchAmong', () => {
+  it('equals a filtered full pass: same labels, same scores, ties to the smaller label, unknown labels skipped', () => {
+    const dim = 24;
+    const rows = 500;
+    const matrix = randomMatrix(rows, dim, 7);
+    for (const simd of [true, false]) {
+      const index = new ExactVectorIndex(dim, { initialCapacity: 2, simd });
+      // Labels far from row numbers, with a duplicate vector so a tie must be broken by label.
+      for (let row = 0; row < rows; row++) index.add(1000 + row * 3, matrix.subarray(row * dim, (row + 1) * dim));
+      index.add(5, matrix.subarray(10 * dim, 11 * dim));
+      const allowed = new Set<number>([5, 1030, 99_999]);
+      for (let row = 0; row < rows; row += 7) allowed.add(1000 + row * 3);
+      const query = randomMatrix(1, dim, 8);
+      const among = index.searchAmong(query, 20, allowed);
+      const filtered = index.search(query, 20, (label) => allowed.has(label));
+      expect(among.map((h) => h.label)).toEqual(filtered.map((h) => h.label));
+      among.forEach((h, i) => expect(h.score).toBeCloseTo(filtered[i]!.score, 6));
+      expect(among.map((h) => h.label)).not.toContain(99_999);
+      if (among.some((h) => h.label === 1030)) expect(among.findIndex((h) => h.label === 5)).toBeLessThan(among.findIndex((h) => h.label === 1030));
+    }
+  });
+});

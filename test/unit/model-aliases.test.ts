@@ -27,6 +27,11 @@ describe('model aliases', () => {
     expect(`${ref.owner}/${ref.name}`).toBe(repo);
   });
 
+  it('names a person detector by repository and file', () => {
+    expect(resolveModelRef('yolov8n')).toEqual({ repo: 'cabelo/yolov8', owner: 'cabelo', name: 'yolov8', alias: 'yolov8n', file: 'yolov8n.onnx' });
+    expect(badInput('yolov9')).toContain('yolov8n (person detector, cabelo/yolov8/yolov8n.onnx)');
+  });
+
   it('passes a valid owner/name through', () => {
     expect(resolveModelRef('openai/clip-vit-base-patch32')).toEqual({ repo: 'openai/clip-vit-base-patch32', owner: 'openai', name: 'clip-vit-base-patch32', alias: undefined });
     expect(resolveModelRef('  immich-app/XLM-Roberta-Large-Vit-B-16Plus ').name).toBe('XLM-Roberta-Large-Vit-B-16Plus');

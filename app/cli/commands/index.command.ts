@@ -12,6 +12,7 @@ import { cameraMatcher, itemsFromDataset, itemsFromFiles, readImageFacts } from 
 import { indexFootage } from '../../../src/footage/footage-index.js';
 import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
+import { registerIndexCameras } from './index-cameras.command.js';
 import { items as itemUnit, ProgressBar } from '../progress.js';
 import { positiveInt } from '../options.js';
 import { DATABASE_FLAG, DATABASE_HELP, galleryRefOf, INDEX_HELP } from '../gallery-option.js';
@@ -113,6 +114,8 @@ export function registerIndex(program: Command, ctx: CliContext): void {
         await gallery.close();
       }
     });
+
+  registerIndexCameras(index, ctx);
 
   index
     .command('info')

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { FetchHubClient } from '../../../src/models/store/hub-client.js';
-import { MODEL_ALIASES } from '../../../src/models/store/model-aliases.js';
+import { DETECTOR_ALIASES, MODEL_ALIASES } from '../../../src/models/store/model-aliases.js';
 import { ModelStore } from '../../../src/models/store/model-store.js';
 import type { RetryPolicy } from '../../../src/models/store/transient-error.js';
 import type { CliContext } from '../cli-context.js';
@@ -18,8 +18,8 @@ export interface ModelPullDeps {
 export function registerModelPull(model: Command, ctx: CliContext, deps: ModelPullDeps = {}): void {
   model
     .command('pull')
-    .description('Download a CLIP model (ONNX) from the Hugging Face hub into the model store and print its directory.')
-    .argument('<name>', `a hub repository owner/name, or an alias: ${Object.keys(MODEL_ALIASES).join(', ')}`)
+    .description('Download a CLIP model (ONNX), or a person detector for footage, from the Hugging Face hub into the model store and print its directory.')
+    .argument('<name>', `a hub repository owner/name, or an alias: ${Object.keys(MODEL_ALIASES).join(', ')}; detector: ${Object.keys(DETECTOR_ALIASES).join(', ')}`)
     .option('--revision <revision>', 'branch, tag or commit to pull', 'main')
     .action(async (name: string, opts: { revision: string }) => {
       const config = ctx.config();
@@ -43,6 +43,7 @@ export function registerModelPull(model: Command, ctx: CliContext, deps: ModelPu
         bar?.finish();
         const what = `${result.repo} (revision ${result.revision}${result.commit ? `, commit ${result.commit.slice(0, 12)}` : ''})`;
         ctx.stderr.write(result.upToDate ? `${what} is already up to date.\n` : `Pulled ${what}.\n`);
+        // A detector's folder holds its one graph, so it is what `index build --detector` takes as is.
         ctx.stdout.write(`${result.dir}\n`);
       } catch (err) {
         bar?.finish(`Pulling ${name}: stopped.`);

@@ -136,6 +136,22 @@
     return s >= 120 ? `${Math.round(s / 60)} minutes` : `${s} seconds`;
   }
 
+  /** "cam3 · 14:05" per item (the browser's clock), with the day when the items span several days. */
+  function whereWhenLabels(items) {
+    const times = items.map((i) => (i.takenAt ? new Date(i.takenAt) : null));
+    const days = new Set(times.filter((t) => t && !isNaN(t.getTime())).map((t) => t.toDateString()));
+    return items.map((item, k) => {
+      const parts = [];
+      if (item.camera) parts.push(item.camera);
+      const t = times[k];
+      if (t && !isNaN(t.getTime())) {
+        const hm = `${String(t.getHours()).padStart(2, '0')}:${String(t.getMinutes()).padStart(2, '0')}`;
+        parts.push(days.size > 1 ? `${t.getDate()} ${t.toLocaleString('en', { month: 'short' })} ${hm}` : hm);
+      } else if (item.takenAt) parts.push(item.takenAt);
+      return parts.join(' · ');
+    });
+  }
+
   function renderGallery(event) {
     const block = el('section', { className: 'gallery interactive', attrs: { 'data-testid': 'gallery', 'data-round': event.round } });
     const head = el('div', { className: 'gallery-head' }, [el('h2', { text: event.round === 0 ? 'Best matches' : `Best matches after round ${event.round}` })]);
@@ -143,8 +159,9 @@
     head.append(el('span', { className: 'gallery-query', text: `for: ${event.query}` }));
     block.append(head);
     const grid = el('ol', { className: 'grid' });
-    for (const item of event.items) {
-      const label = `#${item.rank}, score ${item.score.toFixed(2)}${item.camera ? `, ${item.camera}` : ''}${item.takenAt ? `, ${item.takenAt}` : ''}`;
+    const places = whereWhenLabels(event.items);
+    for (const [k, item] of event.items.entries()) {
+      const label = `#${item.rank}, score ${item.score.toFixed(2)}${places[k] ? `, ${places[k]}` : ''}`;
       const img = el('img', { attrs: { src: `/images/${item.imageId}`, alt: `Candidate ${label}` } });
       // Pictures change the gallery's height as they arrive; keep the newest gallery in view.
       img.addEventListener('load', () => {
@@ -158,7 +175,10 @@
       ]);
       const pick = el('button', { className: 'tile-pick secondary', text: `#${item.rank} is them`, attrs: { type: 'button', 'data-testid': 'pick' } });
       pick.addEventListener('click', () => reply({ pick: item.rank, inReplyTo: `g:${event.round}` }, `#${item.rank} is them`, block, pick));
-      const tile = el('li', { className: item.anchor ? 'tile anchor' : 'tile', attrs: { 'data-testid': 'tile', 'data-rank': item.rank, 'data-image-id': item.imageId } }, [open, meta, pick]);
+      const parts = [open, meta];
+      if (places[k]) parts.push(el('span', { className: 'tile-where', text: places[k], attrs: { 'data-testid': 'tile-where' } }));
+      parts.push(pick);
+      const tile = el('li', { className: item.anchor ? 'tile anchor' : 'tile', attrs: { 'data-testid': 'tile', 'data-rank': item.rank, 'data-image-id': item.imageId } }, parts);
       grid.append(tile);
     }
     block.append(grid);
@@ -172,10 +192,42 @@
     log.append(block);
   }
 
+  /** A confirmed person's sightings as a strip, in the order given (own track, then other cameras, by time). */
+  function renderTimeline(event) {
+    const block = el('section', { className: 'timeline', attrs: { 'data-testid': 'timeline', 'data-image-id': event.imageId } });
+    const head = el('div', { className: 'gallery-head' }, [el('h2', { text: 'Timeline' })]);
+    if (event.demo) head.append(el('span', { className: 'demo-badge', text: 'demo data' }));
+    block.append(head, el('p', { className: 'hint', text: event.text }));
+    const strip = el('ol', { className: 'strip' });
+    const places = whereWhenLabels(event.items);
+    for (const [k, item] of event.items.entries()) {
+      const label = `${k + 1}, ${places[k] || 'unknown place and time'}`;
+      const img = el('img', { attrs: { src: `/images/${item.imageId}`, alt: `Sighting ${label}` } });
+      const open = el('button', { className: 'tile-image', attrs: { type: 'button', 'aria-label': `Enlarge sighting ${label}` } }, [img]);
+      open.addEventListener('click', () => openLightbox(item, label, open));
+      const confirmed = item.imageId === event.imageId;
+      const tile = el('li', { className: confirmed ? 'tile anchor' : 'tile', attrs: { 'data-testid': 'timeline-tile', 'data-image-id': item.imageId } }, [
+        open,
+        el('span', { className: 'tile-where', text: places[k] || '—', attrs: { 'data-testid': 'tile-where' } }),
+        el('span', { className: 'tile-score', text: confirmed ? 'confirmed' : item.cosine.toFixed(2) }),
+      ]);
+      strip.append(tile);
+    }
+    block.append(strip);
+    log.append(block);
+  }
+
   function renderDone(event) {
     const block = el('div', { className: 'msg done', attrs: { 'data-testid': 'done', 'data-reason': event.reason } }, [el('span', { text: event.text })]);
     if (event.imageId !== undefined) {
       block.append(el('img', { className: 'done-image', attrs: { src: `/images/${event.imageId}`, alt: 'The confirmed person' } }));
+    }
+    if (event.reason === 'confirmed' && event.imageId !== undefined) {
+      // Retired like a gallery's buttons when a new search starts.
+      block.classList.add('interactive');
+      const button = el('button', { className: 'secondary', text: 'Timeline', attrs: { type: 'button', 'data-testid': 'timeline-button' } });
+      button.addEventListener('click', () => reply({ text: 'timeline' }, 'Timeline', block, button));
+      block.append(el('div', { className: 'choices' }, [button]));
     }
     log.append(block);
     query.focus();
@@ -192,6 +244,7 @@
       else if (event.kind === 'question') renderQuestion(event);
       else if (event.kind === 'gallery') renderGallery(event);
       else if (event.kind === 'done') renderDone(event);
+      else if (event.kind === 'timeline') renderTimeline(event);
     }
     if (working) log.append(working);
     scrollDown();

@@ -10,6 +10,15 @@ export const MODEL_ALIASES: Readonly<Record<string, string>> = Object.freeze({
   'immich-clip-vit-l14': 'immich-app/ViT-L-14__openai',
 });
 
+/**
+ * Person detectors in the Ultralytics ONNX export layout (`[1, 4 + classes, N]`, class names and input size in
+ * the graph's metadata), by alias: the repository and the one file of it to pull. `yolov8n` is the COCO-trained
+ * YOLOv8n (class 0 is "person") as exported by Ultralytics, 12.8 MB.
+ */
+export const DETECTOR_ALIASES: Readonly<Record<string, { repo: string; file: string }>> = Object.freeze({
+  yolov8n: { repo: 'cabelo/yolov8', file: 'yolov8n.onnx' },
+});
+
 /** A hub repository named by the user, with the alias it came from (if any). */
 export interface ModelRef {
   /** `owner/name` on the hub. */
@@ -17,6 +26,8 @@ export interface ModelRef {
   owner: string;
   name: string;
   alias: string | undefined;
+  /** The one file to pull (detector aliases); absent for CLIP models, whose files the layout decides. */
+  file?: string;
 }
 
 // The hub's own rule for owner and repository names: letters, digits, '-', '_', '.', at most 96 characters.
@@ -24,9 +35,7 @@ const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
 
 /** One sentence listing every alias, for error messages and help text. */
 export function describeAliases(): string {
-  return Object.entries(MODEL_ALIASES)
-    .map(([alias, repo]) => `${alias} (${repo})`)
-    .join(', ');
+  return [...Object.entries(MODEL_ALIASES).map(([alias, repo]) => `${alias} (${repo})`), ...Object.entries(DETECTOR_ALIASES).map(([alias, d]) => `${alias} (person detector, ${d.repo}/${d.file})`)].join(', ');
 }
 
 function badRef(input: string, why: string): CtgiError {
@@ -43,7 +52,8 @@ function badRef(input: string, why: string): CtgiError {
  */
 export function resolveModelRef(input: string): ModelRef {
   const trimmed = input.trim();
-  const aliased = Object.hasOwn(MODEL_ALIASES, trimmed) ? MODEL_ALIASES[trimmed] : undefined;
+  const detector = Object.hasOwn(DETECTOR_ALIASES, trimmed) ? DETECTOR_ALIASES[trimmed] : undefined;
+  const aliased = detector?.repo ?? (Object.hasOwn(MODEL_ALIASES, trimmed) ? MODEL_ALIASES[trimmed] : undefined);
   const repo = aliased ?? trimmed;
   if (!repo.includes('/')) throw badRef(input, 'is not a known model alias');
   const parts = repo.split('/');
@@ -56,5 +66,5 @@ export function resolveModelRef(input: string): ModelRef {
       throw badRef(input, 'is not a valid repository id (only letters, digits, "-", "_" and "." are allowed in owner and name)');
     }
   }
-  return { repo, owner, name, alias: aliased === undefined ? undefined : trimmed };
+  return { repo, owner, name, alias: aliased === undefined ? undefined : trimmed, ...(detector ? { file: detector.file } : {}) };
 }

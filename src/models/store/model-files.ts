@@ -2,9 +2,12 @@ import { CtgiError } from '../../errors/ctgi-error.js';
 import type { ModelLayout } from '../model-dir.js';
 import type { HubFile } from './hub-client.js';
 
+/** What a pulled directory holds: a CLIP layout, or one person-detector graph. */
+export type PulledLayout = ModelLayout | 'detector';
+
 /** What a pull fetches: the layout found in the listing and the files it needs. */
 export interface ModelFileSelection {
-  layout: ModelLayout;
+  layout: PulledLayout;
   files: HubFile[];
 }
 
@@ -61,8 +64,14 @@ function missingSupportFiles(layout: ModelLayout, paths: ReadonlySet<string>): s
  * Detects the CLIP layout of a repository listing and picks the files a pull needs.
  * @throws CtgiError MODEL_INVALID naming the files that were expected.
  */
-export function selectModelFiles(repo: string, listing: readonly HubFile[]): ModelFileSelection {
+export function selectModelFiles(repo: string, listing: readonly HubFile[], file?: string): ModelFileSelection {
   const paths = new Set(listing.map((f) => f.path));
+  if (file !== undefined) {
+    // A detector alias names its one graph; the repository may hold other sizes beside it.
+    const found = listing.find((f) => f.path === file);
+    if (!found) throw new CtgiError('MODEL_INVALID', `${repo} has no ${file} (the detector this alias names); the repository may have changed: pull another detector or give its file to --detector.`);
+    return { layout: 'detector', files: [found] };
+  }
   for (const layout of ['hf', 'immich'] as const) {
     const graphs = LAYOUT_GRAPHS[layout];
     const present = graphs.filter((g) => paths.has(g));

@@ -1,12 +1,11 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CtgiError } from '../../errors/ctgi-error.js';
-import type { ModelLayout } from '../model-dir.js';
 import { sha256File } from '../../util/file-hash.js';
 import { downloadFile, fileSize } from './file-download.js';
 import type { HubClient, HubFile } from './hub-client.js';
 import { resolveModelRef, type ModelRef } from './model-aliases.js';
-import { selectModelFiles } from './model-files.js';
+import { selectModelFiles, type PulledLayout } from './model-files.js';
 import { acquirePullLock } from './pull-lock.js';
 import { manifestFilesIntact, readPullManifest, removePullManifest, writePullManifest, type PullManifest } from './pull-manifest.js';
 import { DEFAULT_RETRY, TransientError, withRetry, type RetryPolicy } from './transient-error.js';
@@ -36,7 +35,7 @@ export interface PullResult {
   repo: string;
   revision: string;
   commit: string | undefined;
-  layout: ModelLayout;
+  layout: PulledLayout;
   /** True when a complete pull of this revision was already there and nothing was fetched. */
   upToDate: boolean;
   /** Files fetched (or resumed) by this run. */
@@ -82,7 +81,7 @@ export class ModelStore {
 
     const commit = await this.#hub.commitOf(ref.repo, revision);
     const listing = await this.#hubCall(() => this.#hub.listFiles(ref.repo, revision));
-    const { layout, files } = selectModelFiles(ref.repo, listing);
+    const { layout, files } = selectModelFiles(ref.repo, listing, ref.file);
     for (const f of files) safePath(dir, f.path, ref.repo);
 
     await mkdir(dir, { recursive: true });
@@ -116,7 +115,7 @@ export class ModelStore {
   /** A no-op result when `dir` holds a complete pull of `revision` whose files are all there. */
   async #completePull(dir: string, ref: ModelRef, revision: string): Promise<PullResult | undefined> {
     const m = await readPullManifest(dir);
-    if (!m || m.repo !== ref.repo || m.revision !== revision || !(await manifestFilesIntact(dir, m))) return undefined;
+    if (!m || m.repo !== ref.repo || m.revision !== revision || (ref.file !== undefined && !m.files.some((f) => f.path === ref.file)) || !(await manifestFilesIntact(dir, m))) return undefined;
     return { dir, repo: m.repo, revision, commit: m.commit ?? undefined, layout: m.layout, upToDate: true, downloaded: [] };
   }
 

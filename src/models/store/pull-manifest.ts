@@ -10,7 +10,7 @@ const manifestSchema = z.object({
   repo: z.string(),
   revision: z.string(),
   commit: z.string().nullable(),
-  layout: z.enum(['hf', 'immich']),
+  layout: z.enum(['hf', 'immich', 'detector']),
   files: z.array(z.object({ path: z.string(), size: z.number().int().nonnegative(), sha256: z.string().optional() })),
   pulledAt: z.string(),
 });
