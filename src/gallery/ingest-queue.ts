@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { PgPool } from '../storage/postgres.js';
+import { readFile } from 'node:fs/promises';
+import { CtgiError } from '../errors/ctgi-error.js';
+import { openPostgres, type PgPool } from '../storage/postgres.js';
 import type { IngestItem } from './ingest.js';
 
 // The job table of shared index builds (migration 0004_ingest_jobs): one open run per gallery that every
@@ -30,6 +32,22 @@ export interface RunProgress {
 /** A name for this worker, unique across machines and processes: `host:pid:random`. */
 export function workerName(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * A small pool of its own for the queue (the gallery keeps its own), on the gallery's database.
+ * @throws CtgiError as openPostgres, or CONFIG_INVALID for an unreadable CA file.
+ */
+export async function openQueuePool(db: { url: string; tls?: 'disable' | 'require' | 'verify-full'; ca?: string; caFile?: string }): Promise<PgPool> {
+  let ca = db.ca;
+  if (ca === undefined && db.caFile) {
+    try {
+      ca = await readFile(db.caFile, 'utf8');
+    } catch (err) {
+      throw new CtgiError('CONFIG_INVALID', `Cannot read the database CA file ${db.caFile}: ${(err as Error).message}.`, { cause: err });
+    }
+  }
+  return openPostgres(db.url, { max: 2, applicationName: 'ctgi index build', ...(db.tls ? { tls: db.tls } : {}), ...(ca ? { ca } : {}) });
 }
 
 /** The shared queue of one gallery's open index run. */

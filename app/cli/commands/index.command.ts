@@ -5,7 +5,6 @@ import { CtgiError } from '../../../src/errors/ctgi-error.js';
 import type { Gallery } from '../../../src/gallery/gallery.js';
 import { DEFAULT_HNSW } from '../../../src/gallery/folder.gallery.js';
 import { openGallery } from '../../../src/gallery/open-gallery.js';
-import { readManifest } from '../../../src/gallery/gallery-manifest.js';
 import { scanImageDir, storedPathFor } from '../../../src/gallery/image-scan.js';
 import type { IngestItem, IngestReport } from '../../../src/gallery/ingest.js';
 import { indexImages } from '../../../src/gallery/index-service.js';
@@ -15,9 +14,13 @@ import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
 import { items as itemUnit, ProgressBar } from '../progress.js';
 import { positiveInt } from '../options.js';
+import { registerIndexMigrate } from './index-migrate.command.js';
+import { existingManifest, galleryRef } from '../../../src/gallery/open-gallery.js';
 
 interface IngestFlags {
   index: string;
+  database?: string;
+  lease: number;
   model?: string;
   images?: string;
   dataset?: string;
@@ -65,6 +68,8 @@ export function registerIndex(program: Command, ctx: CliContext): void {
       .option('--m <n>', 'HNSW M (new indexes only)', positiveInt('--m'), DEFAULT_HNSW.M)
       .option('--ef-construction <n>', 'HNSW efConstruction (new indexes only)', positiveInt('--ef-construction'), DEFAULT_HNSW.efConstruction)
       .option('--ef <n>', 'HNSW ef at query time (new indexes only)', positiveInt('--ef'), DEFAULT_HNSW.ef)
+      .option('--database <url>', 'PostgreSQL URL (default: CTGI_DATABASE_URL): --index names a gallery there, and builds on several machines at once share the work')
+      .option('--lease <seconds>', 'with a database: seconds a claimed batch stays this worker\'s without a renewal; a killed worker\'s images return to the queue after it', positiveNumber('--lease'), 60)
       .option('--json', 'print the report as JSON');
 
   withIngestOptions(
@@ -146,6 +151,8 @@ export function registerIndex(program: Command, ctx: CliContext): void {
         await gallery.close({ save: false });
       }
     });
+
+  registerIndexMigrate(index, ctx);
 }
 
 async function runFootage(ctx: CliContext, flags: IngestFlags): Promise<void> {
@@ -197,7 +204,10 @@ async function runIngest(ctx: CliContext, flags: IngestFlags, create: boolean, f
     throw new CtgiError('BAD_INPUT', create ? 'Give exactly one of --images DIR or --dataset FILE.' : 'Give image files, --images DIR or --dataset FILE (one of them).');
   }
   const config = ctx.config();
-  const existing = create ? undefined : await readManifest(resolve(flags.index));
+  const database = flags.database ? { ...config.database, url: flags.database } : config.database;
+  const ref = galleryRef(flags.index, database);
+  const existing = create ? undefined : await existingManifest(ref);
+  if (!create && !existing) throw new CtgiError('NOT_FOUND', `${flags.index} is not a gallery index; build one with \`ctgi index build\`.`);
   const camera = cameraMatcher(flags.cameraPattern);
   const facts = flags.metadata ? await readImageFacts(flags.metadata) : undefined;
   let root: string;
@@ -225,6 +235,8 @@ async function runIngest(ctx: CliContext, flags: IngestFlags, create: boolean, f
   let bar: ProgressBar | undefined;
   const result = await indexImages({
     indexDir: flags.index,
+    ...(database ? { database } : {}),
+    leaseSeconds: flags.lease,
     ...(flags.model ? { modelDir: flags.model } : {}),
     imagesRoot: root,
     // Paths of an existing index stay relative to the root it was created with.
@@ -234,6 +246,7 @@ async function runIngest(ctx: CliContext, flags: IngestFlags, create: boolean, f
     batchSize: flags.batchSize,
     limits: { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes },
     saveEverySeconds: flags.saveEvery,
+    log: (message) => ctx.stderr.write(`${message}\n`),
     onProgress: (done, total) => {
       bar ??= new ProgressBar({ label: 'indexing', total, unit: itemUnit('images'), stream: ctx.stderr });
       bar.update(done);
@@ -241,8 +254,12 @@ async function runIngest(ctx: CliContext, flags: IngestFlags, create: boolean, f
   });
   bar?.finish();
   if (flags.json) {
-    writeJson(ctx.stdout, { index: result.dir, images: result.size, ...result.report, ignored, notes });
+    writeJson(ctx.stdout, { index: result.dir, images: result.size, ...result.report, ignored, notes, ...(result.shared ? { shared: result.shared } : {}) });
     return;
+  }
+  if (result.shared) {
+    const { worker, run, reclaimed } = result.shared;
+    notes.push(`Shared run ${run.id}: ${run.done} of ${run.items} images done; this worker (${worker}) embedded its own share${reclaimed > 0 ? `, including ${plural(reclaimed, 'batch')} taken over from a stopped worker` : ''}.`);
   }
   ctx.stdout.write(formatReport(result.dir, result.size, result.report, ignored, notes));
 }
