@@ -4,7 +4,7 @@ import type { Config } from '../src/config/config.js';
 import { buildDemo } from '../src/demo/demo-build.js';
 import { DEMO_MLLM_MODEL, startDemoMllmServer } from '../src/demo/demo-mllm-server.js';
 import type { Gallery } from '../src/gallery/gallery.js';
-import { openGallery } from '../src/gallery/open-gallery.js';
+import { galleryRef, openGallery } from '../src/gallery/open-gallery.js';
 import { openLlmClients } from '../src/mllm/open-clients.js';
 import { OpenAiMllm } from '../src/mllm/openai-chat.js';
 import type { Mllm } from '../src/mllm/mllm.js';
@@ -17,7 +17,7 @@ import { imageByIdReader } from '../agent/round/image-readers.js';
 
 export interface OpenServiceOptions {
   config: Config;
-  /** Gallery index directory; default `config.conversation.indexDir`; neither → the demo world. */
+  /** Gallery index directory (with `config.database`: a gallery name); default `config.conversation.indexDir`; neither → the demo world. */
   indexDir?: string;
   audit?: AuditSink;
   /** Progress while the demo world is built on first start. */
@@ -60,7 +60,8 @@ export async function openConversationService(options: OpenServiceOptions): Prom
         demoMllm = new OpenAiMllm({ baseUrl: server.url, model: DEMO_MLLM_MODEL, maxRetries: 1, timeoutMs: 30_000, maxConcurrency: config.mllmConcurrency });
       }
     }
-    const gallery = await openGallery(galleryDir);
+    // With a shared database the configured index names a gallery in it; the demo world is always a folder.
+    const gallery = await openGallery(indexDir ? galleryRef(galleryDir, config.database) : galleryDir);
     closers.push(() => gallery.close({ save: false }));
     const textEncoder = await openTextEncoder(modelDir ?? gallery.manifest.model.dir);
     closers.push(() => textEncoder.close());

@@ -8,7 +8,7 @@ import { CtgiError } from '../../src/errors/ctgi-error.js';
 import { CaptionWitness, type SimulatedWitness } from '../../src/eval/caption-witness.js';
 import { LlmWitness } from '../../src/eval/llm-witness.js';
 import type { Gallery } from '../../src/gallery/gallery.js';
-import { openGallery } from '../../src/gallery/open-gallery.js';
+import { openGallery, type GalleryRef } from '../../src/gallery/open-gallery.js';
 import { indexDataset } from '../../src/gallery/index-service.js';
 import type { Mllm } from '../../src/mllm/mllm.js';
 import { openTextEncoder } from '../../src/models/open-encoders.js';
@@ -35,8 +35,8 @@ export interface MtiDatasetEvalRequest {
   queryStyle?: QueryStyle;
   /** An evenly spread sample of this many queries. */
   queries?: number;
-  /** Gallery index folder (built when missing, reused when complete). */
-  indexDir: string;
+  /** The gallery of the split, built when missing, reused when complete: a folder path, or a named gallery in a PostgreSQL database. */
+  indexDir: string | GalleryRef;
   witness: 'none' | 'simulated';
   /** Answer the witness's questions through this LLM, told to use the captions alone. */
   witnessLlm?: Mllm;

@@ -133,7 +133,7 @@ export interface DatabaseConfig {
 }
 
 export interface ConversationConfig {
-  /** Gallery index directory (`CTGI_INDEX`); undefined → the demo world. */
+  /** Gallery index directory (`CTGI_INDEX`; with CTGI_DATABASE_URL the name of a gallery in that database); undefined → the demo world. */
   indexDir: string | undefined;
   /** Where conversation checkpoints and the audit trail live: `<home>/conversations.sqlite`, `<home>/audit.sqlite`. */
   checkpointFile: string;
@@ -228,7 +228,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: e.CTGI_DATABASE_URL ? { url: e.CTGI_DATABASE_URL, ...(e.CTGI_DATABASE_TLS ? { tls: e.CTGI_DATABASE_TLS } : {}), ...(e.CTGI_DATABASE_CA_FILE ? { caFile: resolve(e.CTGI_DATABASE_CA_FILE) } : {}) } : undefined,
     mllmLogFile: e.CTGI_MLLM_LOG ? resolve(e.CTGI_MLLM_LOG) : undefined,
     conversation: {
-      indexDir: e.CTGI_INDEX ? resolve(e.CTGI_INDEX) : undefined,
+      // With CTGI_DATABASE_URL, CTGI_INDEX names a gallery in that database rather than a folder.
+      indexDir: e.CTGI_INDEX ? (e.CTGI_DATABASE_URL ? e.CTGI_INDEX : resolve(e.CTGI_INDEX)) : undefined,
       checkpointFile: join(home, 'conversations.sqlite'),
       auditFile: join(home, 'audit.sqlite'),
       witnessTimeoutSeconds: e.CTGI_WITNESS_TIMEOUT_S ?? DEFAULT_WITNESS_TIMEOUT_S,

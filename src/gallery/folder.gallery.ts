@@ -10,6 +10,7 @@ import { assertSameModel, readManifest, writeManifest, type GalleryManifest } fr
 import type { GalleryStore, ImageFilter, ImageRecord, NewAttributeAnswer, NewImage, SkippedFile, StoredAttributeAnswer, StoredCaption } from './gallery-store.js';
 import { SqliteGalleryStore } from './sqlite.gallery-store.js';
 import { processAlive } from '../util/process.js';
+import { assertStorableAnswers, assertStorableImages, assertStorableText } from './storable-text.js';
 
 export const DB_FILE = 'gallery.sqlite';
 export const HNSW_FILE = 'vectors.hnsw';
@@ -121,6 +122,7 @@ export class FolderGallery implements Gallery {
         throw new CtgiError('INDEX_MISMATCH', `An embedding of ${img.embedding.length} values cannot join the ${this.manifest.model.dim}-d index ${this.dir}.`);
       }
     }
+    assertStorableImages(images);
     const ids = this.store.insertImages(images);
     ids.forEach((id, i) => {
       this.exactIndex.add(id, images[i].embedding);
@@ -191,6 +193,10 @@ export class FolderGallery implements Gallery {
   }
 
   async recordSkipped(files: Array<{ path: string; reason: string }>): Promise<void> {
+    for (const f of files) {
+      assertStorableText('skipped path', f.path);
+      assertStorableText(`reason ${f.path} was skipped`, f.reason);
+    }
     this.store.recordSkipped(files);
   }
 
@@ -199,6 +205,8 @@ export class FolderGallery implements Gallery {
   }
 
   async putCaption(imageId: number, source: string, text: string): Promise<void> {
+    assertStorableText('caption source', source);
+    assertStorableText(`caption of image ${imageId}`, text);
     this.store.putCaption(imageId, source, text);
   }
 
@@ -207,6 +215,7 @@ export class FolderGallery implements Gallery {
   }
 
   async putAttributeAnswers(rows: readonly NewAttributeAnswer[]): Promise<void> {
+    assertStorableAnswers(rows);
     this.store.putAttributeAnswers(rows);
   }
 

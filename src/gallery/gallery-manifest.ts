@@ -55,10 +55,15 @@ export async function readManifest(dir: string): Promise<GalleryManifest> {
   } catch (err) {
     throw new CtgiError('INDEX_MISMATCH', `${path} is not valid JSON.`, { cause: err });
   }
+  return parseManifest(json, path);
+}
+
+/** Validates a manifest read from `where` (a file, a database row). @throws CtgiError INDEX_MISMATCH with a sentence. */
+export function parseManifest(json: unknown, where: string): GalleryManifest {
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new CtgiError('INDEX_MISMATCH', `${path} is not a ctgi gallery manifest (${issue.path.join('.') || 'root'}: ${issue.message}).`);
+    throw new CtgiError('INDEX_MISMATCH', `${where} is not a ctgi gallery manifest (${issue.path.join('.') || 'root'}: ${issue.message}).`);
   }
   return parsed.data;
 }

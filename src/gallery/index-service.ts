@@ -4,7 +4,7 @@ import { openImageEncoder } from '../models/open-encoders.js';
 import type { ImageLimits } from '../vision/image-limits.js';
 import type { Gallery } from './gallery.js';
 import { DEFAULT_HNSW } from './folder.gallery.js';
-import { existingManifest, galleryRef, openOrCreateGallery, type GalleryDatabase, type GalleryRef } from './open-gallery.js';
+import { describeGalleryRef, existingManifest, galleryRef, openOrCreateGallery, type GalleryRef } from './open-gallery.js';
 import type { GalleryManifest } from './gallery-manifest.js';
 import { CtgiError } from '../errors/ctgi-error.js';
 import { ingestImages, type IngestItem, type IngestReport } from './ingest.js';
@@ -18,11 +18,9 @@ import { ingestShared, type SharedIngestReport } from './shared-ingest.js';
 
 /** What to index and where. */
 export interface IndexRequest {
-  /** A folder, or with `database` the name of a gallery in it. */
-  indexDir: string;
-  /** The shared database (config.database or `--database`); unset: `indexDir` is a folder. */
-  database?: GalleryDatabase;
-  /** Shared builds: seconds a claimed batch stays this worker's without a renewal (default 60). */
+  /** The gallery: a folder path, or a reference (a named gallery in a PostgreSQL database). */
+  indexDir: string | GalleryRef;
+  /** Shared builds (a gallery in PostgreSQL): seconds a claimed batch stays this worker's without a renewal (default 60). */
   leaseSeconds?: number;
   /** Model directory; required when the index does not exist yet (an existing index keeps its own model). */
   modelDir?: string;
@@ -66,10 +64,10 @@ export interface IndexRun {
  * @throws CtgiError when the model or the index cannot be opened, or the model does not match the index.
  */
 export async function openIndexRun(request: Omit<IndexRequest, 'items' | 'onProgress' | 'skipped'>): Promise<IndexRun & { ref: GalleryRef; encoder: IndexEncoder }> {
-  const ref = galleryRef(request.indexDir, request.database);
+  const ref = typeof request.indexDir === 'string' ? galleryRef(request.indexDir) : request.indexDir;
   const existing = await existingManifest(ref);
   const modelDir = request.modelDir ?? existing?.model.dir;
-  if (!modelDir) throw new CtgiError('BAD_INPUT', `${request.indexDir} is not an index yet; give --model DIR to create it.`);
+  if (!modelDir) throw new CtgiError('BAD_INPUT', `${describeGalleryRef(request.indexDir)} is not an index yet; give --model DIR to create it.`);
   const batchSize = request.batchSize ?? 16;
   const { encoder, description } = await openImageEncoder(modelDir, { batchSize, ...(request.limits ? { limits: request.limits } : {}) });
   let gallery: Gallery;

@@ -228,11 +228,12 @@ export class SqliteGalleryStore implements GalleryStore {
       params.push(...filter.camera);
     }
     if (filter.from) {
-      where.push('captured_at >= ?');
+      // Instants, not strings: a time given with an offset (+02:00) compares by the moment it names.
+      where.push('julianday(captured_at) >= julianday(?)');
       params.push(filter.from);
     }
     if (filter.to) {
-      where.push('captured_at <= ?');
+      where.push('julianday(captured_at) <= julianday(?)');
       params.push(filter.to);
     }
     const sql = `SELECT id FROM images${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;

@@ -24,6 +24,7 @@ import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
 import { items as itemUnit, ProgressBar } from '../progress.js';
 import { positiveInt } from '../options.js';
+import { DATABASE_FLAG, DATABASE_HELP, galleryRefOf } from '../gallery-option.js';
 import { abortOnInterrupt, INTERRUPTED_EXIT_CODE } from '../runtime.js';
 
 interface CaptionFlags {
@@ -33,6 +34,7 @@ interface CaptionFlags {
   out: string;
   rounds: number;
   index?: string;
+  database?: string;
   concurrency?: number;
   prompts?: string;
   mllmUrl?: string;
@@ -63,7 +65,8 @@ export function registerCaption(program: Command, ctx: CliContext): void {
     .option('--images-root <dir>', 'folder the dataset’s image paths are relative to (default: the dataset file’s folder)')
     .requiredOption('--out <file>', 'dataset file to write; OUT.turns.jsonl, OUT.summary.json and OUT.jobs.sqlite go beside it')
     .option('--rounds <n>', 'question rounds per image', rounds, 6)
-    .option('--index <dir>', 'gallery index to store the captions and per-attribute answers in')
+    .option('--index <dir>', 'gallery index to store the captions and per-attribute answers in (with a database: its name)')
+    .option(DATABASE_FLAG, DATABASE_HELP)
     .option('--concurrency <n>', 'images in flight at once (default: CTGI_MLLM_CONCURRENCY)', positiveInt('--concurrency'))
     .option('--prompts <file>', 'JSON file replacing the default prompts or question pool')
     .option('--mllm-url <url>', 'OpenAI-compatible base URL of the MLLM (overrides CTGI_MLLM_BASE_URL)')
@@ -102,7 +105,7 @@ async function runCaption(ctx: CliContext, flags: CaptionFlags): Promise<void> {
   let interrupt: ReturnType<typeof abortOnInterrupt> | undefined;
   let report: CaptionJobReport;
   try {
-    gallery = flags.index ? await openGallery(flags.index) : undefined;
+    gallery = flags.index ? await openGallery(galleryRefOf(ctx, { ...flags, index: flags.index })) : undefined;
     const writer = gallery ? new GalleryCaptionWriter(gallery) : undefined;
     const log = await TurnLog.open(paths.log, store.records());
     const already = store.doneKeys();

@@ -22,6 +22,7 @@ import { writeJson } from '../io.js';
 import { items, ProgressBar } from '../progress.js';
 import { buildDemoWithProgress } from './demo.command.js';
 import { nonNegativeNumber, positiveInt, unitInterval } from '../options.js';
+import { DATABASE_FLAG, DATABASE_HELP, galleryRefOf } from '../gallery-option.js';
 import { DEFAULT_LAMBDA } from '../../../agent/round/round-options.js';
 
 interface EvalFlags {
@@ -49,6 +50,7 @@ interface EvalFlags {
   mllmUrl?: string;
   mllmModel?: string;
   index?: string;
+  database?: string;
   dialogues: number;
   baseline?: string;
 }
@@ -88,7 +90,8 @@ export function registerEval(program: Command, ctx: CliContext): void {
     .option('--witness-llm-model <name>', 'with --witness-llm-url: its model name')
     .option('--mllm-url <url>', 'with --mti: OpenAI-compatible MLLM base URL (default: CTGI_MLLM_BASE_URL)')
     .option('--mllm-model <name>', 'with --mllm-url: its model name')
-    .option('--index <dir>', 'with --mti: the gallery index of the split (built there when missing; default: a cache under CTGI_HOME)')
+    .option('--index <dir>', 'with --mti: the gallery index of the split (built there when missing; default: a cache under CTGI_HOME; with a database: its name)')
+    .option(DATABASE_FLAG, `with --mti and --index: ${DATABASE_HELP}`)
     .option('--dialogues <n>', 'with --mti: dialogues run at once (1 makes a run exactly repeatable)', positiveInt('--dialogues'), 32)
     .option('--mllm-latency-ms <t>', 'with --demo: simulated latency of each demo MLLM call', nonNegativeNumber('--mllm-latency-ms'), 500)
     .option('--captions', 'with --demo: caption the gallery with MTG (demo MLLM, resumable) and add caption-aware retrieval rows')
@@ -170,7 +173,7 @@ async function runMtiEval(ctx: CliContext, flags: EvalFlags): Promise<void> {
     ...(flags.queriesFile ? { queriesFile: flags.queriesFile } : {}),
     queryStyle: flags.queryStyle,
     ...(flags.queries ? { queries: flags.queries } : {}),
-    indexDir: flags.index ? resolve(flags.index) : evalIndexDir(config.home, flags.dataset, flags.split, flags.model),
+    indexDir: flags.index ? galleryRefOf(ctx, { ...flags, index: flags.index }) : evalIndexDir(config.home, flags.dataset, flags.split, flags.model),
     witness: flags.witness,
     ...(witnessLlm ? { witnessLlm } : {}),
     ...(mllm ? { mllm } : {}),

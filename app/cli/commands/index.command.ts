@@ -4,7 +4,7 @@ import { readDataset, selectSplit } from '../../../src/datasets/dataset-io.js';
 import { CtgiError } from '../../../src/errors/ctgi-error.js';
 import type { Gallery } from '../../../src/gallery/gallery.js';
 import { DEFAULT_HNSW } from '../../../src/gallery/folder.gallery.js';
-import { openGallery } from '../../../src/gallery/open-gallery.js';
+import { openGallery, readGalleryManifest } from '../../../src/gallery/open-gallery.js';
 import { scanImageDir, storedPathFor } from '../../../src/gallery/image-scan.js';
 import type { IngestItem, IngestReport } from '../../../src/gallery/ingest.js';
 import { indexImages } from '../../../src/gallery/index-service.js';
@@ -15,11 +15,12 @@ import { writeJson } from '../io.js';
 import { items as itemUnit, ProgressBar } from '../progress.js';
 import { positiveInt } from '../options.js';
 import { registerIndexMigrate } from './index-migrate.command.js';
-import { existingManifest, galleryRef } from '../../../src/gallery/open-gallery.js';
+import { DATABASE_FLAG, DATABASE_HELP, galleryRefOf, INDEX_HELP } from '../gallery-option.js';
 
 interface IngestFlags {
   index: string;
   database?: string;
+  halfvec?: boolean;
   lease: number;
   model?: string;
   images?: string;
@@ -68,30 +69,31 @@ export function registerIndex(program: Command, ctx: CliContext): void {
       .option('--m <n>', 'HNSW M (new indexes only)', positiveInt('--m'), DEFAULT_HNSW.M)
       .option('--ef-construction <n>', 'HNSW efConstruction (new indexes only)', positiveInt('--ef-construction'), DEFAULT_HNSW.efConstruction)
       .option('--ef <n>', 'HNSW ef at query time (new indexes only)', positiveInt('--ef'), DEFAULT_HNSW.ef)
-      .option('--database <url>', 'PostgreSQL URL (default: CTGI_DATABASE_URL): --index names a gallery there, and builds on several machines at once share the work')
       .option('--lease <seconds>', 'with a database: seconds a claimed batch stays this worker\'s without a renewal; a killed worker\'s images return to the queue after it', positiveNumber('--lease'), 60)
-      .option('--json', 'print the report as JSON');
+      .option('--json', 'print the report as JSON')
+      .option(DATABASE_FLAG, DATABASE_HELP);
 
   withIngestOptions(
     index
       .command('build')
       .description('Create an index, or add what is new to it (re-runs resume where a previous run stopped).')
       .requiredOption('--model <dir>', 'CLIP model directory')
-      .requiredOption('--index <dir>', 'index directory')
+      .requiredOption('--index <dir>', INDEX_HELP)
       .option('--video <file|dir>', 'footage: a video file or a folder of videos (decoded with ffmpeg); person crops are indexed')
       .option('--frames <dir>', 'footage: a folder of frame images, in name order')
       .option('--camera <name>', 'footage: the camera the footage comes from')
       .option('--start <iso>', 'footage: date and time of the first frame (default: from the file names)')
       .option('--fps <n>', 'footage: frames per second to sample (and the rate of --frames without times in their names)', positiveNumber('--fps'), 2)
       .option('--detector <path>', 'footage: Ultralytics ONNX person detector (file, or folder with model.onnx)')
-      .option('--confidence <p>', 'footage: minimum detection score', positiveNumber('--confidence'), 0.35),
+      .option('--confidence <p>', 'footage: minimum detection score', positiveNumber('--confidence'), 0.35)
+      .option('--halfvec', 'with a database: store a new gallery’s embeddings as 16-bit halfvec (half the space)'),
   ).action((flags: IngestFlags) => (flags.video || flags.frames ? runFootage(ctx, flags) : runIngest(ctx, flags, true)));
 
   withIngestOptions(
     index
       .command('add')
       .description('Add image files or folders to an existing index.')
-      .requiredOption('--index <dir>', 'index directory')
+      .requiredOption('--index <dir>', INDEX_HELP)
       .option('--model <dir>', 'CLIP model directory (default: the one the index was built with)')
       .argument('[files...]', 'image files to add'),
   ).action((files: string[], flags: IngestFlags) => runIngest(ctx, flags, false, files));
@@ -99,10 +101,11 @@ export function registerIndex(program: Command, ctx: CliContext): void {
   index
     .command('remove')
     .description('Remove images from an index by their indexed path (or file path).')
-    .requiredOption('--index <dir>', 'index directory')
+    .requiredOption('--index <dir>', INDEX_HELP)
+    .option(DATABASE_FLAG, DATABASE_HELP)
     .argument('<paths...>', 'paths as indexed (see `ctgi search`), or files under the images root')
-    .action(async (paths: string[], flags: { index: string }) => {
-      const gallery = await openGallery(flags.index);
+    .action(async (paths: string[], flags: { index: string; database?: string }) => {
+      const gallery = await openGallery(galleryRefOf(ctx, flags));
       try {
         const root = gallery.manifest.imagesRoot;
         const stored = paths.map((p) => (isAbsolute(p) ? storedPathFor(p, root) : p));
@@ -117,10 +120,11 @@ export function registerIndex(program: Command, ctx: CliContext): void {
   index
     .command('info')
     .description('Describe an index: model, vector count, cameras, skipped files.')
-    .requiredOption('--index <dir>', 'index directory')
+    .requiredOption('--index <dir>', INDEX_HELP)
+    .option(DATABASE_FLAG, DATABASE_HELP)
     .option('--json', 'print JSON')
-    .action(async (flags: { index: string; json?: boolean }) => {
-      const gallery = await openGallery(flags.index);
+    .action(async (flags: { index: string; database?: string; json?: boolean }) => {
+      const gallery = await openGallery(galleryRefOf(ctx, flags));
       try {
         const m = gallery.manifest;
         const info = {
@@ -158,6 +162,7 @@ export function registerIndex(program: Command, ctx: CliContext): void {
 async function runFootage(ctx: CliContext, flags: IngestFlags): Promise<void> {
   if (!flags.camera || !flags.detector) throw new CtgiError('BAD_INPUT', 'Indexing footage needs --camera NAME and --detector PATH.');
   if (flags.images || flags.dataset) throw new CtgiError('BAD_INPUT', 'Give footage (--video or --frames) or images (--images or --dataset), not both.');
+  if (galleryRefOf(ctx, flags).kind !== 'folder') throw new CtgiError('BAD_INPUT', 'Footage is indexed into gallery folders only (its crops are stored beside the index); leave out --database (and CTGI_DATABASE_URL) for footage.');
   const config = ctx.config();
   const bar = new ProgressBar({ label: 'footage', total: undefined, unit: itemUnit('frames'), stream: ctx.stderr });
   let frames = 0;
@@ -204,10 +209,8 @@ async function runIngest(ctx: CliContext, flags: IngestFlags, create: boolean, f
     throw new CtgiError('BAD_INPUT', create ? 'Give exactly one of --images DIR or --dataset FILE.' : 'Give image files, --images DIR or --dataset FILE (one of them).');
   }
   const config = ctx.config();
-  const database = flags.database ? { ...config.database, url: flags.database } : config.database;
-  const ref = galleryRef(flags.index, database);
-  const existing = create ? undefined : await existingManifest(ref);
-  if (!create && !existing) throw new CtgiError('NOT_FOUND', `${flags.index} is not a gallery index; build one with \`ctgi index build\`.`);
+  const ref = galleryRefOf(ctx, flags, { halfvec: flags.halfvec ?? false });
+  const existing = create ? undefined : await readGalleryManifest(ref);
   const camera = cameraMatcher(flags.cameraPattern);
   const facts = flags.metadata ? await readImageFacts(flags.metadata) : undefined;
   let root: string;
@@ -234,8 +237,7 @@ async function runIngest(ctx: CliContext, flags: IngestFlags, create: boolean, f
   }
   let bar: ProgressBar | undefined;
   const result = await indexImages({
-    indexDir: flags.index,
-    ...(database ? { database } : {}),
+    indexDir: ref,
     leaseSeconds: flags.lease,
     ...(flags.model ? { modelDir: flags.model } : {}),
     imagesRoot: root,

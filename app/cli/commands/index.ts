@@ -3,6 +3,7 @@ import type { CliContext } from '../cli-context.js';
 import { registerAudit } from './audit.command.js';
 import { registerCaption } from './caption.command.js';
 import { registerChat } from './chat.command.js';
+import { registerDb } from './db.command.js';
 import { registerDemo } from './demo.command.js';
 import { registerDiscord } from './discord.command.js';
 import { registerEmbed } from './embed.command.js';
@@ -31,6 +32,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   registerServe(program, ctx);
   registerChat(program, ctx);
   registerAudit(program, ctx);
+  registerDb(program, ctx);
   registerSlack(program, ctx);
   registerDiscord(program, ctx);
 }

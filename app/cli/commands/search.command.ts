@@ -8,9 +8,11 @@ import { openTextEncoder } from '../../../src/models/open-encoders.js';
 import type { CliContext } from '../cli-context.js';
 import { writeJson } from '../io.js';
 import { positiveInt } from '../options.js';
+import { DATABASE_FLAG, DATABASE_HELP, galleryRefOf, INDEX_HELP } from '../gallery-option.js';
 
 interface SearchFlags {
   index: string;
+  database?: string;
   model?: string;
   top: number;
   json?: boolean;
@@ -32,7 +34,8 @@ export function registerSearch(program: Command, ctx: CliContext): void {
   program
     .command('search')
     .description('Search a gallery index with a text description.')
-    .requiredOption('--index <dir>', 'index directory')
+    .requiredOption('--index <dir>', INDEX_HELP)
+    .option(DATABASE_FLAG, DATABASE_HELP)
     .option('--model <dir>', 'CLIP model directory (default: the one the index was built with; a stretched copy of it works too)')
     .option('--top <n>', 'number of hits', positiveInt('--top'), 10)
     .option('--json', 'print a JSON array of {rank, id, path, score, cosine}')
@@ -45,7 +48,7 @@ export function registerSearch(program: Command, ctx: CliContext): void {
       const text = words.join(' ').trim();
       if (!text) throw new CtgiError('BAD_INPUT', 'The description is empty; say what the person looks like.');
       const filter = { camera: flags.camera?.length ? flags.camera : undefined, from: isoTime('--from', flags.from), to: isoTime('--to', flags.to) };
-      const gallery = await openGallery(flags.index);
+      const gallery = await openGallery(galleryRefOf(ctx, flags));
       try {
         const encoder = await openTextEncoder(flags.model ?? gallery.manifest.model.dir);
         let hits: GalleryHit[];
