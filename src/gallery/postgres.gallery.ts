@@ -372,10 +372,14 @@ export class PostgresGallery implements Gallery {
       const { M, efConstruction } = this.manifest.hnsw;
       const ops = this.vectorKind === 'vector' ? 'vector_ip_ops' : 'halfvec_ip_ops';
       try {
-        await this.pool.query(
-          `CREATE INDEX IF NOT EXISTS ${this.indexName} ON gallery_images USING hnsw ((${this.vectorExpression()}) ${ops})
-           WITH (m = ${Math.trunc(M)}, ef_construction = ${Math.trunc(efConstruction)}) WHERE gallery_id = ${this.gid}`,
-        );
+        await inTransaction(this.pool, async (client) => {
+          // Two processes saving at once would race inside IF NOT EXISTS; the second waits here, then skips.
+          await client.query("SELECT pg_advisory_xact_lock(hashtext('ctgi gallery hnsw'), $1)", [this.gid]);
+          await client.query(
+            `CREATE INDEX IF NOT EXISTS ${this.indexName} ON gallery_images USING hnsw ((${this.vectorExpression()}) ${ops})
+             WITH (m = ${Math.trunc(M)}, ef_construction = ${Math.trunc(efConstruction)}) WHERE gallery_id = ${this.gid}`,
+          );
+        });
       } catch (err) {
         throw new CtgiError('UPSTREAM_FAILED', `Building the HNSW index of ${this.location} failed: ${describePgError(err)}.`, { cause: err });
       }

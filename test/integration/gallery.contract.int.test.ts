@@ -442,6 +442,33 @@ describe.skipIf(!hasPostgres)('PostgreSQL galleries', () => {
     }
   });
 
+  it('allocates ids without collisions or gaps when two writers (two pools, as two processes) add at once', async () => {
+    const ref = galleryRef('shared', { url: db.url });
+    const [one, two] = await Promise.all([openOrCreateGallery(ref, init()), openOrCreateGallery(ref, init())]);
+    try {
+      const batch = (writer: number, b: number) => Array.from({ length: 25 }, (_, i) => image(1000 * writer + 30 * b + i, { path: `w${writer}/b${b}/${i}.jpg` }));
+      const runs = await Promise.all(
+        [one, two].map(async (g, writer) => {
+          const ids: number[] = [];
+          for (let b = 0; b < 6; b++) {
+            ids.push(...(await g.add(batch(writer, b))));
+            // A failing batch (a path already stored) in between must not leave a hole in the ids.
+            if (b === 2) await failure(() => g.add([image(1, { path: `w${writer}/b0/0.jpg` })]));
+          }
+          return ids;
+        }),
+      );
+      const all = runs.flat().sort((a, b) => a - b);
+      expect(all).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+      expect(await one.count()).toBe(300);
+      expect(await two.count()).toBe(300);
+      expect((await two.findByPath('w0/b5/24.jpg'))?.id).toBe(runs[0].at(-1));
+    } finally {
+      // Both save at once: one builds the HNSW index, the other waits and finds it.
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+
   it('names a gallery that is not there, and refuses a bad gallery name', async () => {
     const err = await failure(() => openGallery(galleryRef('nobody', { url: db.url })));
     expect(isCtgiError(err, 'NOT_FOUND'), String(err)).toBe(true);
