@@ -45,6 +45,8 @@ export async function copyGallery(source: Gallery, target: Gallery, options: Cop
   const dim = source.manifest.model.dim;
   const chunkSize = Math.max(1, options.chunkSize ?? 500);
   const { ids, matrix } = await source.loadEmbeddings();
+  // An empty target needs no per-image lookups (one round trip each in a database); a resumed copy does.
+  const resuming = (await target.count()) > 0;
   const report: CopyReport = { images: ids.length, copied: 0, alreadyThere: 0, conflicts: [], captions: 0, answers: 0, skipped: 0 };
   for (let start = 0; start < ids.length; start += chunkSize) {
     const chunk = ids.slice(start, start + chunkSize);
@@ -55,7 +57,7 @@ export async function copyGallery(source: Gallery, target: Gallery, options: Cop
     for (const [k, id] of chunk.entries()) {
       const record = records.get(id);
       if (!record) continue;
-      const there = await target.findByPath(record.path);
+      const there = resuming ? await target.findByPath(record.path) : undefined;
       if (there) {
         if (there.sha256 === record.sha256) {
           mapped.set(id, there.id);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gallery } from '../../src/gallery/gallery.js';
 import type { ImageRecord, NewImage } from '../../src/gallery/gallery-store.js';
+import { copyGallery } from '../../src/gallery/gallery-copy.js';
 import { galleryRef, openGallery, openOrCreateGallery } from '../../src/gallery/open-gallery.js';
 import { runCli } from '../helpers/cli.js';
 import { hasPostgres, makeTestDatabase, POSTGRES_SKIP_REASON } from '../helpers/postgres.js';
@@ -129,6 +130,30 @@ describe.skipIf(!hasPostgres)('ctgi index migrate', () => {
       expect(caps.get(1)!.map((c) => c.source)).toEqual(['dataset', 'dataset', 'mtg']);
     } finally {
       await pg.close({ save: false });
+    }
+  }, 60_000);
+
+  it('finishes a copy interrupted between storing images and their captions when run again', async () => {
+    const a = await openGallery(source);
+    const ref = galleryRef('interrupted', { url: db.url });
+    const target = await openOrCreateGallery(ref, { model: a.manifest.model, hnsw: a.manifest.hnsw, imagesRoot: a.manifest.imagesRoot });
+    // The second chunk's images get stored, then the process "dies" before their captions are written.
+    let adds = 0;
+    const failing = new Proxy(target, {
+      get(t, key, receiver) {
+        if (key === 'add') return async (...args: Parameters<Gallery['add']>) => (++adds, t.add(...args));
+        if (key === 'putCaption') return async (...args: Parameters<Gallery['putCaption']>) => { if (adds >= 2) throw new Error('killed'); return t.putCaption(...args); };
+        return Reflect.get(t, key, receiver) as unknown;
+      },
+    });
+    await expect(copyGallery(a, failing, { chunkSize: 30 })).rejects.toThrow('killed');
+    expect(await target.count()).toBe(60);
+    const resumed = await copyGallery(a, target, { chunkSize: 30 });
+    expect(resumed).toMatchObject({ copied: 30, alreadyThere: 60 });
+    try {
+      expect(await snapshot(target)).toEqual(await snapshot(a));
+    } finally {
+      await Promise.all([a.close({ save: false }), target.close()]);
     }
   }, 60_000);
 
