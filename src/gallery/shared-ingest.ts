@@ -1,5 +1,5 @@
 import type { ImageEncoder } from '../models/encoder.js';
-import { withPgRetry } from '../storage/pg-retry.js';
+import { hasPgCode, withPgRetry, type PgRetryOptions } from '../storage/pg-retry.js';
 import type { Gallery } from './gallery.js';
 import { ingestImages, type IngestItem, type IngestReport } from './ingest.js';
 import type { IngestQueue, RunProgress } from './ingest-queue.js';
@@ -10,6 +10,8 @@ import type { IngestQueue, RunProgress } from './ingest-queue.js';
 // stored. The crash window: a worker killed after a batch is stored but before it is marked done leaves
 // the batch claimed; when the lease expires another worker (or a re-run) claims it again and ingest's dedupe
 // finds every image already stored with the same size and mtime, so nothing is embedded or stored twice.
+
+const UNIQUE_VIOLATION = '23505';
 
 export interface SharedIngestOptions {
   gallery: Gallery;
@@ -44,8 +46,12 @@ export interface SharedIngestReport extends IngestReport {
  */
 export async function ingestShared(options: SharedIngestOptions): Promise<SharedIngestReport> {
   const { gallery, encoder, queue } = options;
-  const retry = <T>(what: string, fn: () => Promise<T>) =>
-    withPgRetry(what, fn, { patienceMs: options.patienceMs, onRetry: (_err, attempt) => attempt === 1 && options.log?.(`The database is unreachable while ${what}; retrying.`) });
+  const retry = <T>(what: string, fn: () => Promise<T>, extra: Pick<PgRetryOptions, 'alsoRetry'> = {}) =>
+    withPgRetry(what, fn, {
+      patienceMs: options.patienceMs,
+      onRetry: (err, attempt) => attempt === 1 && !hasPgCode(err, UNIQUE_VIOLATION) && options.log?.(`The database is unreachable while ${what}; retrying.`),
+      ...extra,
+    });
   // Prefer this worker's own absolute path for an item: another machine may mount the images elsewhere.
   const local = new Map(options.items.map((i) => [i.storedPath, i.absPath]));
   const enqueued = await retry('enqueueing the images', () => queue.enqueue(options.items));
@@ -78,8 +84,12 @@ export async function ingestShared(options: SharedIngestOptions): Promise<Shared
       }
       if (batch.some((c) => c.attempts > 1)) report.reclaimed++;
       const items = batch.map((c) => ({ ...c.item, absPath: local.get(c.item.storedPath) ?? c.item.absPath }));
-      // A failed write (the server restarting) repeats the batch; ingest's dedupe skips what got stored.
-      const done = await retry('storing images', () => ingestImages({ index: gallery, encoder, items, chunkSize: items.length, saveAtEnd: false }));
+      // A failed write (the server restarting) repeats the batch; ingest's dedupe skips what got stored. So
+      // does a path stored meanwhile by a worker that outlived its lease (stalled, then resumed): the repeat
+      // finds it indexed instead of failing the build.
+      const done = await retry('storing images', () => ingestImages({ index: gallery, encoder, items, chunkSize: items.length, saveAtEnd: false }), {
+        alsoRetry: (err) => hasPgCode(err, UNIQUE_VIOLATION),
+      });
       await retry('marking images done', () => queue.complete(items.map((i) => i.storedPath)));
       merge(report, done);
       options.onProgress?.(await retry('reading the run', () => queue.progress()));

@@ -23,6 +23,16 @@ export interface PgRetryOptions {
   patienceMs?: number;
   /** Told before each wait, e.g. to print "database unreachable, retrying". */
   onRetry?: (err: unknown, attempt: number) => void;
+  /** Further errors worth one more try (e.g. a unique violation a dedupe resolves on the next attempt). */
+  alsoRetry?: (err: unknown) => boolean;
+}
+
+/** True when `err` or an error in its `cause` chain has this SQLSTATE. */
+export function hasPgCode(err: unknown, code: string): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && typeof e === 'object' && depth < 6; e = e.cause as typeof e, depth++) {
+    if (e.code === code) return true;
+  }
+  return false;
 }
 
 /**
@@ -37,7 +47,7 @@ export async function withPgRetry<T>(what: string, fn: () => Promise<T>, options
     try {
       return await fn();
     } catch (err) {
-      if (!isTransientPgError(err)) throw err;
+      if (!isTransientPgError(err) && !(options.alsoRetry?.(err) && attempt <= 3)) throw err;
       if (Date.now() - started >= patience) {
         throw new CtgiError('UPSTREAM_FAILED', `The database stayed unreachable for ${Math.round(patience / 1000)} s while ${what}; run the same command again to resume.`, { cause: err });
       }
