@@ -261,7 +261,8 @@ async function runIngest(ctx: CliContext, flags: IngestFlags, create: boolean, f
   }
   if (result.shared) {
     const { worker, run, reclaimed } = result.shared;
-    notes.push(`Shared run ${run.id}: ${run.done} of ${run.items} images done; this worker (${worker}) embedded its own share${reclaimed > 0 ? `, including ${plural(reclaimed, 'batch')} taken over from a stopped worker` : ''}.`);
+    const taken = reclaimed > 0 ? `, including ${plural(reclaimed, 'batch')} taken over from a stopped worker` : '';
+    notes.push(`Shared run ${run.id}: ${run.done} of ${run.items} images done by all workers; this worker (${worker}) handled ${plural(result.report.considered, 'image')}${taken}.`);
   }
   ctx.stdout.write(formatReport(result.dir, result.size, result.report, ignored, notes));
 }
