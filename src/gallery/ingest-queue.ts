@@ -88,11 +88,14 @@ export class IngestQueue {
   /** Claims up to `limit` pending items nobody holds a live lease on, oldest first. */
   async claim(limit: number): Promise<ClaimedItem[]> {
     const { rows } = await this.pool.query<{ seq: string; stored_path: string; abs_path: string; item: ItemFacts; attempts: number }>(
-      `UPDATE ingest_jobs j SET claimed_by = $2, lease_until = now() + make_interval(secs => $4), attempts = j.attempts + 1
-       FROM (SELECT stored_path FROM ingest_jobs
-             WHERE run_id = $1 AND state = 'pending' AND (lease_until IS NULL OR lease_until < now())
-             ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED) c
-       WHERE j.run_id = $1 AND j.stored_path = c.stored_path
+      // MATERIALIZED: the claimable rows are picked once; a subquery the planner rescans per row (a nested
+      // loop) would pick a fresh LIMIT on every rescan and claim more than asked.
+      `WITH c AS MATERIALIZED (
+         SELECT stored_path FROM ingest_jobs
+         WHERE run_id = $1 AND state = 'pending' AND (lease_until IS NULL OR lease_until < now())
+         ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED)
+       UPDATE ingest_jobs j SET claimed_by = $2, lease_until = now() + make_interval(secs => $4), attempts = j.attempts + 1
+       FROM c WHERE j.run_id = $1 AND j.stored_path = c.stored_path
        RETURNING j.seq, j.stored_path, j.abs_path, j.item, j.attempts`,
       [this.runId, this.worker, limit, this.leaseSeconds],
     );
@@ -119,6 +122,25 @@ export class IngestQueue {
       `UPDATE ingest_jobs SET state = 'done', done_by = $3, done_at = now(), claimed_by = NULL, lease_until = NULL
        WHERE run_id = $1 AND stored_path = ANY($2::text[]) AND state = 'pending'`,
       [this.runId, storedPaths, this.worker],
+    );
+    return rowCount ?? 0;
+  }
+
+  /**
+   * Lets go of live leases held by workers of this machine whose process is gone (a kill -9, a crash), so a
+   * re-run on the same machine need not wait for the lease to expire. Returns how many items were released.
+   */
+  async releaseDeadLocal(isAlive: (pid: number) => boolean): Promise<number> {
+    const prefix = `${hostname()}:`;
+    const { rows } = await this.pool.query<{ claimed_by: string }>(
+      "SELECT DISTINCT claimed_by FROM ingest_jobs WHERE run_id = $1 AND state = 'pending' AND lease_until >= now() AND starts_with(claimed_by, $2)",
+      [this.runId, prefix],
+    );
+    const dead = rows.map((r) => r.claimed_by).filter((w) => w !== this.worker && !isAlive(Number(w.slice(prefix.length).split(':')[0])));
+    if (dead.length === 0) return 0;
+    const { rowCount } = await this.pool.query(
+      "UPDATE ingest_jobs SET lease_until = now() - interval '1 second' WHERE run_id = $1 AND state = 'pending' AND claimed_by = ANY($2::text[])",
+      [this.runId, dead],
     );
     return rowCount ?? 0;
   }

@@ -1,4 +1,5 @@
 import type { ImageEncoder } from '../models/encoder.js';
+import { processAlive } from '../util/process.js';
 import { hasPgCode, withPgRetry, type PgRetryOptions } from '../storage/pg-retry.js';
 import type { Gallery } from './gallery.js';
 import { ingestImages, type IngestItem, type IngestReport } from './ingest.js';
@@ -78,7 +79,9 @@ export async function ingestShared(options: SharedIngestOptions): Promise<Shared
         const progress = await retry('reading the run', () => queue.progress());
         options.onProgress?.(progress);
         if (progress.done >= progress.total) break;
-        // Other workers hold the rest; wait for them to finish or for their leases to expire.
+        // Other workers hold the rest; wait for them to finish or for their leases to expire (at once for
+        // workers of this machine that are gone).
+        if (progress.leased > 0 && (await retry('checking local workers', () => queue.releaseDeadLocal(processAlive))) > 0) continue;
         await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
         continue;
       }

@@ -1,4 +1,6 @@
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processAlive } from '../../src/util/process.js';
 import { IngestQueue } from '../../src/gallery/ingest-queue.js';
 import type { IngestItem } from '../../src/gallery/ingest.js';
 import { openPostgres, type PgPool } from '../../src/storage/postgres.js';
@@ -92,5 +94,21 @@ describe.skipIf(!hasPostgres)('the shared ingest queue', () => {
       expect(await slow.renew()).toBe(2);
       expect(await other.claim(2)).toEqual([]);
     }
+  }, 30_000);
+
+  it('releases at once the claims of a worker of this machine whose process is gone, and only those', async () => {
+    const me = hostname();
+    const gone = await IngestQueue.join(a, 'yard', { worker: `${me}:999999999:dead01` });
+    const alive = await IngestQueue.join(a, 'yard', { worker: `${me}:${process.pid}:live01` });
+    const remote = await IngestQueue.join(a, 'yard', { worker: 'another-host:1:far001' });
+    const taker = await IngestQueue.join(b, 'yard', { worker: `${me}:${process.pid}:taker1` });
+    await taker.enqueue(items(6, 'yard'));
+    expect(await gone.claim(2)).toHaveLength(2);
+    expect(await alive.claim(2)).toHaveLength(2);
+    expect(await remote.claim(2)).toHaveLength(2);
+    expect(await taker.claim(6)).toEqual([]);
+    expect(await taker.releaseDeadLocal(processAlive)).toBe(2);
+    expect((await taker.claim(6)).map((c) => c.item.storedPath)).toEqual(['yard0.png', 'yard1.png']);
+    expect(await taker.releaseDeadLocal(processAlive)).toBe(0);
   }, 30_000);
 });
