@@ -1,4 +1,4 @@
-import { CtgiError } from '../errors/ctgi-error.js';
+import { CtgiError, isCtgiError } from '../errors/ctgi-error.js';
 import { CALIBRATION_POOL, calibratedScores, CLIP_LOGIT_SCALE } from '../retrieval/calibration.js';
 import { assertVector, dotAt } from '../retrieval/exact.vector-index.js';
 import { BinaryCopyWriter, copyBinaryIn } from '../storage/pg-copy.js';
@@ -22,6 +22,8 @@ export interface PostgresGalleryTarget {
 const RESCORE_SLACK = 16;
 /** pgvector's upper bound for hnsw.ef_search. */
 const MAX_EF_SEARCH = 1000;
+/** Largest magnitude a halfvec value holds. */
+const HALF_MAX = 65504;
 /** Rows per round trip when every embedding is read. */
 const LOAD_PAGE = 5000;
 
@@ -91,7 +93,10 @@ export class PostgresGallery implements Gallery {
     return r.rows[0]?.n ?? 0;
   }
 
-  /** Stores images in one transaction: binary COPY into a staging table, then one INSERT … SELECT with ids from the gallery's counter. */
+  /**
+   * Stores images in one transaction: ids from the gallery's counter (allocated first, under its row lock), then
+   * one binary COPY straight into the images table (no staging table: the ids are known before the rows go out).
+   */
   async add(images: NewImage[]): Promise<number[]> {
     const dim = this.manifest.model.dim;
     for (const img of images) {
@@ -99,43 +104,40 @@ export class PostgresGallery implements Gallery {
         throw new CtgiError('INDEX_MISMATCH', `An embedding of ${img.embedding.length} values cannot join the ${dim}-d index ${this.location}.`);
       }
       assertVector(img.embedding, dim, `embedding of ${img.path}`);
+      if (this.vectorKind === 'halfvec' && img.embedding.some((x) => Math.abs(x) > HALF_MAX)) {
+        throw new CtgiError('BAD_INPUT', `The embedding of ${img.path} has values beyond ±${HALF_MAX}, which halfvec cannot hold; use a vector gallery.`);
+      }
     }
     assertStorableImages(images);
     if (images.length === 0) return [];
-    const copy = new BinaryCopyWriter();
-    images.forEach((img, ord) => {
-      const ms = img.capturedAt === null ? null : captureMs(img.capturedAt, img.path);
-      copy.row(13).int4(ord).text(img.path).text(img.sha256).text(img.personId).text(img.camera).timestamptz(ms).text(img.capturedAt);
-      copy.int4(img.width).int4(img.height).int8(img.bytes).float8(img.mtimeMs).jsonb(img.footage ?? null).vector(img.embedding);
-    });
-    const data = copy.finish();
-    const addedAt = new Date().toISOString();
+    const captured = images.map((img) => (img.capturedAt === null ? null : captureMs(img.capturedAt, img.path)));
+    const addedAt = Date.now();
     const column = this.vectorKind === 'vector' ? 'embedding' : 'embedding_half';
-    const cast = this.vectorKind === 'vector' ? '' : '::halfvec';
     try {
       return await inTransaction(this.pool, async (client) => {
         // The counter row's lock serialises id allocation between writers until this transaction ends.
         const r = await client.query<{ first: number }>('UPDATE galleries SET next_id = next_id + $2, image_count = image_count + $2 WHERE id = $1 RETURNING next_id - $2 AS first', [this.gid, images.length]);
         const first = r.rows[0].first;
-        await client.query(
-          `CREATE TEMP TABLE ctgi_stage_images (ord int, path text, sha256 text, person_id text, camera text, captured_at timestamptz, captured_at_text text,
-             width int, height int, bytes bigint, mtime_ms float8, footage jsonb, embedding vector) ON COMMIT DROP`,
+        const copy = new BinaryCopyWriter();
+        images.forEach((img, ord) => {
+          copy.row(15).int4(this.gid).int4(first + ord).text(img.path).text(img.sha256).text(img.personId).text(img.camera).timestamptz(captured[ord]).text(img.capturedAt);
+          copy.int4(img.width).int4(img.height).int8(img.bytes).float8(img.mtimeMs).timestamptz(addedAt).jsonb(img.footage ?? null);
+          if (this.vectorKind === 'vector') copy.vector(img.embedding);
+          else copy.halfvec(img.embedding);
+        });
+        await copyBinaryIn(
+          client,
+          `COPY gallery_images (gallery_id, id, path, sha256, person_id, camera, captured_at, captured_at_text, width, height, bytes, mtime_ms, added_at, footage, ${column}) FROM STDIN (FORMAT binary)`,
+          copy.finish(),
         );
-        await copyBinaryIn(client, 'COPY ctgi_stage_images FROM STDIN (FORMAT binary)', data);
-        await client.query(
-          `INSERT INTO gallery_images (gallery_id, id, path, sha256, person_id, camera, captured_at, captured_at_text, width, height, bytes, mtime_ms, added_at, footage, ${column})
-           SELECT $1, $2 + ord, path, sha256, person_id, camera, captured_at, captured_at_text, width, height, bytes, mtime_ms, $3, footage, embedding${cast}
-           FROM ctgi_stage_images ORDER BY ord`,
-          [this.gid, first, addedAt],
-        );
-        await client.query('DELETE FROM gallery_skipped WHERE gallery_id = $1 AND path IN (SELECT path FROM ctgi_stage_images)', [this.gid]);
+        await client.query('DELETE FROM gallery_skipped WHERE gallery_id = $1 AND path = ANY($2::text[])', [this.gid, images.map((img) => img.path)]);
         const captionIds: number[] = [];
         const captionTexts: string[] = [];
         images.forEach((img, ord) => (img.captions ?? []).forEach((text) => (captionIds.push(first + ord), captionTexts.push(text))));
         if (captionIds.length > 0) {
           await client.query(
             "INSERT INTO gallery_captions (gallery_id, image_id, source, text, created_at) SELECT $1, c.image_id, 'dataset', c.text, $4 FROM unnest($2::int[], $3::text[]) WITH ORDINALITY AS c(image_id, text, n) ORDER BY c.n",
-            [this.gid, captionIds, captionTexts, addedAt],
+            [this.gid, captionIds, captionTexts, new Date(addedAt).toISOString()],
           );
         }
         return images.map((_, ord) => first + ord);
@@ -178,17 +180,15 @@ export class PostgresGallery implements Gallery {
     const approximate = indexed && !(options.exact ?? n <= EXACT_SEARCH_LIMIT);
     const filter = filterSql(options.filter, 2);
     const expr = this.vectorExpression();
+    // Filtered: iterative scans keep fetching until the filter has filled the pool, and the planner may still
+    // prefer a camera/time btree for a selective filter (then the pass is exact). Unfiltered: only the HNSW
+    // index yields rows in distance order without a sort, so refusing sorts makes the planner take it.
+    const settings = approximate
+      ? [`SET LOCAL hnsw.ef_search = ${Math.min(MAX_EF_SEARCH, Math.max(this.manifest.hnsw.ef, fetch))}`, hasFilter(options.filter) ? 'SET LOCAL hnsw.iterative_scan = relaxed_order' : 'SET LOCAL enable_sort = off']
+      : ['SET LOCAL enable_indexscan = off'];
     const rows = await inTransaction(this.pool, async (client) => {
-      if (approximate) {
-        await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(MAX_EF_SEARCH, Math.max(this.manifest.hnsw.ef, fetch))}`);
-        // Filtered: iterative scans keep fetching until the filter has filled the pool, and the planner may still
-        // prefer a camera/time btree for a selective filter (then the pass is exact). Unfiltered: only the HNSW
-        // index yields rows in distance order without a sort, so refusing sorts makes the planner take it.
-        if (hasFilter(options.filter)) await client.query('SET LOCAL hnsw.iterative_scan = relaxed_order');
-        else await client.query('SET LOCAL enable_sort = off');
-      } else {
-        await client.query('SET LOCAL enable_indexscan = off');
-      }
+      // One round trip for the settings (integers only: a multi-statement text takes no parameters).
+      await client.query(settings.join('; '));
       const r = await client.query<ImageRow & { v: string }>(
         `SELECT ${RECORD_COLUMNS}, ${this.vectorColumn()}::text AS v FROM gallery_images WHERE gallery_id = ${this.gid}${filter.sql}
          ORDER BY ${expr} <#> $1::${this.vectorType()} LIMIT ${fetch}`,
@@ -423,6 +423,25 @@ export class PostgresGallery implements Gallery {
   private vectorExpression(): string {
     return `(${this.vectorColumn()}::${this.vectorType()})`;
   }
+}
+
+// A lost connection or a failed statement reaches the user as one sentence naming the gallery, not as an
+// internal error: every public method's failures other than CtgiErrors become UPSTREAM_FAILED.
+const GUARDED = ['count', 'add', 'remove', 'search', 'getMany', 'findByPath', 'findBySha', 'embeddingsOf', 'loadEmbeddings', 'recordSkipped', 'listSkipped', 'putCaption', 'captionsOf', 'putAttributeAnswers', 'attributeAnswers', 'cameras', 'save'] as const;
+for (const name of GUARDED) {
+  const method = PostgresGallery.prototype[name] as (this: PostgresGallery, ...args: unknown[]) => Promise<unknown>;
+  Object.defineProperty(PostgresGallery.prototype, name, {
+    configurable: true,
+    writable: true,
+    value: async function (this: PostgresGallery, ...args: unknown[]) {
+      try {
+        return await method.apply(this, args);
+      } catch (err) {
+        if (isCtgiError(err)) throw err;
+        throw new CtgiError('UPSTREAM_FAILED', `The database of ${this.location} failed: ${describePgError(err)}.`, { cause: err });
+      }
+    },
+  });
 }
 
 async function openPool(target: PostgresGalleryTarget): Promise<PgPool> {

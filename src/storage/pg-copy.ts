@@ -92,6 +92,16 @@ export class BinaryCopyWriter {
     return this;
   }
 
+  /** A pgvector `halfvec`: int16 dimension, int16 unused, then IEEE half-precision values (rounded to nearest even). */
+  halfvec(v: Float32Array): this {
+    this.int32(4 + 2 * v.length);
+    this.ensure(4 + 2 * v.length);
+    this.at = this.buf.writeInt16BE(v.length, this.at);
+    this.at = this.buf.writeInt16BE(0, this.at);
+    for (let i = 0; i < v.length; i++) this.at = this.buf.writeUInt16BE(halfBits(v[i]), this.at);
+    return this;
+  }
+
   /** The whole stream, trailer included. */
   finish(): Buffer {
     this.ensure(2);
@@ -127,4 +137,34 @@ export async function copyBinaryIn(client: PgClient, copySql: string, data: Buff
   };
   await pipeline(Readable.from(chunks()), stream);
   return stream.rowCount;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** IEEE 754 binary16 bits of a float32, rounded to nearest even (what pgvector's own float4 → half cast does). */
+export function halfBits(x: number): number {
+  f32[0] = x;
+  const b = u32[0];
+  const sign = (b >>> 16) & 0x8000;
+  const exp = (b >>> 23) & 0xff;
+  let mant = b & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    if (rem > half || (rem === half && h & 1)) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  // A carry out of the mantissa correctly bumps the exponent (up to infinity).
+  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
+  return sign | h;
 }

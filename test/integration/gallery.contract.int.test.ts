@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCtgiError } from '../../src/errors/ctgi-error.js';
 import type { Gallery, GalleryHit } from '../../src/gallery/gallery.js';
 import type { ImageFilter, NewImage } from '../../src/gallery/gallery-store.js';
+import { openPostgres } from '../../src/storage/postgres.js';
 import { galleryRef, openGallery, openOrCreateGallery, type GalleryInit, type GalleryRef } from '../../src/gallery/open-gallery.js';
 import { hasPostgres, makeTestDatabase, POSTGRES_SKIP_REASON } from '../helpers/postgres.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -466,6 +467,46 @@ describe.skipIf(!hasPostgres)('PostgreSQL galleries', () => {
     } finally {
       // Both save at once: one builds the HNSW index, the other waits and finds it.
       await Promise.all([one.close(), two.close()]);
+    }
+  });
+
+  it('builds the gallery’s HNSW index at the first save, not per add, and keeps it current after', async () => {
+    const gallery = await openOrCreateGallery(galleryRef('deferred', { url: db.url }), init());
+    const admin = await openPostgres(db.url, { migrate: false, max: 1 });
+    const { id } = (await admin.query<{ id: number }>("SELECT id FROM galleries WHERE name = 'deferred'")).rows[0];
+    const indexes = async () => (await admin.query<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE indexdef LIKE '%USING hnsw%' AND indexdef LIKE $1", [`%gallery_id = ${id})`])).rows.map((r) => r.indexdef);
+    try {
+      await gallery.add(Array.from({ length: 40 }, (_, n) => image(n)));
+      await gallery.add([image(40)]);
+      expect(await indexes()).toEqual([]);
+      await gallery.save();
+      const [def] = await indexes();
+      expect(def).toMatch(/USING hnsw \(\(\(?embedding\)?::vector\(4\)\)\)? vector_ip_ops\)/);
+      expect(def).toMatch(/m='?16'?, ef_construction='?200'?/);
+      await gallery.save();
+      expect(await indexes()).toHaveLength(1);
+      const [late] = await gallery.add([image(41, { embedding: query(9) })]);
+      expect((await gallery.search(query(9), { top: 1, exact: false }))[0].id).toBe(late);
+    } finally {
+      await admin.end();
+      await gallery.close();
+    }
+  });
+
+  it('reports a failing database as one sentence naming the gallery (UPSTREAM_FAILED), not an internal error', async () => {
+    const gallery = await openOrCreateGallery(galleryRef('failing', { url: db.url }), init());
+    const admin = await openPostgres(db.url, { migrate: false, max: 1 });
+    try {
+      await gallery.add([image(1)]);
+      await admin.query('ALTER TABLE gallery_captions RENAME TO gallery_captions_away');
+      const err = await failure(() => gallery.captionsOf([1]));
+      expect(isCtgiError(err, 'UPSTREAM_FAILED'), String(err)).toBe(true);
+      expect((err as Error).message).toContain('postgres gallery failing');
+      expect((err as Error).message).not.toContain(db.url);
+    } finally {
+      await admin.query('ALTER TABLE gallery_captions_away RENAME TO gallery_captions');
+      await admin.end();
+      await gallery.close();
     }
   });
 
