@@ -69,5 +69,5 @@ describe.skipIf(!canRun)('a PostgreSQL restart during a shared index build', () 
     } finally {
       await gallery.close({ save: false });
     }
-  }, 300_000);
+  }, 480_000);
 });

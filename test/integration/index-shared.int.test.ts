@@ -65,7 +65,7 @@ describe.skipIf(!hasPostgres)('shared index builds in PostgreSQL', () => {
       await gallery.close({ save: false });
     }
     expect(await pendingJobs()).toBe(0);
-  }, 240_000);
+  }, 480_000);
 
   it('hands a SIGKILLed worker’s claimed images to the workers that resume: nothing lost or doubled', async () => {
     const args = sharedBuildArgs({ model: model.dir, images, index: 'killed', database: db.url, lease: 3 });
@@ -109,5 +109,5 @@ describe.skipIf(!hasPostgres)('shared index builds in PostgreSQL', () => {
     const r = JSON.parse(again.stdout);
     expect(r.shared.run.id).not.toBe(ra.shared.run.id);
     expect(r).toMatchObject({ added: 0, unchanged: IMAGES, images: IMAGES });
-  }, 240_000);
+  }, 480_000);
 });
