@@ -34,6 +34,8 @@ export type NewImage = Omit<ImageRecord, 'id' | 'addedAt'> & {
   embedding: Float32Array;
   /** Captions that come with the image (e.g. a dataset's), stored with source `dataset`. */
   captions?: string[];
+  /** When the image was first indexed, kept by a copy between galleries (default: now). */
+  addedAt?: string;
 };
 
 /** Which images a search may return. */

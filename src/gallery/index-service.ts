@@ -4,11 +4,13 @@ import { openImageEncoder } from '../models/open-encoders.js';
 import type { ImageLimits } from '../vision/image-limits.js';
 import type { Gallery } from './gallery.js';
 import { DEFAULT_HNSW } from './folder.gallery.js';
-import { describeGalleryRef, existingManifest, openOrCreateGallery, type GalleryRef } from './open-gallery.js';
+import { describeGalleryRef, existingManifest, galleryRef, openOrCreateGallery, type GalleryRef } from './open-gallery.js';
 import type { GalleryManifest } from './gallery-manifest.js';
 import { CtgiError } from '../errors/ctgi-error.js';
 import { ingestImages, type IngestItem, type IngestReport } from './ingest.js';
 import { cameraMatcher, itemsFromDataset } from './ingest-items.js';
+import { IngestQueue, openQueuePool } from './ingest-queue.js';
+import { ingestShared, type SharedIngestReport } from './shared-ingest.js';
 
 // The index flow (DESIGN.md flow 1) in one place: open or create the gallery, open the image encoder of its
 // model, ingest the items resumably, save. `ctgi index build/add`, the demo world's build and `ctgi eval
@@ -18,6 +20,8 @@ import { cameraMatcher, itemsFromDataset } from './ingest-items.js';
 export interface IndexRequest {
   /** The gallery: a folder path, or a reference (a named gallery in a PostgreSQL database). */
   indexDir: string | GalleryRef;
+  /** Shared builds (a gallery in PostgreSQL): seconds a claimed batch stays this worker's without a renewal (default 60). */
+  leaseSeconds?: number;
   /** Model directory; required when the index does not exist yet (an existing index keeps its own model). */
   modelDir?: string;
   /** Folder stored paths are relative to (for a new index). */
@@ -32,6 +36,8 @@ export interface IndexRequest {
   /** Entries found but not readable (special files, links outside the root), recorded with the reason. */
   skipped?: (indexRoot: string | null) => Array<{ path: string; reason: string }>;
   onProgress?: (done: number, total: number) => void;
+  /** Messages for the operator while the build goes on (shared builds: the database unreachable, retrying). */
+  log?: (message: string) => void;
 }
 
 /** What an index run did. */
@@ -40,6 +46,8 @@ export interface IndexResult {
   /** Images the index holds now. */
   size: number;
   report: IngestReport;
+  /** Shared builds (a gallery in PostgreSQL): this worker's name, the run's figures and batches taken over. */
+  shared?: Pick<SharedIngestReport, 'worker' | 'run' | 'reclaimed'>;
 }
 
 /** An open gallery and encoder that items can be ingested into, chunk by chunk, until closed. */
@@ -55,15 +63,16 @@ export interface IndexRun {
  * ingest in several steps (footage: crops arrive as tracks end).
  * @throws CtgiError when the model or the index cannot be opened, or the model does not match the index.
  */
-export async function openIndexRun(request: Omit<IndexRequest, 'items' | 'onProgress' | 'skipped'>): Promise<IndexRun> {
-  const existing = await existingManifest(request.indexDir);
+export async function openIndexRun(request: Omit<IndexRequest, 'items' | 'onProgress' | 'skipped'>): Promise<IndexRun & { ref: GalleryRef; encoder: IndexEncoder }> {
+  const ref = typeof request.indexDir === 'string' ? galleryRef(request.indexDir) : request.indexDir;
+  const existing = await existingManifest(ref);
   const modelDir = request.modelDir ?? existing?.model.dir;
   if (!modelDir) throw new CtgiError('BAD_INPUT', `${describeGalleryRef(request.indexDir)} is not an index yet; give --model DIR to create it.`);
   const batchSize = request.batchSize ?? 16;
   const { encoder, description } = await openImageEncoder(modelDir, { batchSize, ...(request.limits ? { limits: request.limits } : {}) });
   let gallery: Gallery;
   try {
-    gallery = await openOrCreateGallery(request.indexDir, { model: description, hnsw: request.hnsw ?? { ...DEFAULT_HNSW }, imagesRoot: request.imagesRoot });
+    gallery = await openOrCreateGallery(ref, { model: description, hnsw: request.hnsw ?? { ...DEFAULT_HNSW }, imagesRoot: request.imagesRoot });
   } catch (err) {
     await encoder.close();
     throw err;
@@ -74,6 +83,8 @@ export async function openIndexRun(request: Omit<IndexRequest, 'items' | 'onProg
   let lastSave = Date.now();
   return {
     gallery,
+    ref,
+    encoder,
     async ingest(items, onProgress, skipped) {
       const report = await ingestImages({
         index: gallery,
@@ -110,10 +121,35 @@ export async function indexImages(request: IndexRequest): Promise<IndexResult> {
   const run = await openIndexRun(request);
   try {
     const items = typeof request.items === 'function' ? await request.items(run.gallery.manifest.imagesRoot) : request.items;
+    if (run.ref.kind === 'postgres') return await indexShared(run, run.ref, request, items);
     const report = await run.ingest(items, (done) => request.onProgress?.(done, items.length), request.skipped?.(run.gallery.manifest.imagesRoot));
     return { dir: run.gallery.location, size: await run.gallery.count(), report };
   } finally {
     await run.close();
+  }
+}
+
+type IndexEncoder = Parameters<typeof ingestImages>[0]['encoder'];
+
+/** One worker of a shared build over a gallery in PostgreSQL: joins the gallery's run and works until it is done. */
+async function indexShared(run: IndexRun & { encoder: IndexEncoder }, ref: Extract<GalleryRef, { kind: 'postgres' }>, request: IndexRequest, items: IngestItem[]): Promise<IndexResult> {
+  const pool = await openQueuePool(ref);
+  try {
+    const queue = await IngestQueue.join(pool, ref.name, request.leaseSeconds !== undefined ? { leaseSeconds: request.leaseSeconds } : {});
+    const batchSize = request.batchSize ?? 16;
+    const { worker, run: figures, reclaimed, ...report } = await ingestShared({
+      gallery: run.gallery,
+      encoder: run.encoder,
+      queue,
+      items,
+      skipped: request.skipped?.(run.gallery.manifest.imagesRoot) ?? [],
+      batchSize: Math.max(batchSize * 4, 32),
+      onProgress: (p) => request.onProgress?.(p.done, p.total),
+      ...(request.log ? { log: request.log } : {}),
+    });
+    return { dir: run.gallery.location, size: await run.gallery.count(), report, shared: { worker, run: figures, reclaimed } };
+  } finally {
+    await pool.end();
   }
 }
 

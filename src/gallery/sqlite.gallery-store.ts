@@ -196,7 +196,7 @@ export class SqliteGalleryStore implements GalleryStore {
           trackId: footage?.trackId ?? null,
           box: footage ? JSON.stringify(footage.box) : null,
         };
-        const id = Number(stmt.run({ ...img, ...cut, addedAt: now, embedding }).lastInsertRowid);
+        const id = Number(stmt.run({ ...img, ...cut, addedAt: img.addedAt ?? now, embedding }).lastInsertRowid);
         for (const text of captions ?? []) caption.run(id, text, now);
         return id;
       }),

@@ -366,6 +366,24 @@ export function galleryContract(name: string, place: () => GalleryPlace): void {
       expect(await gallery.attributeAnswers([b])).toEqual(new Map());
     });
 
+    it('keeps camera aliases in the manifest across a reopen, and clears them', async () => {
+      const { gallery, ref } = await fresh();
+      await gallery.add([image(1), image(2)]);
+      await gallery.setCameraAliases({ c0: ['lobby', "O'Hare gate"], c1: [] });
+      expect(gallery.manifest.cameraAliases).toEqual({ c0: ['lobby', "O'Hare gate"] });
+      await gallery.close();
+      const again = await openGallery(ref);
+      open.push(again);
+      expect(again.manifest.cameraAliases).toEqual({ c0: ['lobby', "O'Hare gate"] });
+      expect(again.manifest.model).toEqual(init().model);
+      await again.setCameraAliases({});
+      await again.close();
+      const cleared = await openGallery(ref);
+      open.push(cleared);
+      expect(cleared.manifest.cameraAliases).toBeUndefined();
+      expect(await cleared.count()).toBe(2);
+    });
+
     it('keeps everything across a close and reopen, and refuses to reopen with another model', async () => {
       const { gallery, ref } = await fresh();
       const ids = await gallery.add([image(1, { captions: ['A man.'] }), image(2), image(3)]);

@@ -15,12 +15,14 @@ import { writeJson } from '../io.js';
 import { registerIndexCameras } from './index-cameras.command.js';
 import { items as itemUnit, ProgressBar } from '../progress.js';
 import { positiveInt } from '../options.js';
+import { registerIndexMigrate } from './index-migrate.command.js';
 import { DATABASE_FLAG, DATABASE_HELP, galleryRefOf, INDEX_HELP } from '../gallery-option.js';
 
 interface IngestFlags {
   index: string;
   database?: string;
   halfvec?: boolean;
+  lease: number;
   model?: string;
   images?: string;
   dataset?: string;
@@ -68,6 +70,7 @@ export function registerIndex(program: Command, ctx: CliContext): void {
       .option('--m <n>', 'HNSW M (new indexes only)', positiveInt('--m'), DEFAULT_HNSW.M)
       .option('--ef-construction <n>', 'HNSW efConstruction (new indexes only)', positiveInt('--ef-construction'), DEFAULT_HNSW.efConstruction)
       .option('--ef <n>', 'HNSW ef at query time (new indexes only)', positiveInt('--ef'), DEFAULT_HNSW.ef)
+      .option('--lease <seconds>', 'with a database: seconds a claimed batch stays this worker\'s without a renewal; a killed worker\'s images return to the queue after it', positiveNumber('--lease'), 60)
       .option('--json', 'print the report as JSON')
       .option(DATABASE_FLAG, DATABASE_HELP);
 
@@ -155,6 +158,8 @@ export function registerIndex(program: Command, ctx: CliContext): void {
         await gallery.close({ save: false });
       }
     });
+
+  registerIndexMigrate(index, ctx);
 }
 
 async function runFootage(ctx: CliContext, flags: IngestFlags): Promise<void> {
@@ -236,6 +241,7 @@ async function runIngest(ctx: CliContext, flags: IngestFlags, create: boolean, f
   let bar: ProgressBar | undefined;
   const result = await indexImages({
     indexDir: ref,
+    leaseSeconds: flags.lease,
     ...(flags.model ? { modelDir: flags.model } : {}),
     imagesRoot: root,
     // Paths of an existing index stay relative to the root it was created with.
@@ -245,6 +251,7 @@ async function runIngest(ctx: CliContext, flags: IngestFlags, create: boolean, f
     batchSize: flags.batchSize,
     limits: { maxPixels: config.maxImagePixels, maxBytes: config.maxImageBytes },
     saveEverySeconds: flags.saveEvery,
+    log: (message) => ctx.stderr.write(`${message}\n`),
     onProgress: (done, total) => {
       bar ??= new ProgressBar({ label: 'indexing', total, unit: itemUnit('images'), stream: ctx.stderr });
       bar.update(done);
@@ -252,8 +259,13 @@ async function runIngest(ctx: CliContext, flags: IngestFlags, create: boolean, f
   });
   bar?.finish();
   if (flags.json) {
-    writeJson(ctx.stdout, { index: result.dir, images: result.size, ...result.report, ignored, notes });
+    writeJson(ctx.stdout, { index: result.dir, images: result.size, ...result.report, ignored, notes, ...(result.shared ? { shared: result.shared } : {}) });
     return;
+  }
+  if (result.shared) {
+    const { worker, run, reclaimed } = result.shared;
+    const taken = reclaimed > 0 ? `, including ${plural(reclaimed, 'batch')} taken over from a stopped worker` : '';
+    notes.push(`Shared run ${run.id}: ${run.done} of ${run.items} images done by all workers; this worker (${worker}) handled ${plural(result.report.considered, 'image')}${taken}.`);
   }
   ctx.stdout.write(formatReport(result.dir, result.size, result.report, ignored, notes));
 }
