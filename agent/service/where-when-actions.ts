@@ -2,7 +2,7 @@ import type { BotEvent, BotEvents, BotUser, GalleryItem, OperatorAction, ThreadK
 import { isCtgiError } from '../../src/errors/ctgi-error.js';
 import type { ImageFilter } from '../../src/gallery/gallery-store.js';
 import { personTimeline } from '../../src/gallery/person-timeline.js';
-import { hasPlaceTime, matchesFilter } from '../../src/gallery/place-time-filter.js';
+import { cameraNumber, hasPlaceTime, matchesFilter } from '../../src/gallery/place-time-filter.js';
 import { initialDialogue, type DialogueDeps, type DialogueValues } from '../graph/dialogue-graph.js';
 import { encodeResume } from '../graph/operator-resume.js';
 import { statementOf, type WhereWhenSettings } from './where-when.js';
@@ -42,12 +42,15 @@ const changeFilter: Handler<'filter'> = async (ctx, action) => {
   const cameras = action.cameras === undefined ? old.camera : (action.cameras ?? undefined);
   const from = action.from === undefined ? old.from : (action.from ?? undefined);
   const to = action.to === undefined ? old.to : (action.to ?? undefined);
-  const known = new Set((await ctx.deps.gallery.cameras()).map((c) => c.camera));
-  const unknown = (cameras ?? []).filter((c) => !known.has(c));
-  if (unknown.length > 0) return [say(`This gallery has no camera ${unknown.join(', ')}; its cameras are ${[...known].join(', ') || 'none'}.`, 'error')];
+  const known = (await ctx.deps.gallery.cameras()).map((c) => c.camera);
+  // "cameras 2,3" from a button, a short command or the agent names cameras by name, number or alias.
+  const named = (cameras ?? []).map((c) => ({ asked: c, camera: resolveCamera(c, known, ctx.deps.gallery.manifest.cameraAliases ?? {}) }));
+  const unknown = named.filter((n) => n.camera === undefined).map((n) => n.asked);
+  if (unknown.length > 0) return [say(`This gallery has no camera ${unknown.join(', ')}; its cameras are ${known.join(', ') || 'none'}.`, 'error')];
+  const resolvedCameras = cameras === undefined || cameras === null ? cameras : named.map((n) => n.camera!);
   for (const t of [from, to]) if (t !== undefined && !Number.isFinite(Date.parse(t))) return [say(`"${t.slice(0, 40)}" is not a time; use ISO-8601, e.g. 2026-12-04T14:00:00Z.`, 'error')];
   if (from && to && Date.parse(from) > Date.parse(to)) return [say('The time window ends before it starts; give the earlier time first.', 'error')];
-  const filter: ImageFilter = { ...(cameras && cameras.length > 0 ? { camera: [...cameras].sort() } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}) };
+  const filter: ImageFilter = { ...(resolvedCameras && resolvedCameras.length > 0 ? { camera: [...new Set(resolvedCameras)].sort() } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}) };
   const statement = statementOf(ctx.deps.gallery, filter, ctx.whereWhen);
   const active = hasPlaceTime(filter) ? filter : null;
   if (now.pendingEvent && now.values.status !== 'done') {
@@ -101,4 +104,16 @@ function confirmedImage(values: Partial<DialogueValues>): number | undefined {
   const done = [...(values.outbox ?? [])].reverse().find((e) => e.kind === 'done' && e.imageId !== undefined);
   if (done?.kind === 'done' && done.imageId !== undefined) return done.imageId;
   return values.memory?.picked[0];
+}
+
+/** The gallery camera a name, alias or number means ("2" → cam2 when exactly one camera ends in 2), if any. */
+function resolveCamera(asked: string, known: readonly string[], aliases: Record<string, readonly string[]>): string | undefined {
+  const want = asked.trim().toLowerCase();
+  const exact = known.find((c) => c.toLowerCase() === want);
+  if (exact) return exact;
+  const aliased = known.filter((c) => (aliases[c] ?? []).some((a) => a.toLowerCase() === want));
+  if (aliased.length === 1) return aliased[0];
+  const n = cameraNumber(asked);
+  const numbered = n === undefined ? [] : known.filter((c) => cameraNumber(c) === n || new RegExp(`\\D0*${n}$`).test(c));
+  return numbered.length === 1 ? numbered[0] : undefined;
 }

@@ -121,7 +121,7 @@ export class PostgresGallery implements Gallery {
         const copy = new BinaryCopyWriter();
         images.forEach((img, ord) => {
           copy.row(15).int4(this.gid).int4(first + ord).text(img.path).text(img.sha256).text(img.personId).text(img.camera).timestamptz(captured[ord]).text(img.capturedAt);
-          copy.int4(img.width).int4(img.height).int8(img.bytes).float8(img.mtimeMs).timestamptz(addedAt).jsonb(img.footage ?? null);
+          copy.int4(img.width).int4(img.height).int8(img.bytes).float8(img.mtimeMs).timestamptz(img.addedAt !== undefined && Number.isFinite(Date.parse(img.addedAt)) ? Date.parse(img.addedAt) : addedAt).jsonb(img.footage ?? null);
           if (this.vectorKind === 'vector') copy.vector(img.embedding);
           else copy.halfvec(img.embedding);
         });

@@ -51,7 +51,7 @@ async function snapshot(g: Gallery) {
   const embeddings = await g.embeddingsOf(ids);
   const byPath = [...records.values()]
     .sort((a, b) => a.id - b.id)
-    .map(({ addedAt: _addedAt, ...r }: ImageRecord) => ({ ...r, captions: captions.get(r.id) ?? [], answers: answers.get(r.id) ?? [], embedding: [...embeddings.get(r.id)!] }));
+    .map((r: ImageRecord) => ({ ...r, captions: captions.get(r.id) ?? [], answers: answers.get(r.id) ?? [], embedding: [...embeddings.get(r.id)!] }));
   const skipped = (await g.listSkipped()).map((s) => ({ path: s.path, reason: s.reason }));
   const { model, hnsw, imagesRoot } = g.manifest;
   return { count: await g.count(), images: byPath, skipped, manifest: { model, hnsw, imagesRoot } };

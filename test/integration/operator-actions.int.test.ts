@@ -86,7 +86,7 @@ describe('operator actions through the conversation service', () => {
     // Front ends retire a pressed button's message: an export button, which posts no gallery of its own,
     // gets the pending gallery posted again so its buttons stay usable; typed "export" does not.
     const exported = await service.answer(thread, OWNER, 'export', `g:${shown.round}`);
-    expect(exported).toEqual([expect.objectContaining({ kind: 'text', text: expect.stringMatching(/not configured/) }), reordered]);
+    expect(exported).toEqual([expect.objectContaining({ kind: 'text', text: expect.stringMatching(/no folder to write to/) }), reordered]);
     expect(await service.answer(thread, OWNER, 'export')).toEqual([expect.objectContaining({ kind: 'text' })]);
   });
 
@@ -168,7 +168,7 @@ describe('operator actions through the conversation service', () => {
     expect(texts(await service.act('web:local:nobody', OWNER, { kind: 'like', rank: 1 }))).toEqual([expect.stringMatching(/no search in this thread/)]);
   });
 
-  it('lets only the owner act; the filter and timeline say they are not in this build; export says when none is configured', async () => {
+  it('lets only the owner act; camera numbers name the gallery\'s cameras; a timeline needs a confirmed person; export says when it has no folder', async () => {
     const audit: AuditRecord[] = [];
     const service = open({ audit });
     const thread = 'slack:C1:owner';
@@ -178,11 +178,14 @@ describe('operator actions through the conversation service', () => {
     expect(audit.some((r) => r.kind === 'refusal' && r.userId === WITNESS.id && /exclude #1/.test(r.text ?? ''))).toBe(true);
     // The same as a typed command from the witness: refused, not read as an answer.
     expect(await service.answer(thread, WITNESS, 'exclude #1')).toEqual([expect.objectContaining({ code: 'not-owner' })]);
-    expect(texts(await service.answer(thread, OWNER, 'cameras 2,3'))).toEqual(['Filtering by camera or capture time is not available in this build.']);
-    expect(texts(await service.answer(thread, OWNER, 'timeline #3'))).toEqual(['Timelines are not available in this build.']);
-    expect(texts(await service.answer(thread, OWNER, 'export'))).toEqual(['Case export is not configured in this build, so nothing was exported.']);
+    const filtered = await service.answer(thread, OWNER, 'cameras 2,3');
+    const shown = filtered.find((e) => e.kind === 'gallery');
+    expect(shown?.kind === 'gallery' && shown.items.length > 0 && shown.items.every((i) => i.camera === 'c2' || i.camera === 'c3')).toBe(true);
+    expect(texts(await service.answer(thread, OWNER, 'cameras 9'))).toEqual(['This gallery has no camera 9; its cameras are c1, c2, c3, c4, c5, c6.']);
+    expect(texts(await service.answer(thread, OWNER, 'timeline #30'))).toEqual(['There is no #30 in the gallery shown here.']);
+    expect(texts(await service.answer(thread, OWNER, 'export'))).toEqual(['Case export has no folder to write to here; name a file (ctgi case export THREAD --out case.zip).']);
     expect(audit.filter((r) => r.kind === 'answer' && r.userId === OWNER.id).map((r) => r.text)).toEqual(
-      expect.arrayContaining(['operator action: cameras 2, 3', 'operator action: timeline #3', 'operator action: export']),
+      expect.arrayContaining(['operator action: cameras 2, 3', 'operator action: timeline #30', 'operator action: export']),
     );
   });
 
