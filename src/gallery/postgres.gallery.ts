@@ -7,7 +7,7 @@ import { EXACT_SEARCH_LIMIT } from './folder.gallery.js';
 import type { Gallery, GalleryHit, SearchOptions } from './gallery.js';
 import { assertSameModel, parseManifest, type GalleryManifest } from './gallery-manifest.js';
 import type { ImageRecord, NewAttributeAnswer, NewImage, SkippedFile, StoredAttributeAnswer, StoredCaption } from './gallery-store.js';
-import { assertGalleryName, captureMs, filterSql, groupBy, hasFilter, lastByKey, validIds, maxIndexedDim, parseVector, RECORD_COLUMNS, toRecord, vectorLiteral, type ImageRow, type VectorKind } from './postgres-gallery-rows.js';
+import { assertGalleryName, captureMs, filterSql, groupBy, hasFilter, lastByKey, validIds, maxIndexedDim, decodeVectorSend, RECORD_COLUMNS, toRecord, vectorLiteral, type ImageRow, type VectorKind } from './postgres-gallery-rows.js';
 import { assertStorableAnswers, assertStorableImages, assertStorableText } from './storable-text.js';
 
 /** Where a PostgreSQL gallery lives: the server (URL with credentials, TLS) and the gallery's name in it. */
@@ -191,8 +191,8 @@ export class PostgresGallery implements Gallery {
     const rows = await inTransaction(this.pool, async (client) => {
       // One round trip for the settings (integers only: a multi-statement text takes no parameters).
       await client.query(settings.join('; '));
-      const r = await client.query<ImageRow & { v: string }>(
-        `SELECT ${RECORD_COLUMNS}, ${this.vectorColumn()}::text AS v FROM gallery_images WHERE gallery_id = ${this.gid}${filter.sql}
+      const r = await client.query<ImageRow & { v: Buffer }>(
+        `SELECT ${RECORD_COLUMNS}, ${this.vectorSend()} AS v FROM gallery_images WHERE gallery_id = ${this.gid}${filter.sql}
          ORDER BY ${expr} <#> $1::${this.vectorType()} LIMIT ${fetch}`,
         [vectorLiteral(query), ...filter.params],
       );
@@ -200,7 +200,7 @@ export class PostgresGallery implements Gallery {
     });
     // The same arithmetic and order as the folder (dotAt in doubles; ties to the smaller id).
     const q = Float64Array.from(query);
-    const scored = rows.map((row) => ({ row, score: dotAt(parseVector(row.v), 0, q, dim) }));
+    const scored = rows.map((row) => ({ row, score: dotAt(decodeVectorSend(row.v, this.vectorKind), 0, q, dim) }));
     scored.sort((a, b) => b.score - a.score || a.row.id - b.row.id);
     const candidates = scored.slice(0, pool);
     const scores = calibratedScores(
@@ -242,8 +242,8 @@ export class PostgresGallery implements Gallery {
     const wanted = validIds(ids);
     const out = new Map<number, Float32Array>();
     if (wanted.length === 0) return out;
-    const r = await this.pool.query<{ id: number; v: string }>(`SELECT id, ${this.vectorColumn()}::text AS v FROM gallery_images WHERE gallery_id = $1 AND id = ANY($2::int[])`, [this.gid, wanted]);
-    const byId = new Map(r.rows.map((row) => [row.id, parseVector(row.v)]));
+    const r = await this.pool.query<{ id: number; v: Buffer }>(`SELECT id, ${this.vectorSend()} AS v FROM gallery_images WHERE gallery_id = $1 AND id = ANY($2::int[])`, [this.gid, wanted]);
+    const byId = new Map(r.rows.map((row) => [row.id, decodeVectorSend(row.v, this.vectorKind)]));
     for (const id of ids) {
       const v = byId.get(id);
       if (v) out.set(id, v);
@@ -257,14 +257,14 @@ export class PostgresGallery implements Gallery {
     const ids: number[] = [];
     const pages: Float32Array[] = [];
     for (let after = -1; ; ) {
-      const r = await this.pool.query<{ id: number; v: string }>(
-        `SELECT id, ${this.vectorColumn()}::text AS v FROM gallery_images WHERE gallery_id = $1 AND id > $2 ORDER BY id LIMIT ${LOAD_PAGE}`,
+      const r = await this.pool.query<{ id: number; v: Buffer }>(
+        `SELECT id, ${this.vectorSend()} AS v FROM gallery_images WHERE gallery_id = $1 AND id > $2 ORDER BY id LIMIT ${LOAD_PAGE}`,
         [this.gid, after],
       );
       if (r.rows.length === 0) break;
       const page = new Float32Array(r.rows.length * dim);
       r.rows.forEach((row, i) => {
-        const v = parseVector(row.v);
+        const v = decodeVectorSend(row.v, this.vectorKind);
         if (v.length !== dim) throw new CtgiError('INDEX_MISMATCH', `Image ${row.id} has a ${v.length}-dimensional embedding but ${this.location} is ${dim}-dimensional.`);
         page.set(v, i * dim);
         ids.push(row.id);
@@ -425,6 +425,11 @@ export class PostgresGallery implements Gallery {
 
   private vectorColumn(): string {
     return this.vectorKind === 'vector' ? 'embedding' : 'embedding_half';
+  }
+
+  /** The stored vector in pgvector's binary send format (read with decodeVectorSend). */
+  private vectorSend(): string {
+    return `${this.vectorKind}_send(${this.vectorColumn()})`;
   }
 
   private vectorType(): string {
