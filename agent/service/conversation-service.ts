@@ -363,23 +363,24 @@ export function createConversationService(options: ConversationServiceOptions): 
     return options.operatorAgent.handle({ text, cameras, shown, act: (action) => act(thread, user, action) });
   };
 
+  /** The owner's "any camera", "timeline" or short command typed where a description goes, acted on; else undefined. */
+  const startAsAction = async (thread: ThreadKey, user: BotUser, text: string): Promise<BotEvents | undefined> => {
+    if (badThread(thread) || (await store.ownerOf(thread)) !== user.id) return undefined;
+    const typed = (await snapshot(thread)).values.memory ? await typedAction(text) : undefined;
+    if (typed) {
+      await audit(thread, user, 'answer', { text: text.slice(0, 1000) });
+      return act(thread, user, typed);
+    }
+    return classifyOperatorText(text).kind === 'command' ? operatorText(thread, user, text, false) : undefined;
+  };
+
   const service: PrunableConversationService = {
     demo: options.deps.demo,
 
     async start(thread, user, text) {
       // A short command typed where a description may go (a closed search's thread) acts instead.
-      if ((await store.ownerOf(thread)) === user.id) {
-        // "any camera" or "timeline" typed where a description goes acts on the search already in the thread.
-        const typed = !badThread(thread) && (await snapshot(thread)).values.memory ? await typedAction(text) : undefined;
-        if (typed) {
-          await audit(thread, user, 'answer', { text: text.slice(0, 1000) });
-          return act(thread, user, typed);
-        }
-        if (classifyOperatorText(text).kind === 'command') {
-          const routed = await operatorText(thread, user, text, false);
-          if (routed) return routed;
-        }
-      }
+      const routed = await startAsAction(thread, user, text).catch(() => undefined);
+      if (routed) return routed;
       return turn(thread, async () => {
         const bad = badThread(thread);
         if (bad) return bad;
@@ -406,7 +407,8 @@ export function createConversationService(options: ConversationServiceOptions): 
     },
 
     async answer(thread, user, reply, inReplyTo) {
-      const routed = await operatorText(thread, user, reply.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, MAX_REPLY_CHARS), inReplyTo !== undefined);
+      // A store failure while routing falls through to the dialogue's turn, which says so in one sentence.
+      const routed = await operatorText(thread, user, reply.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, MAX_REPLY_CHARS), inReplyTo !== undefined).catch(() => undefined);
       if (routed) return routed;
       return turn(thread, async () => {
         const bad = badThread(thread);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import type { PgClient, PgPool } from '../../src/storage/postgres.js';
+import { isTransientPgError } from '../../src/storage/pg-retry.js';
 import type { BotEvents, ThreadKey } from '../../src/conversation/conversation-types.js';
 import type { ArmedTimer, BroadcastReceiver, ConversationStore } from './conversation-store.js';
 
@@ -65,7 +66,13 @@ export class PostgresConversationStore implements ConversationStore {
   }
 
   async ownerOf(thread: ThreadKey): Promise<string | undefined> {
-    const r = await this.#pool.query<{ user_id: string }>('SELECT user_id FROM ctgi_thread_owner WHERE thread = $1', [thread]);
+    const read = () => this.#pool.query<{ user_id: string }>('SELECT user_id FROM ctgi_thread_owner WHERE thread = $1', [thread]);
+    // The first read after a database restart may get a pooled connection the server already ended (the pool
+    // drops it with that error): a read is safe to repeat once on a fresh one.
+    const r = await read().catch((err: unknown) => {
+      if (!isTransientPgError(err)) throw err;
+      return read();
+    });
     return r.rows[0]?.user_id;
   }
 
