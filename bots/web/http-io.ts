@@ -1,5 +1,6 @@
 // Small request/response helpers for the web chat's node:http server (no framework).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isCtgiError } from '../../src/errors/ctgi-error.js';
 
 /** A request the server rejects with `status` and a sentence. */
 export class HttpError extends Error {
@@ -69,4 +70,17 @@ export function imageContentType(bytes: Buffer): string {
   if (bytes.length >= 12 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
   if (bytes.length >= 6 && bytes.toString('latin1', 0, 3) === 'GIF') return 'image/gif';
   return 'application/octet-stream';
+}
+
+/** Sends a gallery image's bytes (none for HEAD) with their MIME type; an id the gallery lacks is a 404. */
+export async function sendGalleryImage(res: ServerResponse, method: string | undefined, read: (imageId: number) => Promise<Buffer>, imageId: number): Promise<void> {
+  let bytes: Buffer;
+  try {
+    bytes = await read(imageId);
+  } catch (err) {
+    if (isCtgiError(err, 'NOT_FOUND')) throw new HttpError(404, 'Not found.');
+    throw err;
+  }
+  res.writeHead(200, { 'Content-Type': imageContentType(bytes), 'Content-Length': String(bytes.length) });
+  res.end(method === 'HEAD' ? undefined : bytes);
 }

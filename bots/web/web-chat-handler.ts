@@ -12,7 +12,7 @@ import {
   type ThreadKey,
 } from '../../src/conversation/conversation-types.js';
 import { isCtgiError, userMessage } from '../../src/errors/ctgi-error.js';
-import { HttpError, imageContentType, readCookie, readJsonObject, sendJson, sendText } from './http-io.js';
+import { HttpError, readCookie, readJsonObject, sendGalleryImage, sendJson, sendText } from './http-io.js';
 import { admitCall, type CallLimits } from './web-call-limits.js';
 import { publicEvents } from './web-public-events.js';
 import { addressKey, bearerToken, clientAddress, loopbackHostNames, normaliseAddress, sameOrigin, setSecurityHeaders, tokenMatches, viaTls } from './web-security.js';
@@ -323,15 +323,7 @@ export class WebChatHandler {
       this.#refuse(req, url, 404, session?.id);
       throw new HttpError(404, 'Not found.');
     }
-    let bytes: Buffer;
-    try {
-      bytes = await this.#o.service.readImage(imageId);
-    } catch (err) {
-      if (isCtgiError(err, 'NOT_FOUND')) throw new HttpError(404, 'Not found.');
-      throw err;
-    }
-    res.writeHead(200, { 'Content-Type': imageContentType(bytes), 'Content-Length': String(bytes.length) });
-    res.end(method === 'HEAD' ? undefined : bytes);
+    await sendGalleryImage(res, method, (id) => this.#o.service.readImage(id), imageId);
   }
 
   async #onServiceEvents(thread: ThreadKey, events: BotEvents): Promise<void> {

@@ -6,11 +6,10 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { pickReply, type AuditSink, type ConversationService } from '../../src/conversation/conversation-types.js';
-import { isCtgiError } from '../../src/errors/ctgi-error.js';
 import type { WitnessLink } from '../../src/witness/witness-link-store.js';
 import { WITNESS_REFUSALS, type WitnessLinks, type WitnessRefusal } from '../../src/witness/witness-links.js';
 import { renderedInThisProcess } from '../../src/witness/witness-relay.js';
-import { HttpError, imageContentType, readCookie, readJsonObject, sendJson } from './http-io.js';
+import { HttpError, readCookie, readJsonObject, sendGalleryImage, sendJson } from './http-io.js';
 import { GuessLimiter, type GuessLimits } from './witness-guess-limiter.js';
 import { plainPage } from './witness-refusal-page.js';
 import { addressKey, clientAddress, sameOrigin, viaTls } from './web-security.js';
@@ -123,15 +122,7 @@ export class WitnessPages {
     allow(req, 'GET', 'HEAD');
     // Only a gallery the operator chose to show, and only its own images.
     if (!(await this.#o.links.mayView(link, imageId))) throw new HttpError(404, 'Not found.');
-    let bytes: Buffer;
-    try {
-      bytes = await this.#o.service.readImage(imageId);
-    } catch (err) {
-      if (isCtgiError(err, 'NOT_FOUND')) throw new HttpError(404, 'Not found.');
-      throw err;
-    }
-    res.writeHead(200, { 'Content-Type': imageContentType(bytes), 'Content-Length': String(bytes.length) });
-    res.end(req.method === 'HEAD' ? undefined : bytes);
+    await sendGalleryImage(res, req.method, (id) => this.#o.service.readImage(id), imageId);
   }
 
   #refusePage(res: ServerResponse, refusal: WitnessRefusal, api: boolean): void {

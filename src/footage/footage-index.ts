@@ -4,7 +4,7 @@ import { CtgiError, isCtgiError } from '../errors/ctgi-error.js';
 import type { GalleryManifest } from '../gallery/gallery-manifest.js';
 import { storedPathFor } from '../gallery/image-scan.js';
 import { openIndexRun, type IndexRun } from '../gallery/index-service.js';
-import type { IngestItem, IngestReport } from '../gallery/ingest.js';
+import { mergeIngestReports, type IngestItem, type IngestReport } from '../gallery/ingest.js';
 import type { ImageLimits } from '../vision/image-limits.js';
 import { encodeRawPng } from '../vision/sharp-adapter.js';
 import { withSignatures } from './appearance.js';
@@ -186,7 +186,7 @@ async function indexSource(job: SourceJob): Promise<SourceReport> {
     ended = [];
     if (items.length > 0) {
       const r = await run.ingest(items);
-      mergeReport(job.total, r);
+      mergeIngestReports(job.total, r);
       report.crops += items.length;
     }
     progress[key] = { ...state!, nextFrame, done, tracker: tracker.snapshot(), pending };
@@ -242,15 +242,6 @@ function cropRegion(b: { x1: number; y1: number; x2: number; y2: number }, width
   const left = Math.min(width - 1, Math.max(0, Math.floor(b.x1)));
   const top = Math.min(height - 1, Math.max(0, Math.floor(b.y1)));
   return { left, top, width: Math.max(1, Math.min(width, Math.ceil(b.x2)) - left), height: Math.max(1, Math.min(height, Math.ceil(b.y2)) - top) };
-}
-
-function mergeReport(into: IngestReport, r: IngestReport): void {
-  into.considered += r.considered;
-  into.added += r.added;
-  into.unchanged += r.unchanged;
-  into.replaced += r.replaced;
-  into.duplicates.push(...r.duplicates);
-  into.skipped.push(...r.skipped);
 }
 
 function safeName(s: string): string {

@@ -135,3 +135,13 @@ export async function ingestImages(options: IngestOptions): Promise<IngestReport
   if (options.saveAtEnd ?? true) await index.save();
   return report;
 }
+
+/** Adds report `r` (another chunk, source or worker of one build) into `into`. */
+export function mergeIngestReports(into: IngestReport, r: IngestReport): void {
+  into.considered += r.considered;
+  into.added += r.added;
+  into.unchanged += r.unchanged;
+  into.replaced += r.replaced;
+  into.duplicates.push(...r.duplicates);
+  into.skipped.push(...r.skipped);
+}

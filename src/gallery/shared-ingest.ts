@@ -2,7 +2,7 @@ import type { ImageEncoder } from '../models/encoder.js';
 import { processAlive } from '../util/process.js';
 import { hasPgCode, withPgRetry, type PgRetryOptions } from '../storage/pg-retry.js';
 import type { Gallery } from './gallery.js';
-import { ingestImages, type IngestItem, type IngestReport } from './ingest.js';
+import { ingestImages, mergeIngestReports, type IngestItem, type IngestReport } from './ingest.js';
 import type { IngestQueue, RunProgress } from './ingest-queue.js';
 
 // One worker of a shared index build (several processes, possibly on several machines, over one gallery in
@@ -94,7 +94,7 @@ export async function ingestShared(options: SharedIngestOptions): Promise<Shared
         alsoRetry: (err) => hasPgCode(err, UNIQUE_VIOLATION),
       });
       await retry('marking images done', () => queue.complete(items.map((i) => i.storedPath)));
-      merge(report, done);
+      mergeIngestReports(report, done);
       options.onProgress?.(await retry('reading the run', () => queue.progress()));
     }
     await retry('closing the run', () => queue.finishIfDone());
@@ -109,13 +109,4 @@ export async function ingestShared(options: SharedIngestOptions): Promise<Shared
 
 function leaseRenewMs(queue: IngestQueue): number {
   return Math.max(250, (queue.leaseSeconds * 1000) / 3);
-}
-
-function merge(into: IngestReport, r: IngestReport): void {
-  into.considered += r.considered;
-  into.added += r.added;
-  into.unchanged += r.unchanged;
-  into.replaced += r.replaced;
-  into.duplicates.push(...r.duplicates);
-  into.skipped.push(...r.skipped);
 }
