@@ -38,3 +38,29 @@ export interface CaptionJobStore {
 export function settingsMismatch(location: string): string {
   return `The job ${location} belongs to a run with other settings (rounds or prompts); re-run with the same settings to resume, or delete it (or pick another --out or --jobs) to start over.`;
 }
+
+/** A job row as both adapters store it (turns as JSON text). */
+export interface JobRow {
+  key: string;
+  status: 'done' | 'failed';
+  initial_caption: string | null;
+  caption: string | null;
+  turns: string;
+  error: string | null;
+  attempts: number;
+  finished_at: string;
+}
+
+/** The record a stored job row stands for. */
+export function jobRecordOf(row: JobRow): JobRecord {
+  return {
+    key: row.key,
+    status: row.status,
+    initialCaption: row.initial_caption,
+    caption: row.caption,
+    turns: JSON.parse(row.turns) as MtgTurn[],
+    error: row.error,
+    attempts: row.attempts,
+    finishedAt: row.finished_at,
+  };
+}

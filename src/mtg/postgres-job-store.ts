@@ -3,18 +3,7 @@
 import { CtgiError } from '../errors/ctgi-error.js';
 import type { PgPool } from '../storage/postgres.js';
 import type { MtgTurn } from './caption-image.js';
-import { settingsMismatch, type CaptionJobStore, type JobRecord } from './job-store.js';
-
-interface Row {
-  key: string;
-  status: 'done' | 'failed';
-  initial_caption: string | null;
-  caption: string | null;
-  turns: string;
-  error: string | null;
-  attempts: number;
-  finished_at: string;
-}
+import { jobRecordOf, settingsMismatch, type CaptionJobStore, type JobRecord, type JobRow } from './job-store.js';
 
 /** PostgreSQL adapter of CaptionJobStore: the job `name` over a migrated pool (ended on close). */
 export class PostgresCaptionJobStore implements CaptionJobStore {
@@ -56,20 +45,11 @@ export class PostgresCaptionJobStore implements CaptionJobStore {
   }
 
   async records(): Promise<JobRecord[]> {
-    const r = await this.pool.query<Row>(
+    const r = await this.pool.query<JobRow>(
       'SELECT key, status, initial_caption, caption, turns, error, attempts, finished_at FROM ctgi_caption_job_image WHERE job = $1 ORDER BY seq',
       [this.name],
     );
-    return r.rows.map((x) => ({
-      key: x.key,
-      status: x.status,
-      initialCaption: x.initial_caption,
-      caption: x.caption,
-      turns: JSON.parse(x.turns) as MtgTurn[],
-      error: x.error,
-      attempts: x.attempts,
-      finishedAt: x.finished_at,
-    }));
+    return r.rows.map(jobRecordOf);
   }
 
   async close(): Promise<void> {

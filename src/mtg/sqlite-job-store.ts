@@ -1,7 +1,7 @@
 import { CtgiError } from '../errors/ctgi-error.js';
 import { openSqlite, type SqliteDatabase } from '../storage/sqlite.js';
 import type { MtgTurn } from './caption-image.js';
-import { settingsMismatch, type CaptionJobStore, type JobRecord } from './job-store.js';
+import { jobRecordOf, settingsMismatch, type CaptionJobStore, type JobRecord, type JobRow } from './job-store.js';
 
 // The embedded adapter of the MTG job table (job-store.ts): its own SQLite file beside the output.
 
@@ -19,17 +19,6 @@ CREATE TABLE IF NOT EXISTS jobs (
   finished_at     TEXT NOT NULL
 );
 `;
-
-interface Row {
-  key: string;
-  status: 'done' | 'failed';
-  initial_caption: string | null;
-  caption: string | null;
-  turns: string;
-  error: string | null;
-  attempts: number;
-  finished_at: string;
-}
 
 /** The job table of one `ctgi caption` output, in its own SQLite file. */
 export class SqliteCaptionJobStore implements CaptionJobStore {
@@ -77,16 +66,7 @@ export class SqliteCaptionJobStore implements CaptionJobStore {
   }
 
   async records(): Promise<JobRecord[]> {
-    return (this.db.prepare('SELECT key, status, initial_caption, caption, turns, error, attempts, finished_at FROM jobs ORDER BY seq').all() as Row[]).map((r) => ({
-      key: r.key,
-      status: r.status,
-      initialCaption: r.initial_caption,
-      caption: r.caption,
-      turns: JSON.parse(r.turns) as MtgTurn[],
-      error: r.error,
-      attempts: r.attempts,
-      finishedAt: r.finished_at,
-    }));
+    return (this.db.prepare('SELECT key, status, initial_caption, caption, turns, error, attempts, finished_at FROM jobs ORDER BY seq').all() as JobRow[]).map(jobRecordOf);
   }
 
   async close(): Promise<void> {
