@@ -1,6 +1,6 @@
 // npm run bench:search -- --store postgres [--database URL] [--n 1000000] [--side-n 100000] [--queries 1000]
 //   [--batch 5000] [--m 16] [--ef-construction 64] [--ef-sweep 100,160,250,400,600,1000] [--halfvec-full]
-//   [--maintenance-work-mem 4GB] [--keep]
+//   [--maintenance-work-mem 4GB] [--warmup 100] [--keep] [--sweep-only DATABASE [--kind pg-vector|pg-halfvec]]
 // The stores side by side, every figure through the Gallery port (openOrCreateGallery, add, save, search):
 //  - at --side-n (100k): the folder store (SQLite + hnswlib), PostgreSQL with vector(d) and with halfvec(d);
 //  - at --n (1M): PostgreSQL with vector(d) (and halfvec(d) with --halfvec-full).
@@ -13,10 +13,10 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Gallery } from '../src/gallery/gallery.js';
 import type { NewImage } from '../src/gallery/gallery-store.js';
-import { redactDatabaseUrl } from '../src/storage/postgres.js';
+import { openPostgres, redactDatabaseUrl } from '../src/storage/postgres.js';
 import { embeddingLike } from './clustered-vectors.js';
 import { StreamingTopK } from './ground-truth.js';
-import { benchImage, benchInit, chooseEf, folderSizes, freshDatabase, openBenchGallery, pgSizes, sweepEf, timedAdd, type EfPoint, type StoreKind } from './store-bench-gallery.js';
+import { benchImage, benchInit, chooseEf, folderSizes, freshDatabase, openBenchGallery, pgSizes, sweepEf, timedAdd, type StoreKind } from './store-bench-gallery.js';
 import { formatStoreTable, type Column } from './store-bench-table.js';
 
 const K = 10;
@@ -70,6 +70,12 @@ export async function runStoreBench(): Promise<void> {
   truthAcc.addChunk(side, SIDE_N);
   const sideTruth = truthAcc.truth();
   note(`ground truth at ${SIDE_N}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  // Warm-up searches: gallery vectors spread over the first SIDE_N (every column holds them), never a measured query.
+  const WARMUP = Math.min(SIDE_N, num('warmup', 100));
+  const warmup = Array.from({ length: WARMUP }, (_, i) => {
+    const p = Math.floor(((i + 0.5) * SIDE_N) / WARMUP);
+    return side.slice(p * DIM, (p + 1) * DIM);
+  });
   const sideImages = (): NewImage[] => Array.from({ length: SIDE_N }, (_, p) => benchImage(p, side.subarray(p * DIM, (p + 1) * DIM)));
 
   const columns: Column[] = [];
@@ -94,12 +100,15 @@ export async function runStoreBench(): Promise<void> {
       const count = await gallery.count();
       if (count !== n) throw new Error(`${label}: the gallery holds ${count} images, not ${n}`);
       note(`${label}: built in ${(buildMs / 1000).toFixed(1)} s; sweeping ef`);
-      const sweep: EfPoint[] = await sweepEf(gallery, queries, truth(), K, EFS);
-      const { point, met } = chooseEf(sweep, RECALL_GOAL);
+      // Searched through a freshly opened gallery (a new pool and server backend), as a restarted bot would.
       await gallery.close({ save: false });
+      const reopened = await openBenchGallery(kind, { dir, url: db?.url, name: 'bench' }, init);
+      const { sweep, cold } = await sweepEf(reopened, queries, truth(), K, EFS, warmup);
+      const { point, met } = chooseEf(sweep, RECALL_GOAL);
+      await reopened.close({ save: false });
       const size = db ? await pgSizes(db.pool) : { ...(await folderSizes(dir)), tables: [] };
       if (db) note(`${label}: ${size.tables.map((t) => `${t.name} ${(t.total / 2 ** 20).toFixed(0)} MB (heap ${(t.heap / 2 ** 20).toFixed(0)} MB)`).join(', ')}`);
-      columns.push({ label, kind, n, ingestMs, buildMs, chosen: point, met, sweep, bytes: size.total, hnswBytes: size.hnsw, load: [load0, loadavg()[0]] });
+      columns.push({ label, kind, n, ingestMs, buildMs, chosen: point, met, sweep, cold, bytes: size.total, hnswBytes: size.hnsw, load: [load0, loadavg()[0]] });
       log('');
       log(formatStoreTable(columns, { k: K, goal: RECALL_GOAL, dim: DIM, m: hnsw.M }));
     } finally {
@@ -110,6 +119,37 @@ export async function runStoreBench(): Promise<void> {
   };
 
   const k = (n: number) => (n >= 1_000_000 && n % 1_000_000 === 0 ? `${n / 1_000_000}M` : n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n));
+  const sweepOnly = str('sweep-only');
+  if (sweepOnly !== undefined) {
+    // Search figures again on a database an earlier run built and kept (--keep): same seed, N and kind; no
+    // ingest or build (their cells show –, the building run has them).
+    if (!/^[a-z_][a-z0-9_]*$/.test(sweepOnly)) throw new Error(`--sweep-only takes a database name (letters, digits, _), not ${sweepOnly}`);
+    const kind: StoreKind = str('kind') === 'pg-halfvec' ? 'pg-halfvec' : 'pg-vector';
+    const chunk = new Float32Array(CHUNK * DIM);
+    for (let from = SIDE_N; from < N; from += CHUNK) {
+      const rows = Math.min(CHUNK, N - from);
+      for (let r = 0; r < rows; r++) draw(chunk.subarray(r * DIM, (r + 1) * DIM));
+      truthAcc.addChunk(chunk, rows);
+    }
+    note(`ground truth at ${N} ready; searching the kept database ${sweepOnly}`);
+    const u = new URL(databaseUrl);
+    u.pathname = `/${sweepOnly}`;
+    const gallery = await openBenchGallery(kind, { dir: '', url: u.toString(), name: 'bench' }, init);
+    const count = await gallery.count();
+    if (count !== N) throw new Error(`${sweepOnly} holds ${count} images, not ${N}`);
+    const load0 = loadavg()[0];
+    const { sweep, cold } = await sweepEf(gallery, queries, truthAcc.truth(), K, EFS, warmup);
+    const { point, met } = chooseEf(sweep, RECALL_GOAL);
+    await gallery.close({ save: false });
+    const pool = await openPostgres(u.toString(), { migrate: false, max: 1 });
+    const size = await pgSizes(pool).finally(() => pool.end());
+    columns.push({ label: `${kind.replace('-', ' ')}@${k(N)} (kept)`, kind, n: N, ingestMs: Number.NaN, buildMs: Number.NaN, chosen: point, met, sweep, cold, bytes: size.total, hnswBytes: size.hnsw, load: [load0, loadavg()[0]] });
+    log('');
+    log(formatStoreTable(columns, { k: K, goal: RECALL_GOAL, dim: DIM, m: hnsw.M }));
+    log('');
+    log(`run: ${started.toISOString()} → ${new Date().toISOString()}; command: npm run bench:search -- ${process.argv.slice(2).join(' ').replace(/postgres(ql)?:\/\/\S+/g, (u) => redactDatabaseUrl(u))}`);
+    return;
+  }
   await measure(`folder@${k(SIDE_N)}`, 'folder', SIDE_N, (g) => timedAdd(g, sideImages(), BATCH), () => sideTruth);
   await measure(`pg vector@${k(SIDE_N)}`, 'pg-vector', SIDE_N, (g) => timedAdd(g, sideImages(), BATCH), () => sideTruth);
   await measure(`pg halfvec@${k(SIDE_N)}`, 'pg-halfvec', SIDE_N, (g) => timedAdd(g, sideImages(), BATCH), () => sideTruth);

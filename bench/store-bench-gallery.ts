@@ -120,11 +120,29 @@ export interface EfPoint {
   p99: number;
 }
 
-/** Runs every query through Gallery.search (approximate path, after a short warm-up) at each ef. */
-export async function sweepEf(gallery: Gallery, queries: readonly Float32Array[], truth: readonly Set<number>[], k: number, efs: readonly number[]): Promise<EfPoint[]> {
+/** Latency of the first searches a freshly opened gallery answers (a new pool, so a new server backend). */
+export interface ColdPoint {
+  searches: number;
+  p50: number;
+  p99: number;
+}
+
+/**
+ * Runs every query through Gallery.search (approximate path) at each ef. The gallery should be freshly opened:
+ * the warm-up searches (gallery vectors, never the measured queries) are timed apart as the cold figure, since
+ * a new PostgreSQL backend maps shared_buffers pages on first touch and its first searches are slower.
+ */
+export async function sweepEf(gallery: Gallery, queries: readonly Float32Array[], truth: readonly Set<number>[], k: number, efs: readonly number[], warmup: readonly Float32Array[]): Promise<{ sweep: EfPoint[]; cold: ColdPoint }> {
   const out: EfPoint[] = [];
+  const coldLatency: number[] = [];
+  for (const q of warmup) {
+    const t0 = performance.now();
+    await gallery.search(q, { top: k, exact: false, ef: efs[0] });
+    coldLatency.push(performance.now() - t0);
+  }
+  const cold = { searches: warmup.length, p50: percentile(coldLatency, 50), p99: percentile(coldLatency, 99) };
+  process.stderr.write(`    first ${cold.searches} searches after opening (warm-up, gallery vectors): p50 ${cold.p50.toFixed(2)} ms, p99 ${cold.p99.toFixed(2)} ms\n`);
   for (const ef of efs) {
-    for (const q of queries.slice(0, 20)) await gallery.search(q, { top: k, exact: false, ef });
     const latency: number[] = [];
     const results: number[][] = [];
     for (const q of queries) {
@@ -139,7 +157,7 @@ export async function sweepEf(gallery: Gallery, queries: readonly Float32Array[]
     // Past the recall goal, larger ef values only cost time.
     if (point.recall >= 0.999) break;
   }
-  return out;
+  return { sweep: out, cold };
 }
 
 /** The smallest ef reaching the recall goal, else the best-recall point. */

@@ -1,5 +1,5 @@
 // The side-by-side table bench:search --store prints: one column per store configuration, ratios to the folder store.
-import type { EfPoint, StoreKind } from './store-bench-gallery.js';
+import type { ColdPoint, EfPoint, StoreKind } from './store-bench-gallery.js';
 
 /** What one store configuration measured. */
 export interface Column {
@@ -13,6 +13,8 @@ export interface Column {
   chosen: EfPoint;
   met: boolean;
   sweep: EfPoint[];
+  /** The warm-up searches of the freshly opened gallery (first ef of the sweep). */
+  cold: ColdPoint;
   bytes: number;
   hnswBytes: number;
   /** The machine's 1-minute load average when the column started and ended (other work shares the cores). */
@@ -33,6 +35,7 @@ export function formatStoreTable(columns: readonly Column[], o: { k: number; goa
     [`recall@${o.k} at that ef`, (c) => c.chosen.recall, 4],
     ['query p50, ms', (c) => c.chosen.p50, 2],
     ['query p99, ms', (c) => c.chosen.p99, 2],
+    ['first searches after opening, p50 ms', (c) => c.cold.p50, 2],
     ['size on disk, MB', (c) => c.bytes / MB, 0],
     ['  of which the HNSW graph, MB', (c) => c.hnswBytes / MB, 0],
     ['  bytes per vector', (c) => c.bytes / c.n, 0],
@@ -44,10 +47,10 @@ export function formatStoreTable(columns: readonly Column[], o: { k: number; goa
     name,
     ...columns.flatMap((c) => {
       const v = get(c);
-      const cell = typeof v === 'number' ? v.toFixed(digits) : v;
+      const cell = typeof v === 'number' ? (Number.isNaN(v) ? '–' : v.toFixed(digits)) : v;
       if (!ratioOf(c)) return [cell];
       const f = get(folder!);
-      return [cell, typeof v === 'number' && typeof f === 'number' && f !== 0 ? `${(v / f).toFixed(2)}×` : '–'];
+      return [cell, typeof v === 'number' && typeof f === 'number' && f !== 0 && Number.isFinite(v / f) ? `${(v / f).toFixed(2)}×` : '–'];
     }),
   ]);
   const table = [header, ...body];

@@ -49,6 +49,7 @@ const envSchema = z.object({
   // A team deployment's shared store (PostgreSQL with pgvector): galleries, checkpoints, audit, job queues.
   CTGI_DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   CTGI_DATABASE_TLS: z.enum(['disable', 'require', 'verify-full']).optional(),
+  CTGI_DATABASE_BUILD_MEMORY_MB: z.coerce.number().int().min(64).max(1_048_576).optional(),
   CTGI_DATABASE_CA_FILE: z.string().min(1).optional(),
   // The conversation: gallery, checkpoints, audit, witness timeout.
   CTGI_INDEX: z.string().min(1).optional(),
@@ -150,6 +151,8 @@ export interface DatabaseConfig {
   url: string;
   tls?: 'disable' | 'require' | 'verify-full';
   caFile?: string;
+  /** Most maintenance_work_mem, in MB, a gallery's HNSW build raises its own session to (`CTGI_DATABASE_BUILD_MEMORY_MB`, default 2048). */
+  buildMemoryMb?: number;
 }
 
 export interface ConversationConfig {
@@ -249,7 +252,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxImageBytes: e.CTGI_MAX_IMAGE_BYTES ?? DEFAULT_MAX_IMAGE_BYTES,
     ...llmConfig(e),
     mllmConcurrency: e.CTGI_MLLM_CONCURRENCY ?? DEFAULT_MLLM_CONCURRENCY,
-    database: e.CTGI_DATABASE_URL ? { url: e.CTGI_DATABASE_URL, ...(e.CTGI_DATABASE_TLS ? { tls: e.CTGI_DATABASE_TLS } : {}), ...(e.CTGI_DATABASE_CA_FILE ? { caFile: resolve(e.CTGI_DATABASE_CA_FILE) } : {}) } : undefined,
+    database: e.CTGI_DATABASE_URL ? { url: e.CTGI_DATABASE_URL, ...(e.CTGI_DATABASE_TLS ? { tls: e.CTGI_DATABASE_TLS } : {}), ...(e.CTGI_DATABASE_CA_FILE ? { caFile: resolve(e.CTGI_DATABASE_CA_FILE) } : {}), ...(e.CTGI_DATABASE_BUILD_MEMORY_MB !== undefined ? { buildMemoryMb: e.CTGI_DATABASE_BUILD_MEMORY_MB } : {}) } : undefined,
     mllmLogFile: e.CTGI_MLLM_LOG ? resolve(e.CTGI_MLLM_LOG) : undefined,
     conversation: {
       // With CTGI_DATABASE_URL, CTGI_INDEX names a gallery in that database rather than a folder.

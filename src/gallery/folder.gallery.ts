@@ -214,6 +214,24 @@ export class FolderGallery implements Gallery {
     return this.store.findBySha(sha256);
   }
 
+  async findByPaths(paths: readonly string[]): Promise<Map<string, ImageRecord>> {
+    const out = new Map<string, ImageRecord>();
+    for (const path of paths) {
+      const rec = this.store.findByPath(path);
+      if (rec) out.set(path, rec);
+    }
+    return out;
+  }
+
+  async findByShas(sha256s: readonly string[]): Promise<Map<string, ImageRecord>> {
+    const out = new Map<string, ImageRecord>();
+    for (const sha of sha256s) {
+      const rec = this.store.findBySha(sha);
+      if (rec) out.set(sha, rec);
+    }
+    return out;
+  }
+
   async embeddingsOf(ids: readonly number[]): Promise<Map<number, Float32Array>> {
     const out = new Map<number, Float32Array>();
     for (const id of ids) {

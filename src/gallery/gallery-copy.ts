@@ -45,7 +45,7 @@ export async function copyGallery(source: Gallery, target: Gallery, options: Cop
   const dim = source.manifest.model.dim;
   const chunkSize = Math.max(1, options.chunkSize ?? 500);
   const { ids, matrix } = await source.loadEmbeddings();
-  // An empty target needs no per-image lookups (one round trip each in a database); a resumed copy does.
+  // An empty target needs no lookups; a resumed copy does (one per chunk).
   const resuming = (await target.count()) > 0;
   const report: CopyReport = { images: ids.length, copied: 0, alreadyThere: 0, conflicts: [], captions: 0, answers: 0, skipped: 0 };
   for (let start = 0; start < ids.length; start += chunkSize) {
@@ -54,10 +54,12 @@ export async function copyGallery(source: Gallery, target: Gallery, options: Cop
     /** Source id → target id, for every image of the chunk that is (now) in the target. */
     const mapped = new Map<number, number>();
     const fresh: Array<{ from: number; image: NewImage }> = [];
+    // A resumed copy looks the chunk's paths up in the target in one round trip.
+    const present = resuming ? await target.findByPaths([...records.values()].map((r) => r.path)) : new Map<string, never>();
     for (const [k, id] of chunk.entries()) {
       const record = records.get(id);
       if (!record) continue;
-      const there = resuming ? await target.findByPath(record.path) : undefined;
+      const there = present.get(record.path);
       if (there) {
         if (there.sha256 === record.sha256) {
           mapped.set(id, there.id);

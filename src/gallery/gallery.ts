@@ -47,6 +47,10 @@ export interface Gallery {
   getMany(ids: readonly number[]): Promise<Map<number, ImageRecord>>;
   findByPath(path: string): Promise<ImageRecord | undefined>;
   findBySha(sha256: string): Promise<ImageRecord | undefined>;
+  /** The images at the given indexed paths, by path (one round trip; unknown paths are absent). */
+  findByPaths(paths: readonly string[]): Promise<Map<string, ImageRecord>>;
+  /** For each given sha256 the image with the smallest id holding those bytes (one round trip; unknown ones are absent). */
+  findByShas(sha256s: readonly string[]): Promise<Map<string, ImageRecord>>;
   /** Stored embeddings of the given images; unknown ids are absent. */
   embeddingsOf(ids: readonly number[]): Promise<Map<number, Float32Array>>;
   /** Every stored embedding, as ids plus one row-major matrix (evaluation, migration). */

@@ -14,6 +14,9 @@ import type { IngestItem } from './ingest.js';
 const ENQUEUE_CHUNK = 1000;
 
 /** A claimed item and the run it belongs to. */
+/** Hours a finished run's job rows are kept (workers still reporting on it read them), then deleted. */
+const FINISHED_RUN_KEEP_HOURS = 24;
+
 export interface ClaimedItem {
   seq: number;
   item: IngestItem;
@@ -61,6 +64,8 @@ export class IngestQueue {
 
   /** Joins the gallery's open run, or starts one when none is open. */
   static async join(pool: PgPool, gallery: string, options: { worker?: string; leaseSeconds?: number } = {}): Promise<IngestQueue> {
+    // Runs finished a day ago have no workers left to report on them: their job rows (one per image) go.
+    await pool.query(`DELETE FROM ingest_runs WHERE finished_at < now() - interval '${FINISHED_RUN_KEEP_HOURS} hours'`);
     for (;;) {
       await pool.query('INSERT INTO ingest_runs (gallery) VALUES ($1) ON CONFLICT (gallery) WHERE finished_at IS NULL DO NOTHING', [gallery]);
       const open = await pool.query<{ id: string }>('SELECT id FROM ingest_runs WHERE gallery = $1 AND finished_at IS NULL', [gallery]);

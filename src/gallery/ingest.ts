@@ -45,6 +45,15 @@ export interface IngestOptions {
   onProgress?: (done: number, report: IngestReport) => void;
 }
 
+/** A file whose bytes the index does not hold at its path yet (new, or changed when `replaces`). */
+interface NewFile {
+  item: IngestItem;
+  sha256: string;
+  bytes: number;
+  mtimeMs: number;
+  replaces: boolean;
+}
+
 /**
  * Adds images to an index incrementally and resumably: files already indexed (same path, size and
  * mtime, or the same sha256 elsewhere) are skipped, unreadable files are recorded and skipped, and every
@@ -60,38 +69,49 @@ export async function ingestImages(options: IngestOptions): Promise<IngestReport
   let done = 0;
   for (let start = 0; start < items.length; start += chunkSize) {
     const chunk = items.slice(start, start + chunkSize);
-    const todo: Array<{ item: IngestItem; sha256: string; bytes: number; mtimeMs: number; replaces: boolean }> = [];
-    const seen = new Map<string, string>();
+    const todo: NewFile[] = [];
     const skipped: Array<{ path: string; reason: string }> = [];
+    // Lookups go one round trip per chunk (paths, then the new bytes' hashes), not one per image: against a
+    // database server, a re-run over a million unchanged files would otherwise wait on a million round trips.
+    const statted: Array<{ item: IngestItem; size: number; mtimeMs: number } | { item: IngestItem; reason: string }> = [];
     for (const item of chunk) {
       const info = await statForIngest(item.absPath);
-      if (!info.ok) {
-        skipped.push({ path: item.storedPath, reason: info.reason });
+      statted.push(info.ok ? { item, size: info.stats.size, mtimeMs: info.stats.mtimeMs } : { item, reason: info.reason });
+    }
+    const known = await index.findByPaths(statted.filter((s) => !('reason' in s)).map((s) => s.item.storedPath));
+    const hashedNew: NewFile[] = [];
+    for (const s of statted) {
+      if ('reason' in s) {
+        skipped.push({ path: s.item.storedPath, reason: s.reason });
         continue;
       }
-      const existing = await index.findByPath(item.storedPath);
-      if (existing && existing.bytes === info.stats.size && existing.mtimeMs === info.stats.mtimeMs) {
+      const existing = known.get(s.item.storedPath);
+      if (existing && existing.bytes === s.size && existing.mtimeMs === s.mtimeMs) {
         report.unchanged++;
         continue;
       }
-      const hashed = await hashRegularFile(item.absPath);
+      const hashed = await hashRegularFile(s.item.absPath);
       if (!hashed.ok) {
-        skipped.push({ path: item.storedPath, reason: hashed.reason });
+        skipped.push({ path: s.item.storedPath, reason: hashed.reason });
         continue;
       }
-      const sha256 = hashed.sha256;
-      if (existing && existing.sha256 === sha256) {
+      if (existing && existing.sha256 === hashed.sha256) {
         report.unchanged++;
         continue;
       }
-      const twin = await index.findBySha(sha256);
-      const earlier = seen.get(sha256);
-      if ((twin && twin.path !== item.storedPath) || earlier) {
-        report.duplicates.push({ path: item.storedPath, of: earlier ?? twin!.path });
+      hashedNew.push({ item: s.item, sha256: hashed.sha256, bytes: s.size, mtimeMs: s.mtimeMs, replaces: existing !== undefined });
+    }
+    const twins = hashedNew.length > 0 ? await index.findByShas(hashedNew.map((h) => h.sha256)) : new Map<string, never>();
+    const seen = new Map<string, string>();
+    for (const h of hashedNew) {
+      const twin = twins.get(h.sha256);
+      const earlier = seen.get(h.sha256);
+      if ((twin && twin.path !== h.item.storedPath) || earlier) {
+        report.duplicates.push({ path: h.item.storedPath, of: earlier ?? twin!.path });
         continue;
       }
-      seen.set(sha256, item.storedPath);
-      todo.push({ item, sha256, bytes: info.stats.size, mtimeMs: info.stats.mtimeMs, replaces: existing !== undefined });
+      seen.set(h.sha256, h.item.storedPath);
+      todo.push(h);
     }
     const embedded = todo.length > 0 ? await encoder.embedImageFilesSettled(todo.map((t) => t.item.absPath)) : [];
     const fresh: NewImage[] = [];

@@ -19,6 +19,8 @@ export interface GalleryDatabase {
   ca?: string;
   /** File holding that PEM (read when the gallery is opened). */
   caFile?: string;
+  /** Most maintenance_work_mem, in MB, an HNSW index build raises its session to. */
+  buildMemoryMb?: number;
 }
 
 /**
@@ -92,5 +94,5 @@ async function postgresTarget(r: Extract<GalleryRef, { kind: 'postgres' }>) {
       throw new CtgiError('CONFIG_INVALID', `Cannot read the database CA file ${r.caFile}: ${(err as Error).message}.`, { cause: err });
     }
   }
-  return { url: r.url, name: r.name, ...(r.tls ? { tls: r.tls } : {}), ...(ca ? { ca } : {}) };
+  return { url: r.url, name: r.name, ...(r.tls ? { tls: r.tls } : {}), ...(ca ? { ca } : {}), ...(r.buildMemoryMb !== undefined ? { buildMemoryMb: r.buildMemoryMb } : {}) };
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CtgiError, isCtgiError } from '../errors/ctgi-error.js';
 import { CALIBRATION_POOL, calibratedScores, CLIP_LOGIT_SCALE } from '../retrieval/calibration.js';
 import { assertVector, dotAt } from '../retrieval/exact.vector-index.js';
@@ -16,10 +17,30 @@ export interface PostgresGalleryTarget {
   name: string;
   tls?: OpenPostgresOptions['tls'];
   ca?: string;
+  /** Most maintenance_work_mem, in MB, an index build raises its own session to (default 2048; CTGI_DATABASE_BUILD_MEMORY_MB). */
+  buildMemoryMb?: number;
 }
 
 /** Candidates fetched beyond the calibration pool, so float32 (server) and float64 (re-score) rounding cannot change which images make the pool. */
 const RESCORE_SLACK = 16;
+/** Default ceiling of the maintenance_work_mem an index build raises its session to (PostgresGalleryTarget.buildMemoryMb). */
+const DEFAULT_BUILD_MEMORY_MB = 2048;
+
+/**
+ * Memory pgvector's in-memory HNSW build needs for `n` vectors: each element's vector, its layer-0 and upper
+ * neighbour lists (candidates of 16 B, 2·M at layer 0 and about M/(M−1)·M above) and per-element overhead.
+ */
+export function hnswBuildBytes(n: number, dim: number, kind: VectorKind, m: number): number {
+  const vector = dim * (kind === 'vector' ? 4 : 2) + 8;
+  const neighbours = 16 * (2 * m + m / Math.max(1, m - 1) * m);
+  return Math.ceil(n * (vector + neighbours + 128));
+}
+
+/** Advisory lock key (with 0) held while an HNSW index builds in the database. */
+const HNSW_BUILD_LOCK = 0x686e7377; // 'hnsw' (the conversation store's locks use 'ctgi')
+/** How often a save waiting for another build polls for the lock. */
+const BUILD_LOCK_POLL_MS = 200;
+
 /** pgvector's upper bound for hnsw.ef_search. */
 const MAX_EF_SEARCH = 1000;
 /** Largest magnitude a halfvec value holds. */
@@ -41,6 +62,7 @@ export class PostgresGallery implements Gallery {
     readonly name: string,
     public manifest: GalleryManifest,
     readonly vectorKind: VectorKind,
+    private readonly buildMemoryBytes: number,
   ) {}
 
   get location(): string {
@@ -56,7 +78,7 @@ export class PostgresGallery implements Gallery {
       if (!found) {
         throw new CtgiError('NOT_FOUND', `The database ${redactDatabaseUrl(target.url)} has no gallery ${target.name}; build one with \`ctgi index build --database … --index ${target.name}\`.`);
       }
-      return new PostgresGallery(pool, found.id, target.name, found.manifest, found.kind);
+      return new PostgresGallery(pool, found.id, target.name, found.manifest, found.kind, buildMemoryOf(target));
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw err;
@@ -76,10 +98,10 @@ export class PostgresGallery implements Gallery {
         'INSERT INTO galleries (name, manifest, dim, vector_kind) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING RETURNING id',
         [target.name, JSON.stringify(manifest), manifest.model.dim, kind],
       );
-      if (created.rows.length > 0) return new PostgresGallery(pool, created.rows[0].id, target.name, manifest, kind);
+      if (created.rows.length > 0) return new PostgresGallery(pool, created.rows[0].id, target.name, manifest, kind, buildMemoryOf(target));
       const found = await loadGallery(pool, target.name);
       if (!found) throw new CtgiError('UPSTREAM_FAILED', `The gallery ${target.name} was removed while it was being opened; try again.`);
-      const gallery = new PostgresGallery(pool, found.id, target.name, found.manifest, found.kind);
+      const gallery = new PostgresGallery(pool, found.id, target.name, found.manifest, found.kind, buildMemoryOf(target));
       assertSameModel(found.manifest, { id: init.model.id, dim: init.model.dim }, gallery.location);
       return gallery;
     } catch (err) {
@@ -175,7 +197,11 @@ export class PostgresGallery implements Gallery {
     assertVector(query, dim, 'query vector');
     const pool = Math.max(top, CALIBRATION_POOL);
     const fetch = pool + RESCORE_SLACK;
-    const state = await this.pool.query<{ n: number; indexed: boolean }>('SELECT image_count AS n, to_regclass($2) IS NOT NULL AS indexed FROM galleries WHERE id = $1', [this.gid, this.indexName]);
+    // A valid index only: while one builds (or after a failed build) the pass is exact.
+    const state = await this.pool.query<{ n: number; indexed: boolean }>(
+      'SELECT image_count AS n, EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = to_regclass($2) AND indisvalid) AS indexed FROM galleries WHERE id = $1',
+      [this.gid, this.indexName],
+    );
     const { n, indexed } = state.rows[0] ?? { n: 0, indexed: false };
     const approximate = indexed && !(options.exact ?? n <= EXACT_SEARCH_LIMIT);
     const filter = filterSql(options.filter, 2);
@@ -236,6 +262,27 @@ export class PostgresGallery implements Gallery {
     if (sha256.includes('\0')) return undefined;
     const r = await this.pool.query<ImageRow>(`SELECT ${RECORD_COLUMNS} FROM gallery_images WHERE gallery_id = $1 AND sha256 = $2 ORDER BY id LIMIT 1`, [this.gid, sha256]);
     return r.rows[0] && toRecord(r.rows[0]);
+  }
+
+  async findByPaths(paths: readonly string[]): Promise<Map<string, ImageRecord>> {
+    const wanted = [...new Set(paths.filter((p) => !p.includes('\0')))]; // no stored path holds a NUL
+    const out = new Map<string, ImageRecord>();
+    if (wanted.length === 0) return out;
+    const r = await this.pool.query<ImageRow>(`SELECT ${RECORD_COLUMNS} FROM gallery_images WHERE gallery_id = $1 AND path = ANY($2::text[])`, [this.gid, wanted]);
+    for (const row of r.rows) out.set(row.path, toRecord(row));
+    return out;
+  }
+
+  async findByShas(sha256s: readonly string[]): Promise<Map<string, ImageRecord>> {
+    const wanted = [...new Set(sha256s.filter((s) => !s.includes('\0')))];
+    const out = new Map<string, ImageRecord>();
+    if (wanted.length === 0) return out;
+    const r = await this.pool.query<ImageRow>(
+      `SELECT DISTINCT ON (sha256) ${RECORD_COLUMNS} FROM gallery_images WHERE gallery_id = $1 AND sha256 = ANY($2::text[]) ORDER BY sha256, id`,
+      [this.gid, wanted],
+    );
+    for (const row of r.rows) out.set(row.sha256, toRecord(row));
+    return out;
   }
 
   async embeddingsOf(ids: readonly number[]): Promise<Map<number, Float32Array>> {
@@ -369,19 +416,9 @@ export class PostgresGallery implements Gallery {
    */
   async save(): Promise<void> {
     const n = await this.count();
-    const { dim } = this.manifest.model;
-    if (n > 0 && dim <= maxIndexedDim(this.vectorKind)) {
-      const { M, efConstruction } = this.manifest.hnsw;
-      const ops = this.vectorKind === 'vector' ? 'vector_ip_ops' : 'halfvec_ip_ops';
+    if (n > 0 && this.manifest.model.dim <= maxIndexedDim(this.vectorKind)) {
       try {
-        await inTransaction(this.pool, async (client) => {
-          // Two processes saving at once would race inside IF NOT EXISTS; the second waits here, then skips.
-          await client.query("SELECT pg_advisory_xact_lock(hashtext('ctgi gallery hnsw'), $1)", [this.gid]);
-          await client.query(
-            `CREATE INDEX IF NOT EXISTS ${this.indexName} ON gallery_images USING hnsw ((${this.vectorExpression()}) ${ops})
-             WITH (m = ${Math.trunc(M)}, ef_construction = ${Math.trunc(efConstruction)}) WHERE gallery_id = ${this.gid}`,
-          );
-        });
+        await this.buildIndex(n);
       } catch (err) {
         throw new CtgiError('UPSTREAM_FAILED', `Building the HNSW index of ${this.location} failed: ${describePgError(err)}.`, { cause: err });
       }
@@ -407,6 +444,53 @@ export class PostgresGallery implements Gallery {
       if (options.save ?? true) await this.save();
     } finally {
       await this.pool.end();
+    }
+  }
+
+  /**
+   * Builds the gallery's HNSW index once, CONCURRENTLY: every gallery (this one too) keeps taking writes while it
+   * builds, which at a million images takes minutes. The session's maintenance_work_mem is raised to what the
+   * graph needs (never lowered, at most `buildMemoryBytes`), since pgvector slows several-fold once the graph
+   * outgrows it. An invalid index left by a failed or cancelled build is dropped and built again.
+   */
+  private async buildIndex(n: number): Promise<void> {
+    const { M, efConstruction } = this.manifest.hnsw;
+    const ops = this.vectorKind === 'vector' ? 'vector_ip_ops' : 'halfvec_ip_ops';
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      // One build at a time per database (builds on one table serialize anyway), and a second process saving the
+      // same gallery finds the index built. Polled with short statements: a statement left waiting on the lock
+      // would hold a snapshot, and CREATE INDEX CONCURRENTLY waits for every older snapshot (a deadlock).
+      while (!(await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, 0) AS got', [HNSW_BUILD_LOCK])).rows[0].got) {
+        await sleep(BUILD_LOCK_POLL_MS);
+      }
+      try {
+        const state = await client.query<{ valid: boolean }>('SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass($1)', [this.indexName]);
+        if (state.rows[0]?.valid) return;
+        if (state.rows.length > 0) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${this.indexName}`);
+        const have = await client.query<{ bytes: string }>("SELECT pg_size_bytes(current_setting('maintenance_work_mem')) AS bytes");
+        const wanted = Math.min(hnswBuildBytes(n, this.manifest.model.dim, this.vectorKind, M), this.buildMemoryBytes);
+        const raise = wanted > Number(have.rows[0].bytes);
+        // An integer of kB only: it goes into the SET text.
+        if (raise) await client.query(`SET maintenance_work_mem = '${Math.ceil(wanted / 1024)}kB'`);
+        try {
+          await client.query(
+            `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${this.indexName} ON gallery_images USING hnsw ((${this.vectorExpression()}) ${ops})
+             WITH (m = ${Math.trunc(M)}, ef_construction = ${Math.trunc(efConstruction)}) WHERE gallery_id = ${this.gid}`,
+          );
+        } finally {
+          if (raise) await client.query('RESET maintenance_work_mem');
+        }
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1, 0)', [HNSW_BUILD_LOCK]);
+      }
+    } catch (err) {
+      broken = err as Error;
+      throw err;
+    } finally {
+      // A connection that failed mid-way is discarded (with its session lock and settings), not pooled.
+      client.release(broken);
     }
   }
 
@@ -461,8 +545,12 @@ for (const name of GUARDED) {
   });
 }
 
+function buildMemoryOf(target: PostgresGalleryTarget): number {
+  return (target.buildMemoryMb ?? DEFAULT_BUILD_MEMORY_MB) * 2 ** 20;
+}
+
 async function openPool(target: PostgresGalleryTarget): Promise<PgPool> {
-  return openPostgres(target.url, { ...(target.tls ? { tls: target.tls } : {}), ...(target.ca ? { ca: target.ca } : {}), applicationName: 'ctgi-gallery' });
+  return openPostgres(target.url, { ...(target.tls ? { tls: target.tls } : {}), ...(target.ca ? { ca: target.ca } : {}), applicationName: 'ctgi-gallery', keepOpen: 1 });
 }
 
 async function loadGallery(pool: PgPool, name: string): Promise<{ id: number; manifest: GalleryManifest; kind: VectorKind } | undefined> {

@@ -174,7 +174,7 @@ export class SqliteGalleryStore implements GalleryStore {
   }
 
   findBySha(sha256: string): ImageRecord | undefined {
-    const r = this.db.prepare(`SELECT ${this.columns} FROM images WHERE sha256 = ? LIMIT 1`).get(sha256) as Row | undefined;
+    const r = this.db.prepare(`SELECT ${this.columns} FROM images WHERE sha256 = ? ORDER BY id LIMIT 1`).get(sha256) as Row | undefined;
     return r && toRecord(r);
   }
 

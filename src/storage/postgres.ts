@@ -18,6 +18,12 @@ export const MIGRATIONS_TABLE = 'ctgi_migrations';
 export interface OpenPostgresOptions {
   /** Pool size (default 8). */
   max?: number;
+  /**
+   * Keep this many connections open however long they sit idle (default 0: idle ones close after 10 s). A
+   * search pool keeps one, so a search after a pause neither reconnects nor starts on a fresh server backend
+   * (whose first searches are slower: it maps the shared buffers the index lives in on first touch).
+   */
+  keepOpen?: number;
   /** Shown in pg_stat_activity (default `ctgi`). */
   applicationName?: string;
   /** Apply pending migrations, under an advisory lock other processes wait on (default true). */
@@ -61,6 +67,9 @@ export async function openPostgres(url: string, options: OpenPostgresOptions = {
     max: options.max ?? 8,
     application_name: options.applicationName ?? 'ctgi',
     connectionTimeoutMillis: 10_000,
+    min: options.keepOpen ?? 0,
+    // TCP keepalives, so a connection kept open is not silently dropped by a firewall or NAT in between.
+    keepAlive: true,
     ...(ssl !== undefined ? { ssl } : {}),
   });
   // An idle client losing its server (a restart) must not crash the process; the next query reconnects.

@@ -197,6 +197,23 @@ export function galleryContract(name: string, place: () => GalleryPlace): void {
       expect(ids).toContain((await gallery.findBySha(image(1).sha256))?.id);
     });
 
+    it('looks up many paths and hashes at once: known ones by key, the earliest image per hash, nothing for unknown or NUL keys', async () => {
+      const { gallery } = await fresh();
+      const ids = await gallery.add([image(1), image(2), image(3, { sha256: image(1).sha256 }), image(4, { path: "o'brien \"cam\".jpg" })]);
+      expect(await gallery.findByPaths([])).toEqual(new Map());
+      expect(await gallery.findByShas([])).toEqual(new Map());
+      const byPath = await gallery.findByPaths([image(2).path, 'nowhere.jpg', "o'brien \"cam\".jpg", image(2).path, 'a\0b.jpg', image(1).path]);
+      expect([...byPath.keys()].sort()).toEqual([image(1).path, image(2).path, "o'brien \"cam\".jpg"].sort());
+      expect(byPath.get(image(2).path)).toEqual(await gallery.findByPath(image(2).path));
+      expect(byPath.get("o'brien \"cam\".jpg")?.id).toBe(ids[3]);
+      const bySha = await gallery.findByShas([image(1).sha256, image(2).sha256, 'f'.repeat(64), '\0']);
+      expect([...bySha.keys()].sort()).toEqual([image(1).sha256, image(2).sha256].sort());
+      // Two images share image(1)'s bytes: the one added first answers, as findBySha does.
+      expect(bySha.get(image(1).sha256)?.id).toBe(ids[0]);
+      expect(bySha.get(image(1).sha256)).toEqual(await gallery.findBySha(image(1).sha256));
+      expect(bySha.get(image(2).sha256)?.path).toBe(image(2).path);
+    });
+
     it('returns every embedding exactly, by id, and refuses another dimension', async () => {
       const { gallery } = await fresh();
       // An embedding that is a view into a larger buffer must be stored as its own values only.
@@ -508,6 +525,67 @@ describe.skipIf(!hasPostgres)('PostgreSQL galleries', () => {
     } finally {
       await admin.end();
       await gallery.close();
+    }
+  });
+
+  it('keeps taking writes, in the gallery and beside it, while its index builds, and rebuilds an index a cancelled build left invalid', async () => {
+    const building = await openOrCreateGallery(galleryRef('building', { url: db.url }), init());
+    const beside = await openOrCreateGallery(galleryRef('beside', { url: db.url }), init());
+    const admin = await openPostgres(db.url, { migrate: false, max: 2 });
+    const holder = await admin.connect();
+    const buildingNow = async () => {
+      for (;;) {
+        const r = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY%' AND state = 'active'");
+        if (r.rows.length > 0) return r.rows[0].pid;
+        await new Promise((f) => setTimeout(f, 50));
+      }
+    };
+    /** Fails (instead of hanging the suite) when a write waits behind the build. */
+    const notBlocked = <T>(p: Promise<T>, what: string) =>
+      Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} waited behind the index build`)), 20_000))]);
+    try {
+      await building.add(Array.from({ length: 30 }, (_, n) => image(n)));
+      await beside.add([image(100)]);
+      // An open writer transaction on the table: a concurrent build waits for it to end (an ordinary CREATE
+      // INDEX would too, and would queue every later writer behind it).
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE gallery_images IN ROW EXCLUSIVE MODE');
+      let saved = false;
+      const save = building.save().then(() => {
+        saved = true;
+      });
+      await buildingNow();
+      const [late] = await notBlocked(building.add([image(200, { embedding: query(9) })]), 'an add to the gallery');
+      await notBlocked(beside.add([image(101)]), 'an add to another gallery');
+      expect((await notBlocked(building.search(query(9), { top: 1, exact: false }), 'a search'))[0].id).toBe(late);
+      expect(saved).toBe(false);
+      await holder.query('COMMIT');
+      await save;
+      const valid = async () => (await admin.query<{ v: boolean }>("SELECT bool_and(indisvalid) AS v FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname LIKE 'gallery_images_hnsw_%'")).rows[0].v;
+      expect(await valid()).toBe(true);
+      expect((await building.search(query(9), { top: 1, exact: false }))[0].id).toBe(late);
+
+      // A build cancelled half-way leaves an invalid index behind; the next save drops it and builds again.
+      await beside.add(Array.from({ length: 20 }, (_, n) => image(300 + n)));
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE gallery_images IN ROW EXCLUSIVE MODE');
+      const cancelled = failure(() => beside.save());
+      await admin.query('SELECT pg_cancel_backend($1)', [await buildingNow()]);
+      const err = await cancelled;
+      expect(isCtgiError(err, 'UPSTREAM_FAILED'), String(err)).toBe(true);
+      expect((err as Error).message).toContain('postgres gallery beside');
+      await holder.query('COMMIT');
+      expect(await valid()).toBe(false);
+      expect((await beside.search(image(305).embedding, { top: 1, exact: false }))[0].path).toBe(image(305).path);
+      await beside.save();
+      expect(await valid()).toBe(true);
+      expect((await beside.search(image(305).embedding, { top: 1, exact: false }))[0].path).toBe(image(305).path);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+      await admin.end();
+      await building.close({ save: false });
+      await beside.close({ save: false });
     }
   });
 

@@ -96,6 +96,23 @@ describe.skipIf(!hasPostgres)('the shared ingest queue', () => {
     }
   }, 30_000);
 
+  it('deletes the job rows of runs finished over a day ago when a worker joins, keeping recent and open runs', async () => {
+    const runOf = async (gallery: string) => {
+      const q = await IngestQueue.join(a, gallery, { worker: 'W' });
+      await q.enqueue(items(3, gallery));
+      return q.runId;
+    };
+    const [old, recent, open] = [await runOf('porch'), await runOf('patio'), await runOf('attic')];
+    await a.query("UPDATE ingest_runs SET finished_at = now() - interval '25 hours' WHERE id = $1", [old]);
+    await a.query("UPDATE ingest_runs SET finished_at = now() - interval '23 hours' WHERE id = $1", [recent]);
+    const jobs = async (run: number) => (await a.query<{ n: number }>('SELECT count(*)::int AS n FROM ingest_jobs WHERE run_id = $1', [run])).rows[0].n;
+    expect([await jobs(old), await jobs(recent), await jobs(open)]).toEqual([3, 3, 3]);
+    await IngestQueue.join(b, 'somewhere-else', { worker: 'B' });
+    expect([await jobs(old), await jobs(recent), await jobs(open)]).toEqual([0, 3, 3]);
+    const runs = (await a.query<{ id: string }>('SELECT id FROM ingest_runs WHERE id = ANY($1::bigint[])', [[old, recent, open]])).rows.map((r) => Number(r.id));
+    expect(runs.sort((x, y) => x - y)).toEqual([recent, open].sort((x, y) => x - y));
+  }, 30_000);
+
   it('releases at once the claims of a worker of this machine whose process is gone, and only those', async () => {
     const me = hostname();
     const gone = await IngestQueue.join(a, 'yard', { worker: `${me}:999999999:dead01` });

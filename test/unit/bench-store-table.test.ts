@@ -6,7 +6,7 @@ const point = (ef: number, recall: number, p50 = 1): EfPoint => ({ ef, recall, p
 
 function column(over: Partial<Column>): Column {
   const chosen = point(100, 0.995);
-  return { label: 'x', kind: 'folder', n: 1000, ingestMs: 1000, buildMs: 500, chosen, met: true, sweep: [chosen], bytes: 2 ** 20, hnswBytes: 2 ** 19, load: [1, 2], ...over };
+  return { label: 'x', kind: 'folder', n: 1000, ingestMs: 1000, buildMs: 500, chosen, met: true, sweep: [chosen], cold: { searches: 100, p50: 3, p99: 9 }, bytes: 2 ** 20, hnswBytes: 2 ** 19, load: [1, 2], ...over };
 }
 
 describe('bench:search --store table', () => {
@@ -28,5 +28,12 @@ describe('bench:search --store table', () => {
     expect(ingest.trim().split(/\s{2,}/).slice(1)).toEqual(['1000', '4000', '4.00×', '2000']);
     expect(table).toContain('size on disk, MB');
     expect(table).toMatch(/HNSW memory estimate at 2000 × 512-d, M 16: vector 4 MB, halfvec 2 MB/);
+    expect(table.split('\n').find((l) => l.startsWith('first searches after opening'))!.trim().split(/\s{2,}/).slice(1)).toEqual(['3.00', '3.00', '1.00×', '3.00']);
+  });
+
+  it('shows – for figures a column did not measure (a kept database searched again)', () => {
+    const table = formatStoreTable([column({ label: 'pg@1k (kept)', kind: 'pg-vector', ingestMs: Number.NaN, buildMs: Number.NaN })], { k: 10, goal: 0.99, dim: 512, m: 16 });
+    expect(table.split('\n').find((l) => l.startsWith('index build, s'))!.trim().split(/\s{2,}/).slice(1)).toEqual(['–']);
+    expect(table.split('\n').find((l) => l.startsWith('query p50, ms'))!.trim().split(/\s{2,}/).slice(1)).toEqual(['1.00']);
   });
 });
