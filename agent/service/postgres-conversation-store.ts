@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import type { PgClient, PgPool } from '../../src/storage/postgres.js';
-import { isTransientPgError } from '../../src/storage/pg-retry.js';
+import { readRetryingOnce } from '../../src/storage/pg-retry.js';
 import type { BotEvents, ThreadKey } from '../../src/conversation/conversation-types.js';
 import type { ArmedTimer, BroadcastReceiver, ConversationStore } from './conversation-store.js';
 
@@ -66,13 +66,7 @@ export class PostgresConversationStore implements ConversationStore {
   }
 
   async ownerOf(thread: ThreadKey): Promise<string | undefined> {
-    const read = () => this.#pool.query<{ user_id: string }>('SELECT user_id FROM ctgi_thread_owner WHERE thread = $1', [thread]);
-    // The first read after a database restart may get a pooled connection the server already ended (the pool
-    // drops it with that error): a read is safe to repeat once on a fresh one.
-    const r = await read().catch((err: unknown) => {
-      if (!isTransientPgError(err)) throw err;
-      return read();
-    });
+    const r = await readRetryingOnce(() => this.#pool.query<{ user_id: string }>('SELECT user_id FROM ctgi_thread_owner WHERE thread = $1', [thread]));
     return r.rows[0]?.user_id;
   }
 
@@ -153,7 +147,10 @@ export class PostgresConversationStore implements ConversationStore {
   }
 
   async dueTimers(nowMs: number): Promise<ArmedTimer[]> {
-    const r = await this.#pool.query<TimerRow>('SELECT thread, target, arm_id, due_ms FROM ctgi_conversation_timers WHERE fired_at IS NULL AND due_ms <= $1 ORDER BY due_ms LIMIT 1000', [Math.round(nowMs)]);
+    // The periodic sweep is often the first query after a database restart.
+    const r = await readRetryingOnce(() =>
+      this.#pool.query<TimerRow>('SELECT thread, target, arm_id, due_ms FROM ctgi_conversation_timers WHERE fired_at IS NULL AND due_ms <= $1 ORDER BY due_ms LIMIT 1000', [Math.round(nowMs)]),
+    );
     return r.rows.map(timerOf);
   }
 

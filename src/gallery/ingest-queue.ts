@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { CtgiError } from '../errors/ctgi-error.js';
-import { openPostgres, type PgPool } from '../storage/postgres.js';
+import { openDatabase, type DatabaseTarget } from '../storage/open-database.js';
+import type { PgPool } from '../storage/postgres.js';
 import type { IngestItem } from './ingest.js';
 
 // The job table of shared index builds (migration 0006_ingest_jobs): one open run per gallery that every
@@ -39,18 +38,10 @@ export function workerName(): string {
 
 /**
  * A small pool of its own for the queue (the gallery keeps its own), on the gallery's database.
- * @throws CtgiError as openPostgres, or CONFIG_INVALID for an unreadable CA file.
+ * @throws CtgiError as openDatabase (CONFIG_INVALID for an unreadable CA file).
  */
-export async function openQueuePool(db: { url: string; tls?: 'disable' | 'require' | 'verify-full'; ca?: string; caFile?: string }): Promise<PgPool> {
-  let ca = db.ca;
-  if (ca === undefined && db.caFile) {
-    try {
-      ca = await readFile(db.caFile, 'utf8');
-    } catch (err) {
-      throw new CtgiError('CONFIG_INVALID', `Cannot read the database CA file ${db.caFile}: ${(err as Error).message}.`, { cause: err });
-    }
-  }
-  return openPostgres(db.url, { max: 2, applicationName: 'ctgi index build', ...(db.tls ? { tls: db.tls } : {}), ...(ca ? { ca } : {}) });
+export async function openQueuePool(db: DatabaseTarget): Promise<PgPool> {
+  return openDatabase(db, { max: 2, applicationName: 'ctgi index build' });
 }
 
 /** The shared queue of one gallery's open index run. */

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CtgiError, isCtgiError } from '../errors/ctgi-error.js';
+import { databaseCa, type DatabaseTarget } from '../storage/open-database.js';
 import { pathExists } from '../util/path-exists.js';
 import type { Gallery } from './gallery.js';
 import { readManifest, type GalleryManifest } from './gallery-manifest.js';
@@ -12,13 +12,7 @@ import { assertGalleryName, type VectorKind } from './postgres-gallery-rows.js';
 export type GalleryInit = Omit<GalleryManifest, 'format' | 'version' | 'vectorCount' | 'createdAt' | 'updatedAt'>;
 
 /** The shared database a gallery reference may point into (config.database, or `--database URL`). */
-export interface GalleryDatabase {
-  url: string;
-  tls?: 'disable' | 'require' | 'verify-full';
-  /** PEM of the certificate authority for `verify-full`. */
-  ca?: string;
-  /** File holding that PEM (read when the gallery is opened). */
-  caFile?: string;
+export interface GalleryDatabase extends DatabaseTarget {
   /** Most maintenance_work_mem, in MB, an HNSW index build raises its session to. */
   buildMemoryMb?: number;
 }
@@ -86,13 +80,6 @@ export async function existingManifest(ref: GalleryRef | string): Promise<Galler
 }
 
 async function postgresTarget(r: Extract<GalleryRef, { kind: 'postgres' }>) {
-  let ca = r.ca;
-  if (ca === undefined && r.caFile) {
-    try {
-      ca = await readFile(r.caFile, 'utf8');
-    } catch (err) {
-      throw new CtgiError('CONFIG_INVALID', `Cannot read the database CA file ${r.caFile}: ${(err as Error).message}.`, { cause: err });
-    }
-  }
+  const ca = await databaseCa(r);
   return { url: r.url, name: r.name, ...(r.tls ? { tls: r.tls } : {}), ...(ca ? { ca } : {}), ...(r.buildMemoryMb !== undefined ? { buildMemoryMb: r.buildMemoryMb } : {}) };
 }

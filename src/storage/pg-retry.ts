@@ -18,6 +18,20 @@ export function isTransientPgError(err: unknown): boolean {
   return false;
 }
 
+/**
+ * Runs a read that is safe to repeat, once more when it failed on a lost connection: right after a database
+ * restart a pooled connection the server already ended fails its next query, and the pool drops it with that
+ * error, so the repeat runs on a fresh one. A server that is still away fails the repeat too.
+ */
+export async function readRetryingOnce<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (!isTransientPgError(err)) throw err;
+    return read();
+  }
+}
+
 export interface PgRetryOptions {
   /** Give up after the server has been away this long (default 120 s). */
   patienceMs?: number;

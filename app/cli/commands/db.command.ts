@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CtgiError } from '../../../src/errors/ctgi-error.js';
-import { migratePostgres, openPostgres, redactDatabaseUrl } from '../../../src/storage/postgres.js';
+import { openDatabase } from '../../../src/storage/open-database.js';
+import { migratePostgres, redactDatabaseUrl } from '../../../src/storage/postgres.js';
 import type { CliContext } from '../cli-context.js';
 import { DATABASE_FLAG } from '../gallery-option.js';
 
@@ -15,16 +15,8 @@ export function registerDb(program: Command, ctx: CliContext): void {
       const configured = ctx.config().database;
       const url = flags.database ?? configured?.url;
       if (!url) throw new CtgiError('BAD_INPUT', 'ctgi db migrate needs a database: give --database postgres://USER:PASSWORD@HOST:PORT/DATABASE or set CTGI_DATABASE_URL.');
-      let ca: string | undefined;
-      if (configured?.caFile) {
-        try {
-          ca = await readFile(configured.caFile, 'utf8');
-        } catch (err) {
-          throw new CtgiError('CONFIG_INVALID', `Cannot read the database CA file ${configured.caFile}: ${(err as Error).message}.`, { cause: err });
-        }
-      }
       const where = redactDatabaseUrl(url);
-      const pool = await openPostgres(url, { migrate: false, max: 1, ...(configured?.tls ? { tls: configured.tls } : {}), ...(ca ? { ca } : {}) });
+      const pool = await openDatabase({ ...configured, url }, { migrate: false, max: 1 });
       try {
         const applied = await migratePostgres(pool, where);
         ctx.stdout.write(applied.length > 0 ? `Applied ${applied.length} migration${applied.length === 1 ? '' : 's'} to ${where}:\n${applied.map((m) => `  ${m}`).join('\n')}\n` : `${where} is up to date.\n`);
