@@ -245,6 +245,10 @@ export class FolderGallery implements Gallery {
     return this.store.loadEmbeddings(this.manifest.model.dim);
   }
 
+  async imageIds(): Promise<number[]> {
+    return this.store.imageIds();
+  }
+
   async recordSkipped(files: Array<{ path: string; reason: string }>): Promise<void> {
     for (const f of files) {
       assertStorableText('skipped path', f.path);

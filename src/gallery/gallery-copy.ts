@@ -44,21 +44,23 @@ export async function copyGallery(source: Gallery, target: Gallery, options: Cop
   }
   const dim = source.manifest.model.dim;
   const chunkSize = Math.max(1, options.chunkSize ?? 500);
-  const { ids, matrix } = await source.loadEmbeddings();
+  // A chunk's vectors at a time (never the whole gallery's: 2 GB for a million 512-d images).
+  const ids = await source.imageIds();
   // An empty target needs no lookups; a resumed copy does (one per chunk).
   const resuming = (await target.count()) > 0;
   const report: CopyReport = { images: ids.length, copied: 0, alreadyThere: 0, conflicts: [], captions: 0, answers: 0, skipped: 0 };
   for (let start = 0; start < ids.length; start += chunkSize) {
     const chunk = ids.slice(start, start + chunkSize);
-    const [records, captions, answers] = await Promise.all([source.getMany(chunk), source.captionsOf(chunk), source.attributeAnswers(chunk)]);
+    const [records, vectors, captions, answers] = await Promise.all([source.getMany(chunk), source.embeddingsOf(chunk), source.captionsOf(chunk), source.attributeAnswers(chunk)]);
     /** Source id → target id, for every image of the chunk that is (now) in the target. */
     const mapped = new Map<number, number>();
     const fresh: Array<{ from: number; image: NewImage }> = [];
     // A resumed copy looks the chunk's paths up in the target in one round trip.
     const present = resuming ? await target.findByPaths([...records.values()].map((r) => r.path)) : new Map<string, never>();
-    for (const [k, id] of chunk.entries()) {
+    for (const id of chunk) {
       const record = records.get(id);
-      if (!record) continue;
+      const vector = vectors.get(id);
+      if (!record || !vector) continue;
       const there = present.get(record.path);
       if (there) {
         if (there.sha256 === record.sha256) {
@@ -70,9 +72,9 @@ export async function copyGallery(source: Gallery, target: Gallery, options: Cop
         continue;
       }
       const { id: _id, ...meta } = record;
-      const embedding = Float32Array.from(matrix.subarray((start + k) * dim, (start + k + 1) * dim));
+      if (vector.length !== dim) throw new CtgiError('INDEX_MISMATCH', `Image ${id} of ${source.location} has a ${vector.length}-dimensional embedding, not ${dim}.`);
       const datasetCaptions = (captions.get(id) ?? []).filter((c) => c.source === DATASET_SOURCE).map((c) => c.text);
-      fresh.push({ from: id, image: { ...meta, embedding, ...(datasetCaptions.length > 0 ? { captions: datasetCaptions } : {}) } });
+      fresh.push({ from: id, image: { ...meta, embedding: vector, ...(datasetCaptions.length > 0 ? { captions: datasetCaptions } : {}) } });
     }
     if (fresh.length > 0) {
       const added = await target.add(fresh.map((f) => f.image));

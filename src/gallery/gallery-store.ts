@@ -95,6 +95,8 @@ export interface GalleryStore {
   filterIds(filter: ImageFilter): Set<number>;
   /** Every stored embedding, as ids plus one row-major matrix. */
   loadEmbeddings(dim: number): { ids: number[]; matrix: Float32Array };
+  /** Every image id, ascending. */
+  imageIds(): number[];
   recordSkipped(files: Array<{ path: string; reason: string }>): void;
   /** Forgets skip records for these paths (they were indexed after all). */
   clearSkipped(paths: string[]): void;

@@ -55,6 +55,8 @@ export interface Gallery {
   embeddingsOf(ids: readonly number[]): Promise<Map<number, Float32Array>>;
   /** Every stored embedding, as ids plus one row-major matrix (evaluation, migration). */
   loadEmbeddings(): Promise<{ ids: number[]; matrix: Float32Array }>;
+  /** Every image id, ascending (to walk a large gallery a chunk at a time with getMany / embeddingsOf). */
+  imageIds(): Promise<number[]>;
   recordSkipped(files: Array<{ path: string; reason: string }>): Promise<void>;
   listSkipped(): Promise<SkippedFile[]>;
   /** Sets an image's caption from `source`, replacing that source's earlier ones. @throws CtgiError NOT_FOUND for an unknown image. */

@@ -45,6 +45,8 @@ const BUILD_LOCK_POLL_MS = 200;
 const MAX_EF_SEARCH = 1000;
 /** Largest magnitude a halfvec value holds. */
 const HALF_MAX = 65504;
+/** Ids per round trip when every image id is listed. */
+const ID_PAGE = 50_000;
 /** Rows per round trip when every embedding is read. */
 const LOAD_PAGE = 5000;
 
@@ -297,6 +299,16 @@ export class PostgresGallery implements Gallery {
     return out;
   }
 
+  async imageIds(): Promise<number[]> {
+    const ids: number[] = [];
+    for (let after = -1; ; ) {
+      const r = await this.pool.query<{ id: number }>(`SELECT id FROM gallery_images WHERE gallery_id = $1 AND id > $2 ORDER BY id LIMIT ${ID_PAGE}`, [this.gid, after]);
+      for (const row of r.rows) ids.push(row.id);
+      if (r.rows.length < ID_PAGE) return ids;
+      after = ids[ids.length - 1];
+    }
+  }
+
   /** Every embedding by id, read page by page (keyset pagination), so a large gallery never sits in one result. */
   async loadEmbeddings(): Promise<{ ids: number[]; matrix: Float32Array }> {
     const dim = this.manifest.model.dim;
@@ -527,7 +539,15 @@ export class PostgresGallery implements Gallery {
 
 // A lost connection or a failed statement reaches the user as one sentence naming the gallery, not as an
 // internal error: every public method's failures other than CtgiErrors become UPSTREAM_FAILED.
-const GUARDED = ['count', 'add', 'remove', 'search', 'getMany', 'findByPath', 'findBySha', 'embeddingsOf', 'loadEmbeddings', 'recordSkipped', 'listSkipped', 'putCaption', 'captionsOf', 'putAttributeAnswers', 'attributeAnswers', 'cameras', 'save'] as const;
+type GalleryMethod = { [K in keyof Gallery]: Gallery[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof Gallery];
+const GUARDED = [
+  'count', 'add', 'remove', 'search', 'getMany', 'findByPath', 'findBySha', 'findByPaths', 'findByShas', 'embeddingsOf', 'loadEmbeddings', 'imageIds',
+  'recordSkipped', 'listSkipped', 'putCaption', 'captionsOf', 'putAttributeAnswers', 'attributeAnswers', 'cameras', 'setCameraAliases', 'save',
+] as const satisfies readonly GalleryMethod[];
+// Every method of the port is guarded but close (which ends the pool): a method added to the port does not
+// compile until it is listed here.
+const EVERY_METHOD_GUARDED: [Exclude<GalleryMethod, (typeof GUARDED)[number] | 'close'>] extends [never] ? true : false = true;
+void EVERY_METHOD_GUARDED;
 for (const name of GUARDED) {
   const method = PostgresGallery.prototype[name] as (this: PostgresGallery, ...args: unknown[]) => Promise<unknown>;
   Object.defineProperty(PostgresGallery.prototype, name, {

@@ -240,6 +240,10 @@ export class SqliteGalleryStore implements GalleryStore {
     return new Set((this.db.prepare(sql).all(...params) as Array<{ id: number }>).map((r) => r.id));
   }
 
+  imageIds(): number[] {
+    return this.db.prepare('SELECT id FROM images ORDER BY id').pluck().all() as number[];
+  }
+
   loadEmbeddings(dim: number): { ids: number[]; matrix: Float32Array } {
     const n = this.count();
     const ids: number[] = [];

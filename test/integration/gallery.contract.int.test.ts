@@ -93,6 +93,7 @@ export function galleryContract(name: string, place: () => GalleryPlace): void {
       expect(await gallery.search(query(1))).toEqual([]);
       expect(await gallery.search(query(1), { exact: false })).toEqual([]);
       expect(await gallery.loadEmbeddings()).toEqual({ ids: [], matrix: new Float32Array(0) });
+      expect(await gallery.imageIds()).toEqual([]);
       expect(await gallery.embeddingsOf([1])).toEqual(new Map());
       expect(await gallery.listSkipped()).toEqual([]);
       expect(await gallery.cameras()).toEqual([]);
@@ -222,6 +223,7 @@ export function galleryContract(name: string, place: () => GalleryPlace): void {
       const ids = await gallery.add(images);
       const { ids: got, matrix } = await gallery.loadEmbeddings();
       expect(got).toEqual([...ids].sort((a, b) => a - b));
+      expect(await gallery.imageIds()).toEqual(got);
       expect(matrix).toHaveLength(3 * DIM);
       for (const [row, id] of got.entries()) {
         expectStored(matrix.subarray(row * DIM, (row + 1) * DIM), images[ids.indexOf(id)].embedding);
@@ -248,6 +250,7 @@ export function galleryContract(name: string, place: () => GalleryPlace): void {
       expect(await gallery.captionsOf([a])).toEqual(new Map());
       expect(await gallery.attributeAnswers([a])).toEqual(new Map());
       expect((await gallery.loadEmbeddings()).ids).toEqual([b]);
+      expect(await gallery.imageIds()).toEqual([b]);
       expect((await gallery.search(query(2), { top: 10 })).map((h) => h.id)).toEqual([b]);
       expect(await gallery.remove([])).toEqual({ removed: 0, missing: [] });
       const [again] = await gallery.add([image(1)]);
