@@ -215,21 +215,11 @@ export class FolderGallery implements Gallery {
   }
 
   async findByPaths(paths: readonly string[]): Promise<Map<string, ImageRecord>> {
-    const out = new Map<string, ImageRecord>();
-    for (const path of paths) {
-      const rec = this.store.findByPath(path);
-      if (rec) out.set(path, rec);
-    }
-    return out;
+    return recordsByKey(paths, (path) => this.store.findByPath(path));
   }
 
   async findByShas(sha256s: readonly string[]): Promise<Map<string, ImageRecord>> {
-    const out = new Map<string, ImageRecord>();
-    for (const sha of sha256s) {
-      const rec = this.store.findBySha(sha);
-      if (rec) out.set(sha, rec);
-    }
-    return out;
+    return recordsByKey(sha256s, (sha) => this.store.findBySha(sha));
   }
 
   async embeddingsOf(ids: readonly number[]): Promise<Map<number, Float32Array>> {
@@ -327,4 +317,14 @@ function hasFilter(f: ImageFilter): boolean {
 
 function hnswOptions(m: GalleryManifest): HnswOptions {
   return { M: m.hnsw.M, efConstruction: m.hnsw.efConstruction, ef: m.hnsw.ef };
+}
+
+/** Each key's record, where `find` has one (SQLite answers each in microseconds: no batching needed). */
+function recordsByKey(keys: readonly string[], find: (key: string) => ImageRecord | undefined): Map<string, ImageRecord> {
+  const out = new Map<string, ImageRecord>();
+  for (const key of keys) {
+    const rec = find(key);
+    if (rec) out.set(key, rec);
+  }
+  return out;
 }

@@ -254,36 +254,19 @@ export class PostgresGallery implements Gallery {
   }
 
   async findByPath(path: string): Promise<ImageRecord | undefined> {
-    if (path.includes('\0')) return undefined; // no stored path holds one
-    const r = await this.pool.query<ImageRow>(`SELECT ${RECORD_COLUMNS} FROM gallery_images WHERE gallery_id = $1 AND path = $2`, [this.gid, path]);
-    return r.rows[0] && toRecord(r.rows[0]);
+    return (await this.recordsBy('path', [path])).get(path);
   }
 
   async findBySha(sha256: string): Promise<ImageRecord | undefined> {
-    if (sha256.includes('\0')) return undefined;
-    const r = await this.pool.query<ImageRow>(`SELECT ${RECORD_COLUMNS} FROM gallery_images WHERE gallery_id = $1 AND sha256 = $2 ORDER BY id LIMIT 1`, [this.gid, sha256]);
-    return r.rows[0] && toRecord(r.rows[0]);
+    return (await this.recordsBy('sha256', [sha256])).get(sha256);
   }
 
   async findByPaths(paths: readonly string[]): Promise<Map<string, ImageRecord>> {
-    const wanted = [...new Set(paths.filter((p) => !p.includes('\0')))]; // no stored path holds a NUL
-    const out = new Map<string, ImageRecord>();
-    if (wanted.length === 0) return out;
-    const r = await this.pool.query<ImageRow>(`SELECT ${RECORD_COLUMNS} FROM gallery_images WHERE gallery_id = $1 AND path = ANY($2::text[])`, [this.gid, wanted]);
-    for (const row of r.rows) out.set(row.path, toRecord(row));
-    return out;
+    return this.recordsBy('path', paths);
   }
 
   async findByShas(sha256s: readonly string[]): Promise<Map<string, ImageRecord>> {
-    const wanted = [...new Set(sha256s.filter((s) => !s.includes('\0')))];
-    const out = new Map<string, ImageRecord>();
-    if (wanted.length === 0) return out;
-    const r = await this.pool.query<ImageRow>(
-      `SELECT DISTINCT ON (sha256) ${RECORD_COLUMNS} FROM gallery_images WHERE gallery_id = $1 AND sha256 = ANY($2::text[]) ORDER BY sha256, id`,
-      [this.gid, wanted],
-    );
-    for (const row of r.rows) out.set(row.sha256, toRecord(row));
-    return out;
+    return this.recordsBy('sha256', sha256s);
   }
 
   async embeddingsOf(ids: readonly number[]): Promise<Map<number, Float32Array>> {
@@ -503,6 +486,19 @@ export class PostgresGallery implements Gallery {
       // A connection that failed mid-way is discarded (with its session lock and settings), not pooled.
       client.release(broken);
     }
+  }
+
+  /** The image with the smallest id for each key (paths are unique; several images may share bytes), in one query. */
+  private async recordsBy(column: 'path' | 'sha256', keys: readonly string[]): Promise<Map<string, ImageRecord>> {
+    const wanted = [...new Set(keys.filter((k) => !k.includes('\0')))]; // no stored path or hash holds a NUL
+    const out = new Map<string, ImageRecord>();
+    if (wanted.length === 0) return out;
+    const r = await this.pool.query<ImageRow>(
+      `SELECT DISTINCT ON (${column}) ${RECORD_COLUMNS} FROM gallery_images WHERE gallery_id = $1 AND ${column} = ANY($2::text[]) ORDER BY ${column}, id`,
+      [this.gid, wanted],
+    );
+    for (const row of r.rows) out.set(row[column], toRecord(row));
+    return out;
   }
 
   /** @throws CtgiError NOT_FOUND naming the first id that is not an image of the gallery. */
