@@ -1,21 +1,9 @@
 import type { BotEvents, ThreadKey } from '../conversation/conversation-types.js';
 import type { PgPool } from '../storage/postgres.js';
-import type { RelayedEvents, WitnessLink, WitnessLinkStore } from './witness-link-store.js';
+import { witnessLinkOf, type RelayedEvents, type WitnessLink, type WitnessLinkRow, type WitnessLinkStore } from './witness-link-store.js';
 
 // The PostgreSQL adapter of the witness-link store (tables of migration 0005): every process of a deployment,
 // on any host, sees the same links, binds a browser at most once and takes each relayed answer once.
-
-interface LinkRow {
-  id: string;
-  secret_hash: string;
-  thread: string;
-  created_by: string;
-  created_at: string;
-  expires_at: string;
-  revoked_at: string | null;
-  browser_hash: string | null;
-  show_gallery: boolean;
-}
 
 /** Witness links in the deployment's database; the pool is the caller's unless `ownsPool`. */
 export class PostgresWitnessLinkStore implements WitnessLinkStore {
@@ -36,13 +24,13 @@ export class PostgresWitnessLinkStore implements WitnessLinkStore {
   }
 
   async get(id: string): Promise<WitnessLink | undefined> {
-    const { rows } = await this.#pool.query<LinkRow>('SELECT * FROM ctgi_witness_links WHERE id = $1', [id]);
-    return rows[0] ? toLink(rows[0]) : undefined;
+    const { rows } = await this.#pool.query<WitnessLinkRow>('SELECT * FROM ctgi_witness_links WHERE id = $1', [id]);
+    return rows[0] ? witnessLinkOf(rows[0]) : undefined;
   }
 
   async activeFor(thread: ThreadKey, now: number): Promise<WitnessLink[]> {
-    const { rows } = await this.#pool.query<LinkRow>('SELECT * FROM ctgi_witness_links WHERE thread = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at, id', [thread, now]);
-    return rows.map(toLink);
+    const { rows } = await this.#pool.query<WitnessLinkRow>('SELECT * FROM ctgi_witness_links WHERE thread = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at, id', [thread, now]);
+    return rows.map(witnessLinkOf);
   }
 
   async bindBrowser(id: string, browserHash: string): Promise<boolean> {
@@ -78,18 +66,4 @@ export class PostgresWitnessLinkStore implements WitnessLinkStore {
     this.#closed = true;
     if (this.#ownsPool) await this.#pool.end();
   }
-}
-
-function toLink(row: LinkRow): WitnessLink {
-  return {
-    id: row.id,
-    secretHash: row.secret_hash,
-    thread: row.thread,
-    createdBy: row.created_by,
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    ...(row.revoked_at !== null ? { revokedAt: Number(row.revoked_at) } : {}),
-    ...(row.browser_hash !== null ? { browserHash: row.browser_hash } : {}),
-    showGallery: row.show_gallery,
-  };
 }

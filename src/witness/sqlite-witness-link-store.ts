@@ -1,6 +1,6 @@
 import type { BotEvents, ThreadKey } from '../conversation/conversation-types.js';
 import { openSqlite, type SqliteDatabase } from '../storage/sqlite.js';
-import type { RelayedEvents, WitnessLink, WitnessLinkStore } from './witness-link-store.js';
+import { witnessLinkOf, type RelayedEvents, type WitnessLink, type WitnessLinkRow, type WitnessLinkStore } from './witness-link-store.js';
 
 // The SQLite adapter of the witness-link store: `<CTGI_HOME>/witness-links.sqlite`, owner-only like the audit
 // trail. Several processes (ctgi serve, ctgi slack, ctgi discord) share the file; SQLite's locking makes
@@ -27,18 +27,6 @@ CREATE TABLE IF NOT EXISTS witness_relay (
 );
 `;
 
-interface LinkRow {
-  id: string;
-  secret_hash: string;
-  thread: string;
-  created_by: string;
-  created_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-  browser_hash: string | null;
-  show_gallery: number;
-}
-
 /** Witness links in one SQLite file. */
 export class SqliteWitnessLinkStore implements WitnessLinkStore {
   readonly #db: SqliteDatabase;
@@ -62,13 +50,13 @@ export class SqliteWitnessLinkStore implements WitnessLinkStore {
   }
 
   async get(id: string): Promise<WitnessLink | undefined> {
-    const row = this.#db.prepare<[string], LinkRow>('SELECT * FROM witness_link WHERE id = ?').get(id);
-    return row ? toLink(row) : undefined;
+    const row = this.#db.prepare<[string], WitnessLinkRow>('SELECT * FROM witness_link WHERE id = ?').get(id);
+    return row ? witnessLinkOf(row) : undefined;
   }
 
   async activeFor(thread: ThreadKey, now: number): Promise<WitnessLink[]> {
-    const rows = this.#db.prepare<[string, number], LinkRow>('SELECT * FROM witness_link WHERE thread = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY created_at').all(thread, now);
-    return rows.map(toLink);
+    const rows = this.#db.prepare<[string, number], WitnessLinkRow>('SELECT * FROM witness_link WHERE thread = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY created_at').all(thread, now);
+    return rows.map(witnessLinkOf);
   }
 
   async bindBrowser(id: string, browserHash: string): Promise<boolean> {
@@ -103,18 +91,4 @@ export class SqliteWitnessLinkStore implements WitnessLinkStore {
     this.#closed = true;
     this.#db.close();
   }
-}
-
-function toLink(row: LinkRow): WitnessLink {
-  return {
-    id: row.id,
-    secretHash: row.secret_hash,
-    thread: row.thread,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    ...(row.revoked_at !== null ? { revokedAt: row.revoked_at } : {}),
-    ...(row.browser_hash !== null ? { browserHash: row.browser_hash } : {}),
-    showGallery: row.show_gallery === 1,
-  };
 }

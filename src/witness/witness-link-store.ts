@@ -22,6 +22,37 @@ export interface WitnessLink {
   showGallery: boolean;
 }
 
+/**
+ * A stored link row as either adapter reads it: the same columns, with times as numbers (SQLite) or as the
+ * text PostgreSQL returns for bigint, and the gallery flag as 0/1 (SQLite) or a boolean.
+ */
+export interface WitnessLinkRow {
+  id: string;
+  secret_hash: string;
+  thread: string;
+  created_by: string;
+  created_at: number | string;
+  expires_at: number | string;
+  revoked_at: number | string | null;
+  browser_hash: string | null;
+  show_gallery: boolean | number;
+}
+
+/** The link a stored row holds. */
+export function witnessLinkOf(row: WitnessLinkRow): WitnessLink {
+  return {
+    id: row.id,
+    secretHash: row.secret_hash,
+    thread: row.thread,
+    createdBy: row.created_by,
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+    ...(row.revoked_at !== null ? { revokedAt: Number(row.revoked_at) } : {}),
+    ...(row.browser_hash !== null ? { browserHash: row.browser_hash } : {}),
+    showGallery: row.show_gallery === true || row.show_gallery === 1,
+  };
+}
+
 /** Events a witness's answer produced, waiting for the front end that owns the thread. */
 export interface RelayedEvents {
   id: number;
