@@ -12,10 +12,10 @@ import type { IngestItem } from './ingest.js';
 /** Items enqueued per INSERT statement. */
 const ENQUEUE_CHUNK = 1000;
 
-/** A claimed item and the run it belongs to. */
 /** Hours a finished run's job rows are kept (workers still reporting on it read them), then deleted. */
 const FINISHED_RUN_KEEP_HOURS = 24;
 
+/** A claimed item and the run it belongs to. */
 export interface ClaimedItem {
   seq: number;
   item: IngestItem;

@@ -30,7 +30,7 @@ const DEFAULT_BUILD_MEMORY_MB = 2048;
  * Memory pgvector's in-memory HNSW build needs for `n` vectors: each element's vector, its layer-0 and upper
  * neighbour lists (candidates of 16 B, 2·M at layer 0 and about M/(M−1)·M above) and per-element overhead.
  */
-export function hnswBuildBytes(n: number, dim: number, kind: VectorKind, m: number): number {
+function hnswBuildBytes(n: number, dim: number, kind: VectorKind, m: number): number {
   const vector = dim * (kind === 'vector' ? 4 : 2) + 8;
   const neighbours = 16 * (2 * m + m / Math.max(1, m - 1) * m);
   return Math.ceil(n * (vector + neighbours + 128));
