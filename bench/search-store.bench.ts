@@ -79,6 +79,24 @@ export async function runStoreBench(): Promise<void> {
   const sideImages = (): NewImage[] => Array.from({ length: SIDE_N }, (_, p) => benchImage(p, side.subarray(p * DIM, (p + 1) * DIM)));
 
   const columns: Column[] = [];
+  const printTable = () => {
+    log('');
+    log(formatStoreTable(columns, { k: K, goal: RECALL_GOAL, dim: DIM, m: hnsw.M }));
+  };
+  const printRun = () => {
+    log('');
+    log(`run: ${started.toISOString()} → ${new Date().toISOString()}; command: npm run bench:search -- ${process.argv.slice(2).join(' ').replace(/postgres(ql)?:\/\/\S+/g, (u) => redactDatabaseUrl(u))}`);
+  };
+  // The rest of the seeded stream after SIDE_N, a chunk at a time, its ground truth merged in (untimed).
+  const chunk = new Float32Array(CHUNK * DIM);
+  const streamRest = async (each: (from: number, rows: number) => Promise<void>): Promise<void> => {
+    for (let from = SIDE_N; from < N; from += CHUNK) {
+      const rows = Math.min(CHUNK, N - from);
+      for (let r = 0; r < rows; r++) draw(chunk.subarray(r * DIM, (r + 1) * DIM));
+      truthAcc.addChunk(chunk, rows);
+      await each(from, rows);
+    }
+  };
   const init = benchInit(DIM, hnsw);
   const measure = async (label: string, kind: StoreKind, n: number, feed: (g: Gallery) => Promise<number>, truth: () => Set<number>[]): Promise<void> => {
     note(`${label}: ingest`);
@@ -109,8 +127,7 @@ export async function runStoreBench(): Promise<void> {
       const size = db ? await pgSizes(db.pool) : { ...(await folderSizes(dir)), tables: [] };
       if (db) note(`${label}: ${size.tables.map((t) => `${t.name} ${(t.total / 2 ** 20).toFixed(0)} MB (heap ${(t.heap / 2 ** 20).toFixed(0)} MB)`).join(', ')}`);
       columns.push({ label, kind, n, ingestMs, buildMs, chosen: point, met, sweep, cold, bytes: size.total, hnswBytes: size.hnsw, load: [load0, loadavg()[0]] });
-      log('');
-      log(formatStoreTable(columns, { k: K, goal: RECALL_GOAL, dim: DIM, m: hnsw.M }));
+      printTable();
     } finally {
       if (kind === 'folder' && !flag('keep')) await rm(dir, { recursive: true, force: true });
       if (db && !flag('keep')) await db.drop();
@@ -125,12 +142,7 @@ export async function runStoreBench(): Promise<void> {
     // ingest or build (their cells show –, the building run has them).
     if (!/^[a-z_][a-z0-9_]*$/.test(sweepOnly)) throw new Error(`--sweep-only takes a database name (letters, digits, _), not ${sweepOnly}`);
     const kind: StoreKind = str('kind') === 'pg-halfvec' ? 'pg-halfvec' : 'pg-vector';
-    const chunk = new Float32Array(CHUNK * DIM);
-    for (let from = SIDE_N; from < N; from += CHUNK) {
-      const rows = Math.min(CHUNK, N - from);
-      for (let r = 0; r < rows; r++) draw(chunk.subarray(r * DIM, (r + 1) * DIM));
-      truthAcc.addChunk(chunk, rows);
-    }
+    await streamRest(async () => undefined);
     note(`ground truth at ${N} ready; searching the kept database ${sweepOnly}`);
     const u = new URL(databaseUrl);
     u.pathname = `/${sweepOnly}`;
@@ -144,10 +156,8 @@ export async function runStoreBench(): Promise<void> {
     const pool = await openPostgres(u.toString(), { migrate: false, max: 1 });
     const size = await pgSizes(pool).finally(() => pool.end());
     columns.push({ label: `${kind.replace('-', ' ')}@${k(N)} (kept)`, kind, n: N, ingestMs: Number.NaN, buildMs: Number.NaN, chosen: point, met, sweep, cold, bytes: size.total, hnswBytes: size.hnsw, load: [load0, loadavg()[0]] });
-    log('');
-    log(formatStoreTable(columns, { k: K, goal: RECALL_GOAL, dim: DIM, m: hnsw.M }));
-    log('');
-    log(`run: ${started.toISOString()} → ${new Date().toISOString()}; command: npm run bench:search -- ${process.argv.slice(2).join(' ').replace(/postgres(ql)?:\/\/\S+/g, (u) => redactDatabaseUrl(u))}`);
+    printTable();
+    printRun();
     return;
   }
   await measure(`folder@${k(SIDE_N)}`, 'folder', SIDE_N, (g) => timedAdd(g, sideImages(), BATCH), () => sideTruth);
@@ -155,17 +165,13 @@ export async function runStoreBench(): Promise<void> {
   await measure(`pg halfvec@${k(SIDE_N)}`, 'pg-halfvec', SIDE_N, (g) => timedAdd(g, sideImages(), BATCH), () => sideTruth);
 
   if (N > SIDE_N) {
-    // The rest of the stream, a chunk at a time: ground truth merged in (untimed), then added (timed).
-    const chunk = new Float32Array(CHUNK * DIM);
+    // The rest of the stream: each chunk's ground truth merged in (untimed), then the chunk added (timed).
     await measure(`pg vector@${k(N)}`, 'pg-vector', N, async (g) => {
       let spent = await timedAdd(g, sideImages(), BATCH);
-      for (let from = SIDE_N; from < N; from += CHUNK) {
-        const rows = Math.min(CHUNK, N - from);
-        for (let r = 0; r < rows; r++) draw(chunk.subarray(r * DIM, (r + 1) * DIM));
-        truthAcc.addChunk(chunk, rows);
+      await streamRest(async (from, rows) => {
         spent += await timedAdd(g, Array.from({ length: rows }, (_, r) => benchImage(from + r, chunk.subarray(r * DIM, (r + 1) * DIM))), BATCH);
         note(`  ${from + rows}/${N} added (${(((from + rows) / spent) * 1000).toFixed(0)} vectors/s through Gallery.add)`);
-      }
+      });
       return spent;
     }, () => truthAcc.truth());
     if (flag('halfvec-full')) {
@@ -185,6 +191,5 @@ export async function runStoreBench(): Promise<void> {
     }
   }
 
-  log('');
-  log(`run: ${started.toISOString()} → ${new Date().toISOString()}; command: npm run bench:search -- ${process.argv.slice(2).join(' ').replace(/postgres(ql)?:\/\/\S+/g, (u) => redactDatabaseUrl(u))}`);
+  printRun();
 }
