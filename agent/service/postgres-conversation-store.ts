@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import type { PgClient, PgPool } from '../../src/storage/postgres.js';
-import { readRetryingOnce } from '../../src/storage/pg-retry.js';
+import { repeatingSelects, repeatOnceOnLostConnection } from '../../src/storage/pg-retry.js';
 import type { BotEvents, ThreadKey } from '../../src/conversation/conversation-types.js';
 import type { ArmedTimer, BroadcastReceiver, ConversationStore } from './conversation-store.js';
 
@@ -40,7 +40,8 @@ export class PostgresConversationStore implements ConversationStore {
   private constructor(pool: PgPool, locks: PgPool) {
     this.#pool = pool;
     this.#locks = locks;
-    this.checkpointer = new PostgresSaver(pool);
+    // Its reads (the first query of a turn) ride out a connection a database restart ended.
+    this.checkpointer = new PostgresSaver(repeatingSelects(pool));
   }
 
   /**
@@ -66,7 +67,7 @@ export class PostgresConversationStore implements ConversationStore {
   }
 
   async ownerOf(thread: ThreadKey): Promise<string | undefined> {
-    const r = await readRetryingOnce(() => this.#pool.query<{ user_id: string }>('SELECT user_id FROM ctgi_thread_owner WHERE thread = $1', [thread]));
+    const r = await repeatOnceOnLostConnection(() => this.#pool.query<{ user_id: string }>('SELECT user_id FROM ctgi_thread_owner WHERE thread = $1', [thread]));
     return r.rows[0]?.user_id;
   }
 
@@ -105,13 +106,22 @@ export class PostgresConversationStore implements ConversationStore {
   }
 
   async withThreadLock<T>(thread: ThreadKey, fn: () => Promise<T>): Promise<T> {
-    const client: PgClient = await this.#locks.connect();
+    // Taking the lock is repeatable: an attempt that failed on a connection a database restart ended did nothing.
+    const client = await repeatOnceOnLostConnection(async () => {
+      const c: PgClient = await this.#locks.connect();
+      try {
+        await c.query('BEGIN');
+        await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_NAMESPACE, thread]);
+        return c;
+      } catch (err) {
+        c.release(err as Error);
+        throw err;
+      }
+    });
     let broken: Error | undefined;
     const lost = (err: Error) => (broken ??= err);
     client.once('error', lost);
     try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_NAMESPACE, thread]);
       return await fn();
     } catch (err) {
       // The lock's own connection may be what failed (a database restart): never hand it back to the pool.
@@ -148,7 +158,7 @@ export class PostgresConversationStore implements ConversationStore {
 
   async dueTimers(nowMs: number): Promise<ArmedTimer[]> {
     // The periodic sweep is often the first query after a database restart.
-    const r = await readRetryingOnce(() =>
+    const r = await repeatOnceOnLostConnection(() =>
       this.#pool.query<TimerRow>('SELECT thread, target, arm_id, due_ms FROM ctgi_conversation_timers WHERE fired_at IS NULL AND due_ms <= $1 ORDER BY due_ms LIMIT 1000', [Math.round(nowMs)]),
     );
     return r.rows.map(timerOf);

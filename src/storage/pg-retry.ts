@@ -1,4 +1,5 @@
 import { CtgiError } from '../errors/ctgi-error.js';
+import type { PgPool } from './postgres.js';
 
 // Riding out a PostgreSQL restart or a dropped connection: long-running writers (shared index builds, gallery
 // migration) retry an operation while the server is away instead of failing the whole run. Only connection
@@ -19,17 +20,41 @@ export function isTransientPgError(err: unknown): boolean {
 }
 
 /**
- * Runs a read that is safe to repeat, once more when it failed on a lost connection: right after a database
- * restart a pooled connection the server already ended fails its next query, and the pool drops it with that
- * error, so the repeat runs on a fresh one. A server that is still away fails the repeat too.
+ * Runs an operation that is safe to repeat (a read, or a step that failed before doing anything), once more
+ * when it failed on a lost connection: right after a database restart a pooled connection the server already
+ * ended fails its next query, and the pool drops it with that error, so the repeat runs on a fresh one. A
+ * server that is still away fails the repeat too.
  */
-export async function readRetryingOnce<T>(read: () => Promise<T>): Promise<T> {
+export async function repeatOnceOnLostConnection<T>(run: () => Promise<T>): Promise<T> {
   try {
-    return await read();
+    return await run();
   } catch (err) {
     if (!isTransientPgError(err)) throw err;
-    return read();
+    return run();
   }
+}
+
+/**
+ * The pool, with each plain `SELECT` sent through `pool.query` repeated once on a lost connection (for code
+ * that is not ours, e.g. the LangGraph checkpointer, whose reads go through `query` and writes through
+ * `connect`). Anything else passes through untouched.
+ */
+export function repeatingSelects(pool: PgPool): PgPool {
+  return new Proxy(pool, {
+    get(target, prop, receiver) {
+      if (prop !== 'query') {
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (...args: unknown[]) => {
+        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: unknown } | undefined)?.text;
+        const run = () => (target.query as (...a: unknown[]) => Promise<unknown>)(...args);
+        // Callback-style calls and anything but a SELECT go as they are.
+        if (typeof args.at(-1) === 'function' || typeof text !== 'string' || !/^\s*SELECT\b/i.test(text)) return run();
+        return repeatOnceOnLostConnection(run);
+      };
+    },
+  });
 }
 
 export interface PgRetryOptions {
